@@ -1,0 +1,8 @@
+"""coder-lsp: a local-first AI coding assistant language server.
+
+The package holds the pygls server (`server.py`, `features/`), the model
+engines and prompt formats (`model/`), commit-message generation and the git
+hook (`commit/`), and the command line (`cli.py`).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""`python -m lsp_server.cli`: the same as the `coder-lsp` console script."""
+
+import sys
+
+from lsp_server.cli import main
+
+sys.exit(main())

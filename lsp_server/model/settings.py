@@ -1,0 +1,27 @@
+"""Model settings: which model to run, where, and how.
+
+Plain frozen data parsed by `lsp_server.config` from the editor's `coderLsp`
+section (or the project file), and read by `loader.load_engine`. Two
+`ModelSettings` that compare equal need no model reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSettings:
+    backend: str = "local"  # "local" (llama.cpp in-process) | "openai" (OpenAI-compatible HTTP)
+    path: str = ""  # GGUF path; "" = resolve (CLI flag, CODER_LSP_MODEL, project file, embedded default)
+    repo: str = ""  # Hugging Face repo id, with `file`: downloaded only when online
+    file: str = ""
+    n_ctx: int = 4096
+    n_gpu_layers: int | None = None  # None = all layers when GPU offload is supported, else 0
+    threads: int | None = None  # None = llama.cpp's default
+    flash_attention: bool = False
+    prompt_format: str = "auto"  # "auto" = detect from the model file; or a format name
+    url: str = ""  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
+    api_key: str = ""
+    remote_model: str = ""  # model name sent to the OpenAI-compatible server
+    timeout_s: float = 30.0
