@@ -1,0 +1,35 @@
+;; TypeScript and TSX (one query file for both grammars). Captures as in python.scm.
+;; section: definitions
+(function_declaration name: (identifier) @name body: (_) @body) @definition.function
+(function_signature name: (identifier) @name) @definition.function
+(generator_function_declaration name: (identifier) @name body: (_) @body) @definition.function
+(class_declaration name: (type_identifier) @name body: (_) @body) @definition.class
+(abstract_class_declaration name: (type_identifier) @name body: (_) @body) @definition.class
+(interface_declaration name: (type_identifier) @name body: (_) @body) @definition.interface
+(type_alias_declaration name: (type_identifier) @name) @definition.type
+(enum_declaration name: (identifier) @name body: (_) @body) @definition.enum
+(internal_module name: (_) @name body: (_) @body) @definition.module
+(method_definition name: (property_identifier) @name body: (_) @body) @definition.method
+(method_signature name: (property_identifier) @name) @definition.method
+(abstract_method_signature name: (property_identifier) @name) @definition.method
+(public_field_definition name: (property_identifier) @name) @definition.field
+(property_signature name: (property_identifier) @name) @definition.field
+(program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function)
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function))
+(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant (#not-match? @_value "^(async\\s+)?(function|\\(|<|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant) (#not-match? @_value "^(async\\s+)?(function|\\(|<|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
+;; section: imports
+(import_statement (import_clause (named_imports (import_specifier name: (_) @import.name !alias))) source: (string (string_fragment) @import.source))
+(import_statement (import_clause (named_imports (import_specifier name: (_) @import.name alias: (identifier) @import.alias))) source: (string (string_fragment) @import.source))
+(import_statement (import_clause (identifier) @import.default) source: (string (string_fragment) @import.source))
+(import_statement (import_clause (namespace_import (identifier) @import.namespace)) source: (string (string_fragment) @import.source))
+(variable_declarator name: (identifier) @import.namespace value: (call_expression function: (identifier) @_require arguments: (arguments (string (string_fragment) @import.source))) (#eq? @_require "require"))
+;; section: uses
+(call_expression function: (identifier) @use.call)
+(call_expression function: (member_expression property: (property_identifier) @use.call))
+(new_expression constructor: (identifier) @use.call)
+(member_expression object: (identifier) @use.object property: (property_identifier) @use.attribute)
+(type_annotation (type_identifier) @use.type)
+(generic_type name: (type_identifier) @use.type)
+(type_identifier) @use.type
+(identifier) @use.name
