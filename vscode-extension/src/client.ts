@@ -1,0 +1,261 @@
+/**
+ * The language client and its life cycle: find and start `coder-lsp serve` over stdio,
+ * send the `coderLsp` settings (initializationOptions, didChangeConfiguration and
+ * workspace/configuration), debounce inline completions while always passing the
+ * cancellation token, keep untitled/virtual/huge documents away from the server, and
+ * restart after crashes up to a limit.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  type LanguageClientOptions,
+  type Middleware,
+  type ServerOptions,
+} from "vscode-languageclient/node";
+import { discoverServer, expandHome, type ServerCommand } from "./discovery";
+import { RestartPolicy } from "./restartPolicy";
+import { isServedDocument, serverSettings, wantsInlineCompletion, type DocumentFacts } from "./settings";
+import { markdownOf } from "./results";
+import type { StatusBar } from "./statusBar";
+
+const SECTION = "coderLsp";
+
+export function configuration(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+/** Values set by the user in any scope; unset keys stay the server's defaults. */
+export function currentServerSettings(): Record<string, unknown> {
+  const config = configuration();
+  return serverSettings((key) => {
+    const inspected = config.inspect(key);
+    return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+  });
+}
+
+function facts(document: vscode.TextDocument): DocumentFacts {
+  // UTF-16 length is close enough to bytes for a size guard and costs nothing.
+  return { scheme: document.uri.scheme, languageId: document.languageId, byteLength: document.getText().length };
+}
+
+function maxFileBytes(): number {
+  return configuration().get<number>("maxFileBytes", 1_000_000);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function findServer(): ServerCommand | undefined {
+  const config = configuration();
+  const setting = config.get<string>("server.path", "");
+  return discoverServer({
+    settingPath: expandHome(setting, os.homedir()),
+    extraArgs: config.get<string[]>("server.args", []),
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath),
+    envPath: process.env.PATH ?? "",
+    platform: process.platform,
+    isExecutable,
+  });
+}
+
+function sleep(ms: number, token: vscode.CancellationToken): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { listener.dispose(); resolve(); }, ms);
+    const listener = token.onCancellationRequested(() => { clearTimeout(timer); listener.dispose(); resolve(); });
+  });
+}
+
+export class ServerController implements vscode.Disposable {
+  client: LanguageClient | undefined;
+  server: ServerCommand | undefined;
+  private readonly policy = new RestartPolicy();
+  private readonly skipped = new Set<string>();
+  private stopping = false;
+  private readonly markdownHandlers: ((title: string, markdown: string) => void)[] = [];
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly status: StatusBar,
+  ) {}
+
+  onMarkdownResult(handler: (title: string, markdown: string) => void): void {
+    this.markdownHandlers.push(handler);
+  }
+
+  lastStatus(): unknown {
+    return this.status.last;
+  }
+
+  async start(): Promise<boolean> {
+    this.server = findServer();
+    if (!this.server) {
+      this.status.update({ state: "missing" });
+      this.output.error("coder-lsp executable not found (setting coderLsp.server.path, workspace .venv/venv, PATH)");
+      void vscode.window
+        .showErrorMessage("coder-lsp: the language server `coder-lsp` was not found.", "How to install", "Open settings")
+        .then((choice) => {
+          if (choice === "How to install") void vscode.commands.executeCommand("coderLsp.showInstallHelp");
+          if (choice === "Open settings") void vscode.commands.executeCommand("workbench.action.openSettings", "coderLsp.server.path");
+        });
+      return false;
+    }
+    this.output.info(`starting ${this.server.command} ${this.server.args.join(" ")} (found via ${this.server.source})`);
+    this.status.update({ state: "starting" });
+    const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === "file")?.uri.fsPath;
+    const serverOptions: ServerOptions = {
+      command: this.server.command,
+      args: this.server.args,
+      options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+    };
+    this.stopping = false;
+    this.client = new LanguageClient("coderLsp", "coder-lsp", serverOptions, this.clientOptions());
+    this.client.onNotification("coderLsp/status", (params) => this.status.update(params));
+    this.client.onDidChangeState((event) => {
+      if (event.newState === State.Stopped && !this.stopping) this.status.update({ state: "stopped" });
+    });
+    try {
+      await this.client.start();
+      return true;
+    } catch (error) {
+      this.output.error(`the server failed to start: ${String(error)}`);
+      this.status.update({ state: "error", message: `The server failed to start: ${String(error)}` });
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const client = this.client;
+    this.client = undefined;
+    this.skipped.clear();
+    if (client && client.state !== State.Stopped) {
+      try {
+        await client.stop(5000);
+      } catch (error) {
+        this.output.warn(`stopping the server: ${String(error)}`);
+      }
+    }
+  }
+
+  async restart(): Promise<boolean> {
+    this.policy.reset();
+    await this.stop();
+    return this.start();
+  }
+
+  /** Pushes the settings; the server also pulls them through workspace/configuration. */
+  async settingsChanged(): Promise<void> {
+    if (this.client?.isRunning()) {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: currentServerSettings() } });
+    }
+  }
+
+  async executeServerCommand<T>(command: string, args: unknown[] = [], token?: vscode.CancellationToken): Promise<T> {
+    if (!this.client?.isRunning()) {
+      throw new Error("the coder-lsp server is not running (see Show status and logs)");
+    }
+    return this.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token) as Promise<T>;
+  }
+
+  private clientOptions(): LanguageClientOptions {
+    return {
+      // Only real files on disk: untitled and virtual documents never reach the server.
+      documentSelector: [{ scheme: "file" }],
+      initializationOptions: currentServerSettings(),
+      outputChannel: this.output,
+      middleware: this.middleware(),
+      errorHandler: {
+        error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+        closed: () => this.closed(),
+      },
+    };
+  }
+
+  private closed(): { action: CloseAction; message?: string; handled?: boolean } {
+    if (this.stopping) {
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    if (this.policy.recordCrash(Date.now())) {
+      this.output.warn(`the server exited unexpectedly; restarting (${this.policy.recentCrashes}/${this.policy.maxCrashes})`);
+      this.status.update({ state: "starting" });
+      return { action: CloseAction.Restart, handled: true };
+    }
+    const message = `coder-lsp: the server crashed ${this.policy.recentCrashes} times in ${this.policy.windowMs / 60000} minutes and will not be restarted.`;
+    this.output.error(message);
+    this.status.update({ state: "error", message: "The server keeps crashing; see the log." });
+    void vscode.window.showErrorMessage(message, "Show logs", "Restart server").then((choice) => {
+      if (choice === "Show logs") this.output.show();
+      if (choice === "Restart server") void vscode.commands.executeCommand("coderLsp.restartServer");
+    });
+    return { action: CloseAction.DoNotRestart, handled: true };
+  }
+
+  private middleware(): Middleware {
+    const served = (document: vscode.TextDocument) => isServedDocument(facts(document), maxFileBytes());
+    return {
+      didOpen: async (document, next) => {
+        if (!served(document)) {
+          this.skipped.add(document.uri.toString());
+          return;
+        }
+        return next(document);
+      },
+      didChange: async (event, next) => (this.skipped.has(event.document.uri.toString()) ? undefined : next(event)),
+      didSave: async (document, next) => (this.skipped.has(document.uri.toString()) ? undefined : next(document)),
+      didClose: async (document, next) => {
+        if (this.skipped.delete(document.uri.toString())) return;
+        return next(document);
+      },
+      provideInlineCompletionItems: async (document, position, context, token, next) => {
+        const config = configuration();
+        const rules = { enable: config.get("enable", true), languages: config.get<string[]>("languages", []), maxFileBytes: maxFileBytes() };
+        if (this.skipped.has(document.uri.toString()) || !wantsInlineCompletion(facts(document), rules)) {
+          return null;
+        }
+        if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
+          await sleep(config.get<number>("debounceMs", 150), token);
+        }
+        // The token goes to the client, which sends $/cancelRequest when VS Code drops the request.
+        return token.isCancellationRequested ? null : next(document, position, context, token);
+      },
+      provideCodeActions: async (document, range, context, token, next) =>
+        this.skipped.has(document.uri.toString()) || !served(document) ? [] : next(document, range, context, token),
+      // A light-bulb action runs the server command through here; show what it answers.
+      executeCommand: async (command, args, next) => {
+        if (command !== "coderLsp.explainDiagnostic") {
+          return next(command, args);
+        }
+        const title = "coder-lsp: explaining the error…";
+        const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async () => next(command, args));
+        if (result) {
+          this.markdownHandlers.forEach((handler) => handler("Explanation", markdownOf(result)));
+        }
+        return result;
+      },
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answers = (await next(params, token)) as unknown[];
+          if (!Array.isArray(answers)) return answers;
+          return params.items.map((item, index) => (item.section === SECTION ? currentServerSettings() : answers[index]));
+        },
+      },
+    };
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}
