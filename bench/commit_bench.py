@@ -27,11 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lsp_server.commit import hooks, warm_socket  # noqa: E402
-from lsp_server.commit.generate import build_prompt, generate_commit_message  # noqa: E402
+from lsp_server.commit.generate import build_prompt  # noqa: E402
 from lsp_server.commit.staged import read_staged_changes  # noqa: E402
 from lsp_server.commit.style import learn_style  # noqa: E402
 from lsp_server.model.settings import ModelSettings  # noqa: E402
-from lsp_server.model.types import CancelToken  # noqa: E402
 
 
 def git(repo: Path, *args: str) -> None:
@@ -100,10 +99,16 @@ def wait_for_socket(repo: Path, seconds: float) -> bool:
 
 
 def serve_in_process(repo: Path, engine) -> warm_socket.WarmSocketServer:
-    def handler(request: dict) -> dict:
-        return {"message": generate_commit_message(request["repo"], engine, CancelToken()), "model": engine.name}
+    """The socket as `coder-lsp serve` runs it (same handler), from this process."""
+    import threading
+    from types import SimpleNamespace
 
-    server = warm_socket.WarmSocketServer(str(repo), handler)
+    from lsp_server.features.commit_message import answer_hook
+    from lsp_server.model.runner import ModelRunner
+
+    state = SimpleNamespace(engine=engine, engine_error="", runner=ModelRunner(), model_loaded=threading.Event())
+    state.model_loaded.set()
+    server = warm_socket.WarmSocketServer(str(repo), lambda request: answer_hook(state, request))
     server.start()
     return server
 

@@ -89,7 +89,8 @@ def _definitions_touched(toplevel: str, staged_file: StagedFile) -> list[str] | 
         touched = []
         for definition in definitions(spec.name, text):
             if any(start <= definition.end_line and definition.start_line <= end for start, end in spans):
-                touched.append(f"{definition.kind} {definition.name}")
+                qualified = f"{definition.parent}.{definition.name}" if definition.parent else definition.name
+                touched.append(f"{definition.kind} {qualified}")
         return touched
     except Exception:  # a grammar problem must never cost the commit message
         return None

@@ -33,12 +33,13 @@ ProgressCallback = Callable[[str, int | None], None]
 
 
 def generate_commit_message(
-    repo_dir: str, engine: Engine, cancel: CancelToken, *, on_progress: ProgressCallback | None = None
+    repo_dir: str, engine: Engine, cancel: CancelToken, *, on_progress: ProgressCallback | None = None,
+    index_file: str | None = None,
 ) -> str:
-    """The commit message for the changes staged in `repo_dir`'s repository."""
+    """The commit message for the changes staged in `repo_dir`'s repository (or in `index_file`)."""
     report = on_progress or (lambda message, percent: None)
     report("Reading staged changes", 0)
-    changes = read_staged_changes(repo_dir)
+    changes = read_staged_changes(repo_dir, index_file=index_file)
     cancel.raise_if_cancelled()
     style = learn_style(recent_subjects(changes.toplevel))
     report(f"Fitting {len(changes.files)} changed file(s) into the context window", 10)

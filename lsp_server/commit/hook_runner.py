@@ -113,8 +113,11 @@ def _generate_within(toplevel: str, timeout_s: float, model: str | None, warn) -
 
 
 def _generate(toplevel: str, timeout_s: float, model: str | None, cancel: CancelToken) -> tuple[str, str]:
+    index_file = os.environ.get("GIT_INDEX_FILE")
+    index_file = os.path.abspath(index_file) if index_file else None  # `commit -a` uses a temporary index
     if not model:
-        answer = warm_socket.ask(toplevel, {"op": "commit-message", "timeout": timeout_s}, timeout_s)
+        request = {"op": "commit-message", "timeout": timeout_s, "index_file": index_file}
+        answer = warm_socket.ask(toplevel, request, timeout_s)
         if answer and answer.get("message"):
             return answer["message"], str(answer.get("model", ""))
         if answer and answer.get("kind") == "nothing-staged":

@@ -91,24 +91,35 @@ def open_repository(repo_dir: str) -> git.Repo:
         raise NotARepository(f"{repo_dir} is not inside a git repository") from error
 
 
-def git_bytes(toplevel: str, *args: str) -> bytes:
+def git_env(index_file: str | None) -> dict[str, str] | None:
+    """The environment for git reading `index_file` (the temporary index of `git commit -a`)."""
+    return {**os.environ, "GIT_INDEX_FILE": index_file} if index_file else None
+
+
+def git_bytes(toplevel: str, *args: str, index_file: str | None = None) -> bytes:
     """Run git in `toplevel` and return stdout; raises CalledProcessError."""
     command = ["git", *_GIT_ENV_CONFIG, *args]
-    return subprocess.run(command, cwd=toplevel, check=True, capture_output=True).stdout
+    return subprocess.run(command, cwd=toplevel, check=True, capture_output=True, env=git_env(index_file)).stdout
 
 
-def read_staged_changes(repo_dir: str) -> StagedChanges:
-    """Everything staged in the repository holding `repo_dir`; raises NothingStaged."""
+def read_staged_changes(repo_dir: str, *, index_file: str | None = None) -> StagedChanges:
+    """Everything staged in the repository holding `repo_dir`; raises NothingStaged.
+
+    `index_file` names another index to read, as git's GIT_INDEX_FILE does:
+    `git commit -a` and `git commit PATH` stage into a temporary index.
+    """
     repo = open_repository(repo_dir)
     if repo.bare:
         raise NotARepository(f"{repo_dir} is a bare repository")
     toplevel = str(repo.working_tree_dir)
     has_head = repo.head.is_valid()
-    files = _parse_raw(git_bytes(toplevel, "diff", "--cached", "--raw", "-z", "--no-abbrev", *_DIFF_OPTIONS))
+    raw = git_bytes(toplevel, "diff", "--cached", "--raw", "-z", "--no-abbrev", *_DIFF_OPTIONS, index_file=index_file)
+    files = _parse_raw(raw)
     if not files:
         raise NothingStaged("Nothing is staged: stage changes with `git add` first.")
-    _add_numstat(files, git_bytes(toplevel, "diff", "--cached", "--numstat", "-z", *_DIFF_OPTIONS))
-    _add_hunks(files, toplevel)
+    numstat = git_bytes(toplevel, "diff", "--cached", "--numstat", "-z", *_DIFF_OPTIONS, index_file=index_file)
+    _add_numstat(files, numstat)
+    _add_hunks(files, toplevel, index_file)
     return StagedChanges(toplevel=toplevel, files=files, has_head=has_head)
 
 
@@ -170,10 +181,11 @@ def _quoted(prefix: bytes, path: str) -> bytes:
     return b'"' + body + b'"'
 
 
-def _add_hunks(files: list[StagedFile], toplevel: str) -> None:
+def _add_hunks(files: list[StagedFile], toplevel: str, index_file: str | None) -> None:
     """Stream the patch once and attach each file's hunks, within the byte caps."""
     command = ["git", *_GIT_ENV_CONFIG, "diff", "--cached", "--patch", *_DIFF_OPTIONS]
-    process = subprocess.Popen(command, cwd=toplevel, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=toplevel, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               env=git_env(index_file))
     owner, next_index, total, kept = -1, 0, 0, 0
     current: list[bytes] | None = None
     try:

@@ -150,8 +150,9 @@ def answer_hook(server, request: dict) -> dict:
     if not server.model_loaded.wait(timeout) or server.engine is None:
         return {"error": server.engine_error or "the model is still loading", "kind": "no-model"}
     engine, repo = server.engine, request["repo"]
-    job = server.runner.submit(f"commit-message:{repo}",
-                               lambda cancel: generate_commit_message(repo, engine, cancel))
+    index_file = request.get("index_file") if isinstance(request.get("index_file"), str) else None
+    job = server.runner.submit(f"commit-message:{repo}", lambda cancel: generate_commit_message(
+        repo, engine, cancel, index_file=index_file))
     try:
         message = job.future.result(timeout)
     except NothingStaged as error:

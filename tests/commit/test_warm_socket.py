@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import threading
+from types import SimpleNamespace
 
 import pytest
 
 from lsp_server.commit import hooks, warm_socket
-from lsp_server.commit.generate import generate_commit_message
+from lsp_server.features.commit_message import answer_hook
+from lsp_server.model.runner import ModelRunner
 from lsp_server.model.settings import ModelSettings
-from lsp_server.model.types import CancelToken
 from tests.commit.conftest import git, head_message
 from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL
 
@@ -69,23 +71,34 @@ def engine():
 
 
 def test_hook_asks_the_running_server_instead_of_loading(repo, engine, monkeypatch):
-    """The hook's own model path is broken, so a generated message can only come from the socket."""
+    """The hook's own model path is broken, so a generated message can only come from the socket.
+
+    `git commit -a` stages into a temporary index: the server must read that one.
+    """
     monkeypatch.setenv("CODER_LSP_MODEL", str(NOT_A_MODEL))
-    asked = []
+    (repo / "tracked.txt").write_text("one\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Add tracked")
+    runner = ModelRunner()
+    fake_server = SimpleNamespace(engine=engine, engine_error="", runner=runner, model_loaded=threading.Event())
+    fake_server.model_loaded.set()
+    asked, answers = [], []
 
     def handler(request):
         asked.append(request)
-        return {"message": generate_commit_message(request["repo"], engine, CancelToken()), "model": engine.name}
+        answers.append(answer_hook(fake_server, request))
+        return answers[-1]
 
     server = warm_socket.WarmSocketServer(str(repo), handler)
     assert server.start()
     try:
         hooks.install(str(repo))
-        (repo / "a.txt").write_text("a\n")
-        git(repo, "add", "-A")
-        result = subprocess.run(["git", "commit", "-q"], cwd=repo, capture_output=True, text=True)
+        (repo / "tracked.txt").write_text("two\n")  # not staged: `commit -a` stages it
+        result = subprocess.run(["git", "commit", "-a", "-q"], cwd=repo, capture_output=True, text=True)
     finally:
         server.stop()
+        runner.shutdown()
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert len(asked) == 1 and asked[0]["repo"] == os.path.realpath(repo)
-    assert head_message(repo).strip()
+    assert answers[0]["message"] and answers[0]["model"] == engine.name
+    assert git(repo, "show", "--stat", "--format=", "HEAD").stdout.decode().strip().startswith("tracked.txt")
