@@ -1,0 +1,193 @@
+"""Raw model text -> a suggestion worth showing (hop 5 of a completion).
+
+The filters run in order on the text the model generated at the cursor:
+keep one line or several depending on the syntax position; stop where the
+completion starts repeating the suffix, the next lines, or itself; stop when
+it leaves the enclosing block (a dedent, or the end of the enclosing
+tree-sitter scope); and finally keep the longest head of it that adds no
+tree-sitter ERROR/MISSING nodes to prefix + completion + suffix. Syntax work
+runs on a window around the cursor, so a 10 MB file costs what a small one
+does. Without a grammar for the language, the syntax steps are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+PREFIX_WINDOW = 4000  # characters of text before the cursor the syntax checks see
+SUFFIX_WINDOW = 2000
+BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "do", "then")
+CLOSERS = set(")]}>\"'`;, \t")
+MAX_CUT_TRIES = 12
+
+
+@dataclass(frozen=True)
+class CompletionSite:
+    """The cursor's neighbourhood: windows of text and the tree-sitter language name."""
+
+    prefix: str  # text before the cursor (a window is enough)
+    suffix: str  # text after the cursor
+    language: str | None = None  # tree-sitter language name, None = no syntax checks
+
+    @property
+    def line_before(self) -> str:
+        return self.prefix[self.prefix.rfind("\n") + 1 :]
+
+    @property
+    def line_after(self) -> str:
+        return self.suffix.split("\n", 1)[0].rstrip("\r")
+
+
+def window(text: str, offset: int) -> tuple[str, str]:
+    """Prefix and suffix windows around `offset`, cut at line boundaries."""
+    start = max(0, offset - PREFIX_WINDOW)
+    if start:
+        start = text.find("\n", start, offset) + 1 or start
+    end = min(len(text), offset + SUFFIX_WINDOW)
+    if end < len(text):
+        cut = text.rfind("\n", offset, end)
+        end = cut if cut >= 0 else end
+    return text[start:offset], text[offset:end]
+
+
+def wants_multiline(site: CompletionSite, mode: str = "auto") -> bool:
+    """Several lines on a blank line or after a block opener; one line mid-statement."""
+    if mode in ("always", "never"):
+        return mode == "always"
+    if site.line_after.strip(" \t)]}>\"'`;,"):
+        return False  # real code after the cursor on this line
+    before = site.line_before.rstrip()
+    if not before.strip():
+        return True
+    return before.endswith(BLOCK_OPENERS)
+
+
+def postprocess(site: CompletionSite, text: str, *, multiline: bool) -> str:
+    """The part of `text` to show, or "" when nothing is worth showing."""
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not multiline:
+        lines = lines[:1]
+    lines = _stop_at_suffix(site, lines)
+    lines = _stop_at_repeats(site, lines)
+    lines = _stop_at_dedent(site, lines)
+    text = "\n".join(lines).rstrip()
+    text = _drop_duplicated_closers(site, text)
+    if site.language and text.strip():
+        text = _trim_to_scope(site, text)
+        text = _longest_parsing_head(site, text)
+    return text if text.strip() else ""
+
+
+def _significant(line: str) -> str:
+    return line.strip()
+
+
+def _stop_at_suffix(site: CompletionSite, lines: list[str]) -> list[str]:
+    """Cut before the first line that repeats one of the next lines of the file."""
+    following = [s for s in (_significant(x) for x in site.suffix.split("\n")[1:6]) if len(s) > 2]
+    if not following:
+        return lines
+    for number, line in enumerate(lines[1:], start=1):
+        if _significant(line) in following:
+            return lines[:number]
+    return lines
+
+
+def _stop_at_repeats(site: CompletionSite, lines: list[str]) -> list[str]:
+    """Cut at a line the completion already wrote, or that the lines just above hold."""
+    previous = [_significant(x) for x in site.prefix.split("\n")[-4:-1]]
+    seen: set[str] = set()
+    for number, line in enumerate(lines):
+        key = _significant(line)
+        if len(key) > 3 and (key in seen or (number > 0 and key in previous)):
+            return lines[:number]
+        if number == 0 and len(key) > 7 and (site.line_before.strip() + key) in previous:
+            return []
+        seen.add(key)
+    return lines
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _stop_at_dedent(site: CompletionSite, lines: list[str]) -> list[str]:
+    """Cut at the first later line indented less than the block the cursor is in."""
+    if len(lines) < 2:
+        return lines
+    first = site.line_before + lines[0]
+    block = _indent(first) if first.strip() else len(site.line_before)
+    if site.line_before.rstrip().endswith(BLOCK_OPENERS):
+        block += 1  # the lines after an opener are inside it
+    for number, line in enumerate(lines[1:], start=1):
+        if line.strip() and _indent(line) < block and not _closes_block(line):
+            return lines[:number]
+    return lines
+
+
+def _closes_block(line: str) -> bool:
+    return bool(line.strip()) and set(line.strip()) <= set(")]};,")
+
+
+def _drop_duplicated_closers(site: CompletionSite, text: str) -> str:
+    """`foo(x` + `)` when `)` already follows the cursor: drop the model's copy."""
+    after = site.line_after.strip()
+    if after and set(after) <= CLOSERS and "\n" not in text and text.rstrip().endswith(after):
+        return text.rstrip()[: -len(after)]
+    return text
+
+
+def _errors(site: CompletionSite, text: str) -> int:
+    from context.syntax import error_count
+
+    return error_count(site.language, site.prefix + text + site.suffix)
+
+
+def _trim_to_scope(site: CompletionSite, text: str) -> str:
+    """Cut where the completion runs past the end of the scope the cursor is in."""
+    if "\n" not in text:
+        return text
+    try:
+        from context.syntax import enclosing_scope
+
+        scope = enclosing_scope(site.language, site.prefix + text + site.suffix, len(site.prefix))
+    except Exception:
+        log.debug("enclosing_scope failed", exc_info=True)
+        return text
+    if scope is None:
+        return text
+    end = scope[1] - len(site.prefix)
+    if 0 < end < len(text):
+        line_end = text.find("\n", end)
+        return text if line_end < 0 else text[:line_end]
+    return text
+
+
+def _candidates(text: str):
+    """`text`, then shorter heads of it: whole lines first, then words of the first line."""
+    yield text
+    lines = text.split("\n")
+    for count in range(len(lines) - 1, 0, -1):
+        yield "\n".join(lines[:count])
+    words = lines[0].rstrip().split(" ")
+    for count in range(len(words) - 1, 0, -1):
+        yield " ".join(words[:count])
+
+
+def _longest_parsing_head(site: CompletionSite, text: str) -> str:
+    """The longest head of `text` that adds no ERROR/MISSING nodes to the file."""
+    try:
+        baseline = _errors(site, "")
+        for tries, candidate in enumerate(_candidates(text)):
+            if tries >= MAX_CUT_TRIES:
+                break
+            if candidate.strip() and _errors(site, candidate) <= baseline:
+                return candidate
+    except Exception:
+        log.debug("syntax check failed; keeping the text", exc_info=True)
+        return text
+    return ""

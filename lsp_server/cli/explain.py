@@ -1,0 +1,67 @@
+"""`coder-lsp explain FILE:LINE --message TEXT [--model PATH]`: explain an error.
+
+The same prompt as the editor's "Explain this error" (`assist.explain`),
+run once on the resolved model; the markdown goes to stdout. Settings come
+from the project file (`.coder-lsp.toml` or `[tool.coder-lsp]`) above FILE.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("location", metavar="FILE:LINE", help="file and 1-based line of the error")
+    parser.add_argument("--message", required=True, help="the error message, as the tool printed it")
+    parser.add_argument("--source", default="", help="the tool that reported it (e.g. mypy)")
+    parser.add_argument("--model", metavar="PATH", help="GGUF model to use")
+    parser.add_argument("--max-tokens", type=int, default=None, help="longest explanation, in tokens")
+
+
+def _location(value: str) -> tuple[Path, int]:
+    path, _, line = value.rpartition(":")
+    if not path or not line.isdigit() or int(line) < 1:
+        raise SystemExit(f"coder-lsp explain: expected FILE:LINE, got {value!r}")
+    return Path(path), int(line) - 1
+
+
+def _language(path: Path) -> str:
+    try:
+        from context.languages import language_for
+
+        spec = language_for(str(path))
+        return spec.name if spec is not None else ""
+    except Exception:
+        return ""
+
+
+def run(args) -> int:
+    from lsp_server.assist.explain import explain_messages, explanation_markdown
+    from lsp_server.config import project_settings
+    from lsp_server.model.loader import load_engine
+    from lsp_server.model.types import CancelToken, EngineError
+
+    path, line = _location(args.location)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        print(f"coder-lsp explain: {exc}", file=sys.stderr)
+        return 2
+    settings, bad_keys = project_settings(path)
+    for key in bad_keys:
+        print(f"coder-lsp explain: ignoring invalid setting {key}", file=sys.stderr)
+    messages = explain_messages(
+        path=path.name, language=_language(path), text=text, line=line, message=args.message, source=args.source
+    )
+    try:
+        engine = load_engine(settings.model, cli_model=args.model, workspace=str(path.resolve().parent))
+        try:
+            reply = engine.chat(messages, CancelToken(), max_tokens=args.max_tokens or settings.chat_max_tokens)
+        finally:
+            engine.close()
+    except EngineError as exc:
+        print(f"coder-lsp explain: {exc}", file=sys.stderr)
+        return 1
+    print(explanation_markdown(reply.text, message=args.message, path=path.name, line=line))
+    return 0

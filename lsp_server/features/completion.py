@@ -1,0 +1,50 @@
+"""`textDocument/completion`: the model's suggestion as one completion item.
+
+For clients without inline completion (older editors, plain LSP setups).
+The item replaces the word before the cursor with that word plus the
+suggestion, so the client's own filtering keeps it while the user types.
+The list is marked incomplete: the next keystroke asks again, and the
+completion cache answers typed-ahead text without a model call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lsprotocol import types
+
+from lsp_server.features.documents import take_snapshot
+from lsp_server.features.inline_completion import should_complete, suggest
+
+WORD_BEFORE = re.compile(r"[\w$]*$")
+
+
+def register(server) -> None:
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " "]))
+    async def completion(ls, params: types.CompletionParams):
+        snapshot = take_snapshot(ls, params.text_document.uri, params.position)
+        if not should_complete(ls, snapshot):
+            return None
+        text = await suggest(ls, snapshot)
+        if not text:
+            return None
+        word = WORD_BEFORE.search(snapshot.line_before_cursor()).group(0)
+        start = types.Position(snapshot.position.line, snapshot.position.character - _units(ls, word))
+        label = (word + text).strip().splitlines()[0][:80]
+        item = types.CompletionItem(
+            label=label,
+            kind=types.CompletionItemKind.Text,
+            detail="coder-lsp",
+            filter_text=word + text,
+            text_edit=types.TextEdit(types.Range(start, snapshot.position), word + text),
+            insert_text_format=types.InsertTextFormat.PlainText,
+            sort_text="0",
+        )
+        return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def _units(ls, word: str) -> int:
+    """Length of `word` in the client's position units."""
+    if ls.workspace.position_encoding == types.PositionEncodingKind.Utf8:
+        return len(word.encode("utf-8", "surrogatepass"))
+    return len(word.encode("utf-16-le", "surrogatepass")) // 2

@@ -1,0 +1,187 @@
+"""`textDocument/inlineCompletion`: ghost text at the cursor, in five hops.
+
+1. snapshot the document on the event loop (`documents.take_snapshot`);
+2. in the model thread: repository context (`context.retrieval`) and the
+   `CompletionRequest` the engine lays out as a prompt;
+3. the runner's one model thread, keyed by document, so a newer request
+   supersedes an older one (which answers None);
+4. the engine checks the cancel flag after every token, so
+   `$/cancelRequest` stops generation within one token;
+5. back on the loop: post-process, and answer only if the document version
+   is still the one we snapshotted.
+Typed-ahead and speculative completions come from `assist.cache` without a
+model call. `suggest` is shared with the `textDocument/completion` fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import time
+
+from lsprotocol import types
+
+from lsp_server.assist.cache import CompletionCache
+from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline, window
+from lsp_server.features.documents import DocumentSnapshot, current_version, take_snapshot
+from lsp_server.model.types import CompletionRequest, EngineError
+
+log = logging.getLogger(__name__)
+
+PROMPT_PREFIX_CHARS = 12_000  # the engine trims to its context window; this bounds the copy
+PROMPT_SUFFIX_CHARS = 4_000
+SPECULATIVE_DELAY_S = 0.05
+
+
+def register(server) -> None:
+    server.completion_cache = CompletionCache()
+    server.inline_pending: dict[str, int] = {}
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(ls, params: types.InlineCompletionParams):
+        snapshot = take_snapshot(ls, params.text_document.uri, params.position)
+        if not should_complete(ls, snapshot):
+            return None
+        text = await suggest(ls, snapshot)
+        if not text:
+            return None
+        cursor = types.Range(snapshot.position, snapshot.position)
+        return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=cursor)])
+
+
+def should_complete(ls, snapshot: DocumentSnapshot | None) -> bool:
+    settings = ls.settings
+    return (
+        snapshot is not None
+        and settings.enable_inline_completion
+        and settings.enabled_for(snapshot.language_id)
+        and ls.engine is not None
+    )
+
+
+def language_name(snapshot: DocumentSnapshot) -> str | None:
+    """The tree-sitter language for the document, from its language id or its suffix."""
+    try:
+        from context.languages import language_for
+
+        spec = language_for(snapshot.language_id) or language_for(snapshot.path)
+    except Exception:
+        return None
+    return spec.name if spec is not None else None
+
+
+async def suggest(ls, snapshot: DocumentSnapshot) -> str | None:
+    """The suggestion to show at the snapshot's cursor, or None (stale, superseded, failed)."""
+    started = time.perf_counter()
+    prefix, suffix = window(snapshot.text, snapshot.offset)
+    site = CompletionSite(prefix, suffix, language_name(snapshot))
+    cached = ls.completion_cache.lookup(snapshot.uri, snapshot.offset, prefix, suffix)
+    if cached is not None:
+        return cached
+    multiline = wants_multiline(site, ls.settings.multiline)
+    ls.inline_pending[snapshot.uri] = ls.inline_pending.get(snapshot.uri, 0) + 1
+    try:
+        completion = await generate(ls, snapshot, multiline, kind="inline")
+    finally:
+        ls.inline_pending[snapshot.uri] -= 1
+    if completion is None or current_version(ls, snapshot.uri) != snapshot.version:
+        return None
+    text = postprocess(site, completion.text, multiline=multiline)
+    ls.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if text:
+        ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)
+        if ls.settings.speculative:
+            asyncio.get_running_loop().call_later(SPECULATIVE_DELAY_S, _speculate, ls, snapshot, text)
+    return text or None
+
+
+async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, *, kind: str):
+    """Hops 2-4: context, request and generation on the model thread; None if it did not finish."""
+    engine, settings, index = ls.engine, ls.settings, ls.index
+    workspace = ls.workspace_root()
+    stats = ls.record_job(kind, snapshot.uri, offset=snapshot.offset, version=snapshot.version)
+
+    def count_token(_text: str) -> None:
+        stats["tokens"] += 1
+
+    def job(cancel):
+        stats["outcome"] = "running"
+        snippets = _retrieve(index, snapshot, settings.context_budget, engine)
+        cancel.raise_if_cancelled()
+        request = CompletionRequest(
+            prefix=_clean(snapshot.text[max(0, snapshot.offset - PROMPT_PREFIX_CHARS) : snapshot.offset]),
+            suffix=_clean(snapshot.text[snapshot.offset : snapshot.offset + PROMPT_SUFFIX_CHARS]),
+            path=_relative(snapshot.path, workspace),
+            language=snapshot.language_id,
+            snippets=snippets,
+            max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, 48),
+            stop=() if multiline else ("\n",),
+        )
+        return engine.complete(request, cancel, count_token)
+
+    try:
+        completion = await ls.run_model_job(snapshot.uri, job, kind=kind)
+    except asyncio.CancelledError:
+        ls.finish_job(stats, "cancelled")
+        raise
+    except EngineError as exc:
+        ls.finish_job(stats, "error")
+        ls.show_once("engine", f"coder-lsp: the model failed: {exc}")
+        return None
+    ls.finish_job(stats, "superseded" if completion is None else completion.finish_reason)
+    if completion is None or completion.finish_reason == "cancelled":
+        return None
+    return completion
+
+
+def _retrieve(index, snapshot: DocumentSnapshot, budget: int, engine) -> tuple:
+    if index is None or budget <= 0 or not snapshot.path:
+        return ()
+    try:
+        from context.retrieval import retrieve
+
+        return tuple(
+            retrieve(index, snapshot.path, snapshot.text, snapshot.offset, budget, count_tokens=engine.count_tokens)
+        )
+    except Exception:  # context is a bonus; a completion without it beats none
+        log.exception("retrieval failed")
+        return ()
+
+
+def _clean(text: str) -> str:
+    """Lone UTF-16 surrogates (legal in JSON, not in UTF-8) become U+FFFD; lengths stay."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _relative(path: str, workspace: str | None) -> str:
+    if workspace and path.startswith(workspace):
+        return os.path.relpath(path, workspace).replace(os.sep, "/")
+    return os.path.basename(path)
+
+
+def _speculate(ls, snapshot: DocumentSnapshot, shown: str) -> None:
+    """While idle, complete as if `shown` were accepted, and cache the result."""
+    if ls.inline_pending.get(snapshot.uri) or current_version(ls, snapshot.uri) != snapshot.version:
+        return
+    accepted = dataclasses.replace(
+        snapshot,
+        text=snapshot.text[: snapshot.offset] + shown + snapshot.text[snapshot.offset :],
+        offset=snapshot.offset + len(shown),
+    )
+    ls.spawn(_speculative_completion(ls, accepted))
+
+
+async def _speculative_completion(ls, snapshot: DocumentSnapshot) -> None:
+    prefix, suffix = window(snapshot.text, snapshot.offset)
+    site = CompletionSite(prefix, suffix, language_name(snapshot))
+    multiline = wants_multiline(site, ls.settings.multiline)
+    completion = await generate(ls, snapshot, multiline, kind="speculative")
+    if completion is not None:
+        text = postprocess(site, completion.text, multiline=multiline)
+        ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)

@@ -1,0 +1,124 @@
+"""Bad input: unknown documents, wild positions, malformed params, huge and odd text, floods.
+
+Each test checks the server answers exactly once, sensibly, and keeps
+serving afterwards (a `coderLsp.status` round trip at the end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from tests.e2e.conftest import PYTHON_SOURCE, start_server
+
+EMOJI_LINE = 's = "😀é中文" + x'
+
+
+def inline_jobs(status: dict) -> list[dict]:
+    return [job for job in status["jobs"] if job["kind"] == "inline"]
+
+
+async def test_unknown_document(workspace):
+    async with start_server(workspace) as lsp:
+        unknown = (workspace / "never-opened.py").as_uri()
+        assert await lsp.inline(unknown, 0, 0) is None
+        actions = await lsp.client.text_document_code_action_async(
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(unknown),
+                types.Range(types.Position(0, 0), types.Position(0, 0)),
+                types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        assert actions is None
+        assert (await lsp.status())["state"] == "ready"
+
+
+@pytest.mark.parametrize(
+    "line, character, expected_offset",
+    [(0, 10_000, len("x = 1")), (10_000, 3, len("x = 1\ny = 2\n")), (1, 2, len("x = 1\ny ="))],
+)
+async def test_positions_past_the_end_are_clamped(workspace, line, character, expected_offset):
+    async with start_server(workspace) as lsp:
+        uri = lsp.open("short.py", "x = 1\ny = 2\n")
+        await lsp.inline(uri, line, character)
+        assert inline_jobs(await lsp.status())[0]["offset"] == expected_offset
+
+
+@pytest.mark.parametrize(
+    "encoding, character, expected_index",
+    [
+        ("utf-16", 7, 6),  # after 's = "' (5 units) and the emoji (2 units)
+        ("utf-16", 8, 7),  # after é
+        ("utf-16", 10, 9),  # after 中文
+        ("utf-16", 6, 5),  # inside the surrogate pair: rounds down to before the emoji
+        ("utf-8", 9, 6),  # 's = "' (5 bytes) + 😀 (4 bytes)
+        ("utf-8", 11, 7),  # + é (2 bytes)
+        ("utf-8", 17, 9),  # + 中文 (3 bytes each)
+        ("utf-8", 7, 5),  # inside the emoji's bytes: rounds down
+    ],
+)
+async def test_non_ascii_positions_in_both_encodings(workspace, encoding, character, expected_index):
+    text = f"# header\n{EMOJI_LINE}\n"
+    async with start_server(workspace, encodings=[encoding]) as lsp:
+        uri = lsp.open("chars.py", text)
+        await lsp.inline(uri, 1, character)
+        assert inline_jobs(await lsp.status())[0]["offset"] == len("# header\n") + expected_index
+
+
+async def test_malformed_params_get_invalid_params_and_the_server_keeps_serving(workspace):
+    async with start_server(workspace) as lsp:
+        uri = lsp.open("main.py", PYTHON_SOURCE)
+        bad = {"textDocument": {"uri": uri}, "position": {"line": "seven"}}
+        with pytest.raises(JsonRpcInvalidParams):
+            await lsp.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, bad)
+        with pytest.raises(JsonRpcInvalidParams):
+            await lsp.command("coderLsp.explainDiagnostic", {"uri": uri, "diagnostic": {"message": 3}})
+        assert (await lsp.status())["state"] == "ready"
+        await lsp.inline(uri, 7, 8)
+
+
+async def test_ten_megabyte_document(workspace):
+    block = "def f{0}(x):\n    return x * {0}\n\n"
+    text = "".join(block.format(i) for i in range(10_000_000 // len(block.format(99999)) + 1))
+    assert len(text) >= 10_000_000
+    async with start_server(workspace) as lsp:
+        uri = lsp.open("big.py", text)
+        line = text.count("\n")
+        result = await lsp.inline(uri, line, 0)
+        middle = await lsp.inline(uri, line // 2, 4)
+        status = await lsp.status()
+        assert [job["outcome"] for job in inline_jobs(status)] in (["stop", "stop"], ["length", "length"], ["stop", "length"], ["length", "stop"])
+        assert result is None or result.items[0].insert_text
+        assert middle is None or middle.items[0].insert_text
+
+
+async def test_lone_surrogates(workspace):
+    text = "name = 'a\ud800b'\n# \udc00 odd\nvalue = "
+    async with start_server(workspace) as lsp:
+        uri = lsp.open("odd.py", text)
+        result = await lsp.inline(uri, 2, 8)
+        assert result is None or isinstance(result.items[0].insert_text, str)
+        job = inline_jobs(await lsp.status())[0]
+        assert job["outcome"] in ("stop", "length") and job["offset"] == len(text)
+
+
+async def test_a_thousand_requests_in_a_second_only_the_newest_runs(workspace):
+    async with start_server(workspace, settings={"maxTokens": 16}) as lsp:
+        uri = lsp.open("main.py", PYTHON_SOURCE)
+        before = (await lsp.status())["memoryRssMb"]
+        answers = []
+        for round_number in range(10):
+            for _ in range(100):
+                answers.append(lsp.send(types.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.inline_params(uri, 7, 8))[1])
+            await asyncio.sleep(0.1)
+        results = await asyncio.gather(*answers)
+        status = await lsp.wait_status(lambda s: s["state"] == "ready")
+        outcomes = status["jobOutcomes"]
+        ran = sum(count for name, count in outcomes.items() if name in ("inline:stop", "inline:length"))
+        assert sum(outcomes.values()) + status["cache"]["hits"] == 1000
+        assert ran <= 20  # each newer request supersedes the queued and running older ones
+        assert results[-1] is None or results[-1].items
+        assert status["memoryRssMb"] - before < 100

@@ -1,0 +1,116 @@
+"""The server as a whole: capabilities, encodings, settings, progress, model loading.
+
+Every test starts the real `coder-lsp serve` over stdio with the tiny
+DeepSeek-Coder GGUF (or a broken one) and talks LSP to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsprotocol import types
+
+from tests.conftest import NOT_A_MODEL, STARCODER_MODEL, TRUNCATED_MODEL
+from tests.e2e.conftest import PYTHON_SOURCE, start_server
+
+
+async def test_capabilities(workspace):
+    async with start_server(workspace) as lsp:
+        capabilities = lsp.initialize_result.capabilities
+        assert capabilities.inline_completion_provider is not None
+        assert capabilities.completion_provider is not None
+        assert capabilities.code_action_provider.resolve_provider is True
+        assert {"coderLsp.explainDiagnostic", "coderLsp.fixDiagnostic", "coderLsp.status"} <= set(
+            capabilities.execute_command_provider.commands
+        )
+        sync = capabilities.text_document_sync
+        assert getattr(sync, "change", sync) == types.TextDocumentSyncKind.Incremental
+        assert capabilities.position_encoding == types.PositionEncodingKind.Utf16
+
+
+@pytest.mark.parametrize(
+    "offered, chosen",
+    [
+        (None, "utf-16"),
+        (["utf-16", "utf-8"], "utf-8"),
+        (["utf-32", "utf-16"], "utf-16"),
+        (["utf-32"], "utf-16"),
+    ],
+)
+async def test_position_encoding_is_utf16_unless_utf8_is_offered(workspace, offered, chosen):
+    async with start_server(workspace, encodings=offered, wait_ready=False) as lsp:
+        assert lsp.initialize_result.capabilities.position_encoding == chosen
+
+
+async def test_model_load_reports_progress_and_status(workspace):
+    async with start_server(workspace) as lsp:
+        assert [s["state"] for s in lsp.statuses][:2] == ["loading", "ready"]
+        titles = [
+            report.title
+            for reports in lsp.client.progress_reports.values()
+            for report in reports
+            if isinstance(report, types.WorkDoneProgressBegin)
+        ]
+        assert "coder-lsp: loading model" in titles
+        ends = [r for reports in lsp.client.progress_reports.values() for r in reports if isinstance(r, types.WorkDoneProgressEnd)]
+        assert ends
+        status = await lsp.status()
+        assert status["model"]["prompt_format"] == status["promptFormat"]
+
+
+@pytest.mark.parametrize("broken", [NOT_A_MODEL, TRUNCATED_MODEL, "/nonexistent/model.gguf"])
+async def test_model_that_fails_to_load(workspace, broken):
+    async with start_server(workspace, settings={"model": {"path": str(broken)}}) as lsp:
+        state = await lsp.wait_state("error")
+        assert state["message"]
+        uri = lsp.open("main.py", PYTHON_SOURCE)
+        assert await lsp.inline(uri, 7, 8) is None
+        assert await lsp.inline(uri, 7, 8) is None
+        status = await lsp.status()
+        assert status["state"] == "error" and status["error"]
+        load_messages = [m for m in lsp.error_messages() if "could not be loaded" in m]
+        assert len(load_messages) == 1 and status["error"] in load_messages[0]
+
+
+async def test_bad_settings_fall_back_and_name_the_key(workspace):
+    settings = {"maxTokens": "lots", "nonsense": 1, "model": {"nCtx": -3}}
+    async with start_server(workspace, settings=settings) as lsp:
+        status = await lsp.status()
+        assert status["state"] == "ready"
+        assert status["settings"]["maxTokens"] == 64
+        warnings = [m.message for m in lsp.client.messages if m.type == types.MessageType.Warning]
+        assert len(warnings) == 1
+        assert all(key in warnings[0] for key in ("coderLsp.maxTokens", "coderLsp.nonsense", "coderLsp.model.nCtx"))
+
+
+async def test_configuration_change_reloads_the_model_only_when_model_settings_change(workspace):
+    async with start_server(workspace, configuration={"model": {"path": str(workspace / "x")}}) as lsp:
+        # The pulled section wins over initializationOptions: that path fails to load.
+        await lsp.wait_state("error")
+        lsp.client.set_configuration({"model": {"path": str(STARCODER_MODEL)}, "maxTokens": 12}, section="coderLsp")
+        lsp.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        status = await lsp.wait_status(lambda s: s["state"] == "ready")
+        assert status["promptFormat"] == "starcoder" and status["settings"]["maxTokens"] == 12
+        loads = len([s for s in lsp.statuses if s["state"] == "loading"])
+        lsp.client.set_configuration({"model": {"path": str(STARCODER_MODEL)}, "maxTokens": 20}, section="coderLsp")
+        lsp.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        status = await lsp.wait_status(lambda s: s["settings"]["maxTokens"] == 20)
+        assert status["state"] == "ready"
+        assert len([s for s in lsp.statuses if s["state"] == "loading"]) == loads
+
+
+async def test_cli_model_flag(workspace):
+    async with start_server(workspace, settings={"model": {}}, args=("--model", str(STARCODER_MODEL))) as lsp:
+        assert (await lsp.status())["promptFormat"] == "starcoder"
+
+
+async def test_client_disconnect_mid_generation_exits_cleanly(workspace):
+    async with start_server(workspace, settings={"maxTokens": 400}, env={"CODER_LSP_TEST_ENGINE": "delay_ms=40"}) as lsp:
+        uri = lsp.open("main.py", PYTHON_SOURCE)
+        lsp.send(types.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.inline_params(uri, 7, 8))
+        await lsp.wait_status(lambda s: any(j["tokens"] >= 1 for j in s["jobs"]))
+        process = lsp.client._server
+        process.stdin.close()
+        returncode = await asyncio.wait_for(process.wait(), 30)
+        assert returncode == 0
