@@ -12,8 +12,6 @@ import argparse
 import os
 import sys
 
-from lsp_server.commit import warm_socket
-from lsp_server.commit.generate import generate_commit_message
 from lsp_server.commit.staged import NotARepository, NothingStaged, read_staged_changes
 from lsp_server.model.types import CancelToken, EngineError
 
@@ -46,20 +44,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _message(toplevel: str, model: str | None, timeout_s: float) -> str:
-    if not model:
-        answer = warm_socket.ask(toplevel, {"op": "commit-message", "timeout": timeout_s}, timeout_s)
-        if answer and answer.get("message"):
-            return answer["message"]
-        if answer and answer.get("kind") == "nothing-staged":
-            raise NothingStaged(answer.get("error", "Nothing is staged."))
-    from lsp_server.commit.hook_runner import _model_settings
-    from lsp_server.model.loader import load_engine
+    from lsp_server.commit.hook_runner import message_for
 
-    engine = load_engine(_model_settings(toplevel), cli_model=model, workspace=toplevel)
-    try:
-        return generate_commit_message(toplevel, engine, CancelToken())
-    finally:
-        engine.close()
+    return message_for(toplevel, timeout_s, model, CancelToken())[0]
 
 
 def _point_stdout_at_stderr() -> int:

@@ -49,11 +49,11 @@ def commit_settings(toplevel: str) -> CommitSettings:
 
 def _project_section(toplevel: str) -> dict:
     try:
-        from lsp_server.config import find_project_file
-    except ImportError:
-        find_project_file = None
-    if find_project_file is not None:
-        found = find_project_file(toplevel)
+        from lsp_server.project import load_project_options
+    except ImportError:  # the shared reader is optional here; read the file directly without it
+        load_project_options = None
+    if load_project_options is not None:
+        found = load_project_options(toplevel)
         return found[1] if found else {}
     path = Path(toplevel) / ".coder-lsp.toml"
     try:
@@ -94,7 +94,7 @@ def _generate_within(toplevel: str, timeout_s: float, model: str | None, warn) -
 
     def work() -> None:
         try:
-            result["value"] = _generate(toplevel, timeout_s, model, cancel)
+            result["value"] = message_for(toplevel, timeout_s, model, cancel)
         except BaseException as error:  # handed to the waiting thread
             failure.append(error)
 
@@ -112,7 +112,8 @@ def _generate_within(toplevel: str, timeout_s: float, model: str | None, warn) -
     return result["value"]
 
 
-def _generate(toplevel: str, timeout_s: float, model: str | None, cancel: CancelToken) -> tuple[str, str]:
+def message_for(toplevel: str, timeout_s: float, model: str | None, cancel: CancelToken) -> tuple[str, str]:
+    """(message, model name): from a running server's warm socket, else from a model loaded here."""
     index_file = os.environ.get("GIT_INDEX_FILE")
     index_file = os.path.abspath(index_file) if index_file else None  # `commit -a` uses a temporary index
     if not model:
@@ -124,14 +125,14 @@ def _generate(toplevel: str, timeout_s: float, model: str | None, cancel: Cancel
             raise NothingStaged(answer.get("error", "nothing staged"))
     from lsp_server.model.loader import load_engine
 
-    engine = load_engine(_model_settings(toplevel), cli_model=model, workspace=toplevel)
+    engine = load_engine(model_settings(toplevel), cli_model=model, workspace=toplevel)
     try:
-        return generate_commit_message(toplevel, engine, cancel), engine.name
+        return generate_commit_message(toplevel, engine, cancel, index_file=index_file), engine.name
     finally:
         engine.close()
 
 
-def _model_settings(toplevel: str):
+def model_settings(toplevel: str):
     try:
         from lsp_server.config import project_settings
     except ImportError:

@@ -28,9 +28,22 @@ NON_UTF8_NAME = b"caf\xe9-notes.txt"
 def engine():
     from lsp_server.model.loader import load_engine
 
-    loaded = load_engine(ModelSettings(path=str(DEEPSEEK_MODEL)))
+    loaded = load_engine(ModelSettings(), cli_model=str(DEEPSEEK_MODEL))
     yield loaded
     loaded.close()
+
+
+class RecordingEngine:
+    """The real engine, keeping each chat reply (to read its prompt token count)."""
+
+    def __init__(self, engine, replies: list) -> None:
+        self._engine, self._replies = engine, replies
+        self.name, self.n_ctx, self.prompt_format = engine.name, engine.n_ctx, engine.prompt_format
+        self.count_tokens = engine.count_tokens
+
+    def chat(self, *args, **kwargs):
+        self._replies.append(self._engine.chat(*args, **kwargs))
+        return self._replies[-1]
 
 
 def assert_well_formed(message: str) -> None:
@@ -87,7 +100,10 @@ def test_ten_megabyte_diff_stays_inside_the_context_window(repo, engine):
     assert prompt_tokens + REPLY_TOKENS <= engine.n_ctx
     assert fitted.files_listed >= 10 and fitted.hunks_shown >= 2
     assert "cut to fit" in fitted.text or fitted.hunks_shown < fitted.hunks_total
-    assert_well_formed(generate_commit_message(str(repo), engine, CancelToken()))
+    replies = []
+    recording = RecordingEngine(engine, replies)
+    assert_well_formed(generate_commit_message(str(repo), recording, CancelToken()))
+    assert replies[0].prompt_tokens + REPLY_TOKENS <= engine.n_ctx  # the engine never had to cut the prompt
 
 
 def test_binary_lock_and_generated_files_are_named_not_dumped(repo, engine):

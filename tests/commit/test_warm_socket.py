@@ -65,7 +65,7 @@ def test_stale_socket_file_is_replaced(repo):
 def engine():
     from lsp_server.model.loader import load_engine
 
-    loaded = load_engine(ModelSettings(path=str(DEEPSEEK_MODEL)))
+    loaded = load_engine(ModelSettings(), cli_model=str(DEEPSEEK_MODEL))
     yield loaded
     loaded.close()
 
