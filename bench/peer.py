@@ -1,0 +1,263 @@
+"""The same typing sequence against llama.cpp's own servers: the peer to beat.
+
+Two peers, each started here on 127.0.0.1 with the same model file, context
+size and threads as our server:
+
+- `llama-server` (C++, built by `bench/build_llama_server.sh` into .cache/),
+  called the way llama.vim and llama.vscode call it: `POST /infill` with
+  `input_prefix` (lines before the cursor line), `prompt` (the cursor line up
+  to the cursor), `input_suffix`, `cache_prompt: true`, and the server flags
+  llama.vim recommends (`--cache-reuse 256 -b 1024 -ub 1024`, one slot).
+  A model without FIM tokens gets `POST /completion` with the prefix.
+- `python -m llama_cpp.server` (llama-cpp-python's OpenAI-compatible server),
+  called as Continue's local mode does: `POST /v1/completions`, streamed,
+  with the FIM prompt written out in the model's tokens.
+
+Per key: the previous request's connection is closed (both servers then stop
+that generation), a new request is sent, and the answer counts as shown if it
+arrives before the next key, exactly as in `typing_sim.py`. Generation is
+greedy, no time limit, `n_predict` equal to our `maxTokens`, so both sides
+produce the same number of tokens (the table reports the mean).
+
+    .venv/bin/python bench/peer.py --model fixtures/models/deepseek-tiny.gguf --peer llama-server [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.keystrokes import Document, initial_text, typing_script  # noqa: E402
+from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
+
+LLAMA_SERVER = ROOT / ".cache" / "llama-server" / "bin" / "llama-server"
+DEEPSEEK_FIM = ("<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def model_has_fim(model: str) -> bool:
+    """FIM tokens in the vocabulary, read as llama.cpp reads them (llama_vocab_fim_*)."""
+    import llama_cpp
+
+    with contextlib.redirect_stderr(open(os.devnull, "w")):
+        llama = llama_cpp.Llama(model, n_ctx=64, vocab_only=True, verbose=False)
+    vocab = llama_cpp.llama_model_get_vocab(llama.model)
+    has = llama_cpp.llama_vocab_fim_pre(vocab) >= 0 and llama_cpp.llama_vocab_fim_mid(vocab) >= 0
+    llama.close()
+    return has
+
+
+def peer_command(peer: str, model: str, port: int, *, n_ctx: int, threads: int | None, gpu: bool,
+                 server_bin: Path) -> list[str]:
+    if peer == "llama-server":
+        command = [str(server_bin), "-m", model, "--host", "127.0.0.1", "--port", str(port), "-c", str(n_ctx),
+                   "-np", "1", "-b", "1024", "-ub", "1024", "--cache-reuse", "256", "--no-webui"]
+        command += ["-ngl", "99", "-fa", "on"] if gpu else ["-ngl", "0"]
+        return command + (["-t", str(threads)] if threads else [])
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "-1" if gpu else "0"]
+    return command + (["--n_threads", str(threads)] if threads else [])
+
+
+async def http_post(port: int, path: str, body: dict) -> tuple[int, bytes]:
+    """POST with `Connection: close`; cancelling the task closes the socket (the server then stops)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        payload = json.dumps(body).encode()
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload
+        )
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+    head, _, data = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
+    if any(line.lower().startswith("transfer-encoding:") and "chunked" in line.lower() for line in lines):
+        data = _dechunk(data)
+    return status, data
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, position = bytearray(), 0
+    while position < len(data):
+        end = data.find(b"\r\n", position)
+        if end < 0:
+            break
+        size = int(data[position:end].split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out += data[end + 2 : end + 2 + size]
+        position = end + 2 + size + 2
+    return bytes(out)
+
+
+class Peer:
+    """How one peer is asked for a completion at a cursor, and how its answer is read."""
+
+    def __init__(self, peer: str, port: int, fim: bool, max_tokens: int) -> None:
+        self.peer, self.port, self.fim, self.max_tokens = peer, port, fim, max_tokens
+
+    def request(self, doc: Document, cursor: int) -> tuple[str, dict]:
+        before, middle, after = doc.split(cursor)
+        if self.peer == "llama-server" and self.fim:
+            return "/infill", {
+                "input_prefix": before, "input_suffix": after, "input_extra": [], "prompt": middle,
+                "n_predict": self.max_tokens, "cache_prompt": True, "stream": False,
+                "temperature": 0, "top_k": 1, "samplers": ["top_k"],
+            }
+        if self.peer == "llama-server":
+            return "/completion", {"prompt": before + middle, "n_predict": self.max_tokens, "cache_prompt": True,
+                                   "stream": False, "temperature": 0, "top_k": 1, "samplers": ["top_k"]}
+        prompt = before + middle
+        if self.fim:
+            prompt = f"{DEEPSEEK_FIM[0]}{before}{middle}{DEEPSEEK_FIM[1]}{after}{DEEPSEEK_FIM[2]}"
+        return "/v1/completions", {"prompt": prompt, "max_tokens": self.max_tokens, "temperature": 0,
+                                   "stream": True}
+
+    def parse(self, data: bytes) -> dict:
+        if self.peer == "llama-server":
+            reply = json.loads(data)
+            timings = reply.get("timings", {})
+            return {"text": reply.get("content", ""), "generated_tokens": timings.get("predicted_n"),
+                    "prompt_tokens": (timings.get("prompt_n") or 0) + (reply.get("tokens_cached") or 0),
+                    "cached_tokens": reply.get("tokens_cached")}
+        text, chunks = [], 0
+        for line in data.decode("utf-8", "replace").splitlines():
+            if line.startswith("data: ") and line[6:].strip() not in ("", "[DONE]"):
+                event = json.loads(line[6:])
+                text.append(event["choices"][0].get("text", ""))
+                chunks += 1
+        return {"text": "".join(text), "generated_tokens": chunks}
+
+
+async def wait_healthy(port: int, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"peer exited with {process.returncode}")
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            raw = await reader.read()
+            writer.close()
+            if raw.split()[1] == b"200" or b"/docs" in raw or b"404" in raw.split(b"\r\n")[0]:
+                return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("peer did not become healthy")
+
+
+async def ask(peer: Peer, doc_text: str, cursor: int) -> tuple[float, dict | None, str]:
+    doc = Document(doc_text)
+    path, body = peer.request(doc, cursor)
+    status, data = await http_post(peer.port, path, body)
+    received = time.perf_counter()
+    if status != 200:
+        return received, None, f"HTTP {status}: {data[:200]!r}"
+    return received, peer.parse(data), ""
+
+
+async def replay(peer: Peer, doc: Document, keys) -> list[Attempt]:
+    tasks: list[tuple[int, float, asyncio.Task]] = []
+    start = time.perf_counter()
+    for index, key in enumerate(keys):
+        await asyncio.sleep(max(0.0, start + key.at_ms / 1000 - time.perf_counter()))
+        doc.apply(key)
+        pressed = time.perf_counter()
+        if tasks and not tasks[-1][2].done():
+            tasks[-1][2].cancel()  # closes the connection, as llama.vim's jobstop / an aborted fetch does
+        tasks.append((index, pressed, asyncio.create_task(ask(peer, doc.text, key.cursor))))
+    await asyncio.gather(*(task for _, _, task in tasks), return_exceptions=True)
+    return [classify(keys[index], index, pressed, task) for index, pressed, task in tasks]
+
+
+def classify(key, index: int, pressed: float, task: asyncio.Task) -> Attempt:
+    if task.cancelled():
+        return Attempt(index, key.pause_ms, "cancelled")
+    if task.exception() is not None:
+        return Attempt(index, key.pause_ms, "error", text=repr(task.exception()))
+    received, parsed, error = task.result()
+    ms = (received - pressed) * 1000
+    if parsed is None:
+        return Attempt(index, key.pause_ms, "error", ms, text=error)
+    outcome = "empty" if not parsed["text"] else ("shown" if ms <= key.pause_ms else "stale")
+    return Attempt(index, key.pause_ms, outcome, ms, parsed["text"], parsed.get("generated_tokens"),
+                   parsed.get("prompt_tokens"), parsed.get("cached_tokens"))
+
+
+async def run(model: str, *, peer: str = "llama-server", quick: bool = False, max_tokens: int = 32,
+              gpu: bool = False, threads: int | None = None, n_ctx: int = 4096,
+              server_bin: Path = LLAMA_SERVER) -> dict:
+    if peer == "llama-server" and not server_bin.exists():
+        raise FileNotFoundError(f"{server_bin} missing: run bench/build_llama_server.sh")
+    fim = model_has_fim(model)
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"peer-{peer}-", suffix=".log", delete=False)
+    loaded = time.perf_counter()
+    process = subprocess.Popen(peer_command(peer, model, port, n_ctx=n_ctx, threads=threads, gpu=gpu,
+                                            server_bin=server_bin), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await wait_healthy(port, process, 300)
+        load_s = time.perf_counter() - loaded
+        client = Peer(peer, port, fim, max_tokens)
+        text, start = initial_text()
+        _, warm, error = await ask(client, text, start)
+        if warm is None:
+            raise RuntimeError(f"warm-up failed: {error}")
+        attempts = await replay(client, Document(text), typing_script(quick))
+    except Exception as exc:
+        log.flush()
+        raise RuntimeError(f"peer {peer} failed: {exc!r}\n{Path(log.name).read_text()[-3000:]}") from exc
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    summary = summarize(attempts)
+    endpoint = "/infill" if fim and peer == "llama-server" else ("/completion" if peer == "llama-server"
+                                                                 else "/v1/completions (stream)")
+    summary.update({"label": f"{peer} {endpoint}", "model": Path(model).name, "model_load_s": round(load_s, 2),
+                    "fim": fim, "command": " ".join(peer_command(peer, Path(model).name, port, n_ctx=n_ctx,
+                                                                 threads=threads, gpu=gpu, server_bin=server_bin))})
+    return {"summary": summary, "attempts": attempts_json(attempts)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--peer", default="llama-server", choices=("llama-server", "llama_cpp.server"))
+    parser.add_argument("--server-bin", type=Path, default=LLAMA_SERVER)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--gpu", action="store_true")
+    parser.add_argument("--threads", type=int)
+    args = parser.parse_args(argv)
+    result = asyncio.run(run(args.model, peer=args.peer, quick=args.quick, max_tokens=args.max_tokens,
+                             gpu=args.gpu, threads=args.threads, server_bin=args.server_bin))
+    print(json.dumps(result["summary"], indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""A small stock-keeping package: the workspace the typing benchmark edits."""
