@@ -74,6 +74,7 @@ def peer_command(peer: str, model: str, port: int, *, n_ctx: int, threads: int |
         return command + (["-t", str(threads)] if threads else [])
     command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "-1" if gpu else "0"]
+    command += ["--flash_attn", "true"] if gpu else []
     return command + (["--n_threads", str(threads)] if threads else [])
 
 

@@ -98,6 +98,7 @@ def machine(gpu: bool) -> dict:
 
 def step(name: str, results: dict, call):
     """Run one benchmark; a failure is recorded and reported, never fatal to the others."""
+    save(results)  # what came before survives if this step is cut short
     began = time.perf_counter()
     print(f"... {name}", file=sys.stderr, flush=True)
     try:
@@ -216,19 +217,24 @@ def main(argv: list[str] | None = None) -> int:
                "latency": [], "ratios": [], "floor": [], "others": [], "errors": []}
     for model in models:
         bench_model(model, args, results)
+        save(results)  # a run cut short (a device time limit) keeps what it measured
     if not args.skip_others:
         for script in OTHER_BENCHES:
             other = step(script, results, lambda s=script: run_other(s, args))
             if other:
                 results["others"].append(other)
+                save(results)
+    print(save(results))
+    return 1 if results["errors"] and not results["latency"] else 0
+
+
+def save(results: dict) -> str:
     text = render(results)
-    print(text)
     out_dir = Path(os.environ.get("BENCH_RESULTS", BENCH / "results"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{name}.json").write_text(json.dumps(results, indent=1, default=str))
-    (out_dir / f"{name}.md").write_text(text)
-    print(f"wrote {out_dir / (name + '.json')}", file=sys.stderr)
-    return 1 if results["errors"] and not results["latency"] else 0
+    (out_dir / f"{results['name']}.json").write_text(json.dumps(results, indent=1, default=str))
+    (out_dir / f"{results['name']}.md").write_text(text)
+    return text
 
 
 if __name__ == "__main__":

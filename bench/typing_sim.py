@@ -44,6 +44,8 @@ def server_settings(model: str, *, max_tokens: int, context: bool, multiline: st
     model_settings: dict = {"path": model, "nCtx": n_ctx}
     if not gpu:
         model_settings["nGpuLayers"] = 0
+    else:
+        model_settings["flashAttention"] = True  # as the peer's `-fa on`
     if threads:
         model_settings["threads"] = threads
     return {"maxTokens": max_tokens, "contextBudget": 1024 if context else 0, "multiline": multiline,

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The benchmark on a lent GPU machine (see bench/gpu/README.md), in one call:
+#   1. install the carried wheels (.whl/) and build llama-cpp-python 0.3.36 with CUDA from
+#      the trimmed source package in .gpu/ (about 5 minutes on 16 cores); the same CMake
+#      build also makes llama.cpp's llama-server, the peer;
+#   2. write a random-weight DeepSeek-Coder-shaped GGUF with the real tokenizer and quantize it;
+#   3. run bench/run.py --gpu on it (typing over LSP, llama-server, llama_cpp.server, floor).
+# Everything lands in $OUT: gpu.md, gpu.json, build and run logs.
+# Locally (no GPU) `SKIP_BUILD=1 GPU=0 SHAPE=tiny bash bench/gpu/run_on_device.sh` checks the script.
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+OUT=${OUT:-/tmp/bench-out}
+SITE=${SITE:-/tmp/site}
+SHAPE=${SHAPE:-1.3b}
+QUANT=${QUANT:-q4_k_m}
+GPU=${GPU:-1}
+BUDGET_S=${BUDGET_S:-520}          # stop the benchmark before the device call's limit
+PY=${PY:-python3}
+mkdir -p "$OUT" "$SITE" /tmp/models
+T0=$(date +%s)
+say() { echo "[$(( $(date +%s) - T0 ))s] $*"; }
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  say "installing wheels"
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" .whl/*.whl \
+    >"$OUT/pip.log" 2>&1 || { tail -20 "$OUT/pip.log"; exit 1; }
+  say "building llama-cpp-python with CUDA (+ llama-server)"
+  export CMAKE_BUILD_PARALLEL_LEVEL=16
+  SERVER_ARGS="-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF"
+  CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90 -DLLAVA_BUILD=off $SERVER_ARGS" \
+    $PY -m pip install --no-build-isolation --no-deps --no-cache-dir --target "$SITE" \
+    --config-settings=build-dir=/tmp/lcp-build .gpu/llama_cpp_python-0.3.36.tar.gz >"$OUT/build.log" 2>&1
+  if [ $? -ne 0 ]; then
+    tail -15 "$OUT/build.log"
+    say "build with the server failed; building the tested recipe without it"
+    CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90 -DLLAVA_BUILD=off" \
+      $PY -m pip install --no-build-isolation --no-deps --no-cache-dir --target "$SITE" \
+      .gpu/llama_cpp_python-0.3.36.tar.gz >"$OUT/build2.log" 2>&1 || { tail -20 "$OUT/build2.log"; exit 1; }
+  fi
+fi
+export PYTHONPATH=$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}
+export LD_LIBRARY_PATH=$SITE/llama_cpp/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+$PY -c "import llama_cpp, sys; print('llama_cpp', llama_cpp.__version__, 'gpu offload', llama_cpp.llama_supports_gpu_offload())" \
+  || exit 1
+SERVER_BIN=$(find /tmp/lcp-build "$SITE" "$ROOT/.cache/llama-server" -name llama-server -type f -perm -u+x 2>/dev/null | head -1)
+PEERS=llama_cpp.server
+if [ -n "$SERVER_BIN" ] && "$SERVER_BIN" --version >"$OUT/llama-server-version.txt" 2>&1; then
+  mkdir -p "$ROOT/.cache/llama-server/bin"
+  [ "$SERVER_BIN" = "$ROOT/.cache/llama-server/bin/llama-server" ] || ln -sf "$SERVER_BIN" "$ROOT/.cache/llama-server/bin/llama-server"
+  PEERS=llama-server,llama_cpp.server
+  say "llama-server: $SERVER_BIN ($(head -1 "$OUT/llama-server-version.txt"))"
+else
+  say "no llama-server; peer is llama_cpp.server only"
+fi
+
+VOCAB=.gpu/ggml-vocab-deepseek-coder.gguf
+[ -f "$VOCAB" ] || VOCAB=fixtures/vocab/ggml-vocab-deepseek-coder.gguf
+MODEL=/tmp/models/deepseek-coder-$SHAPE-shape-$QUANT.gguf
+say "writing the $SHAPE-shape model ($QUANT)"
+[ -f "$MODEL" ] || $PY bench/gpu/make_model.py --shape "$SHAPE" --quant "$QUANT" --vocab "$VOCAB" --out "$MODEL" \
+  >"$OUT/make_model.log" 2>&1 || { tail -20 "$OUT/make_model.log"; exit 1; }
+tail -2 "$OUT/make_model.log"
+
+LEFT=$(( BUDGET_S - ($(date +%s) - T0) ))
+say "benchmark (${LEFT}s left)"
+GPU_FLAG=$([ "$GPU" = 1 ] && echo --gpu)
+BENCH_RESULTS=$OUT timeout "$LEFT" $PY bench/run.py $GPU_FLAG --quick --model "$MODEL" --name "${NAME:-gpu}" \
+  --max-tokens "${MAX_TOKENS:-64}" --peers "$PEERS" --floor-keys all --skip-others 2>"$OUT/run.log"
+echo "exit $?"
+tail -5 "$OUT/run.log"
+say "done"
