@@ -1,0 +1,171 @@
+"""Turning definitions into snippets and packing snippets under a token budget.
+
+A definition becomes a header snippet (signature, plus a short docstring),
+an outline (a class header and its members' headers, gaps marked with a
+`...` line), or its full body. `Packer` adds snippets in the order it is
+given, skips what does not fit or repeats lines already held, and can
+upgrade a header to its body in place when the budget allows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from dataclasses import replace
+from typing import Callable
+
+from context.snippet import Snippet
+from context.syntax import CONTAINER_KINDS, Definition
+
+MAX_OUTLINE_MEMBERS = 24
+MAX_BODY_LINES = 160
+MAX_FULL_SMALL_LINES = 12
+DOCSTRING_LINES = 8
+ELISION = "..."
+# Kinds shown by their header first; their bodies come later if the budget allows.
+HEADER_KINDS = CONTAINER_KINDS | {"function", "method", "module"}
+_DOC_OPEN = re.compile(r'^\s*[rbuRBU]?("""|\'\'\')')
+
+TokenCounter = Callable[[str], int]
+# The line ranges an outline really shows (its text elides the rest); weak so it never grows.
+OUTLINE_SEGMENTS: "weakref.WeakKeyDictionary[Snippet, list[tuple[int, int]]]" = weakref.WeakKeyDictionary()
+
+
+def approx_tokens(text: str) -> int:
+    """The fallback token count: four characters a token."""
+    return math.ceil(len(text) / 4)
+
+
+def header_range(d: Definition, lines: list[str]) -> tuple[int, int]:
+    """Header lines of `d` (1-based, inclusive), with a following short docstring."""
+    end = max(d.header_end_line or d.start_line, d.start_line)
+    if end < len(lines) and _DOC_OPEN.match(lines[end]):
+        quote = _DOC_OPEN.match(lines[end]).group(1)
+        for probe in range(end, min(end + DOCSTRING_LINES, d.end_line, len(lines))):
+            body = lines[probe][lines[probe].find(quote) + 3:] if probe == end else lines[probe]
+            if quote in body:
+                return d.start_line, probe + 1
+    return d.start_line, end
+
+
+def _lines_text(lines: list[str], segments: list[tuple[int, int]]) -> str:
+    out: list[str] = []
+    previous_end = None
+    for start, end in segments:
+        if previous_end is not None and start > previous_end + 1:
+            first = lines[start - 1]
+            out.append(first[: len(first) - len(first.lstrip())] + ELISION)
+        out.extend(lines[start - 1:end])
+        previous_end = end
+    return "\n".join(out)
+
+
+def _merge(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(segments):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def definition_snippet(rel: str, d: Definition, lines: list[str], members: list[Definition],
+                       wanted_members: frozenset[str] = frozenset()) -> Snippet | None:
+    """The compact form of `d`: an outline for classes, a header for functions, small things whole."""
+    if d.end_line > len(lines) or not _still_there(d, lines):
+        return None  # the index is behind the file: its line numbers no longer hold
+    if d.kind in CONTAINER_KINDS and members:
+        chosen = sorted(members, key=lambda m: (m.name not in wanted_members, m.start_line))[:MAX_OUTLINE_MEMBERS]
+        segments = _merge([header_range(d, lines)] + [header_range(m, lines) for m in chosen])
+        snippet = Snippet(rel, segments[0][0], segments[-1][1], "outline", _lines_text(lines, segments), d.name)
+        OUTLINE_SEGMENTS[snippet] = segments
+        return snippet
+    small = d.end_line - d.start_line < MAX_FULL_SMALL_LINES
+    if small and d.kind not in HEADER_KINDS:
+        start, end = d.start_line, d.end_line
+    else:
+        start, end = header_range(d, lines)
+    return Snippet(rel, start, end, "definition", _lines_text(lines, [(start, end)]), d.name)
+
+
+def _still_there(d: Definition, lines: list[str]) -> bool:
+    last = min(max(d.header_end_line, d.start_line), len(lines))
+    return any(d.name in lines[i] for i in range(d.start_line - 1, last))
+
+
+def body_snippet(rel: str, d: Definition, lines: list[str]) -> Snippet | None:
+    if d.end_line > len(lines) or d.end_line - d.start_line + 1 > MAX_BODY_LINES:
+        return None
+    return Snippet(rel, d.start_line, d.end_line, "definition", _lines_text(lines, [(d.start_line, d.end_line)]), d.name)
+
+
+class Packer:
+    """Snippets in priority order under `budget` tokens; no snippet repeats another's lines."""
+
+    def __init__(self, budget: int, count_tokens: TokenCounter) -> None:
+        self.budget = budget
+        self.count_tokens = count_tokens
+        self.snippets: list[Snippet] = []
+        self.shown: list[list[tuple[int, int]]] = []  # per snippet: the line ranges it shows
+        self.used = 0
+
+    def covered(self, rel: str, start: int, end: int) -> bool:
+        return any(s.file == rel and any(a <= start and end <= b for a, b in shown)
+                   for s, shown in zip(self.snippets, self.shown))
+
+    def overlaps(self, rel: str, start: int, end: int) -> bool:
+        return any(s.file == rel and start <= s.end_line and s.start_line <= end for s in self.snippets)
+
+    def _append(self, snippet: Snippet, position: int | None = None) -> None:
+        shown = OUTLINE_SEGMENTS.get(snippet) or [(snippet.start_line, snippet.end_line)]
+        position = len(self.snippets) if position is None else position
+        self.snippets.insert(position, snippet)
+        self.shown.insert(position, shown)
+
+    def add(self, snippet: Snippet | None) -> bool:
+        if snippet is None or self.covered(snippet.file, snippet.start_line, snippet.end_line):
+            return False
+        tokens = self.count_tokens(snippet.text)
+        if self.used + tokens > self.budget:
+            return False
+        self._append(_with_tokens(snippet, tokens))
+        self.used += tokens
+        return True
+
+    def upgrade(self, body: Snippet | None) -> bool:
+        """Put `body` where the first snippet it contains was, dropping every snippet it contains."""
+        if body is None or self.covered(body.file, body.start_line, body.end_line):
+            return False
+        inside, straddling = [], False
+        for i, (snippet, shown) in enumerate(zip(self.snippets, self.shown)):
+            if snippet.file != body.file:
+                continue
+            hits = [body.start_line <= a and b <= body.end_line for a, b in shown
+                    if a <= body.end_line and body.start_line <= b]
+            if hits and all(hits) and len(hits) == len(shown):
+                inside.append(i)
+            elif hits:
+                straddling = True  # e.g. a Go type's outline reaching its methods further down
+        if straddling:
+            return False
+        if not inside:
+            return self.add(body)
+        tokens = self.count_tokens(body.text)
+        freed = sum(self.snippets[i].tokens for i in inside)
+        if self.used - freed + tokens > self.budget:
+            return False
+        position = inside[0]
+        self.snippets = [s for i, s in enumerate(self.snippets) if i not in inside]
+        self.shown = [s for i, s in enumerate(self.shown) if i not in inside]
+        self._append(_with_tokens(body, tokens), position)
+        self.used = self.used - freed + tokens
+        return True
+
+
+def _with_tokens(snippet: Snippet, tokens: int) -> Snippet:
+    counted = replace(snippet, tokens=tokens)
+    if snippet in OUTLINE_SEGMENTS:
+        OUTLINE_SEGMENTS[counted] = OUTLINE_SEGMENTS[snippet]
+    return counted

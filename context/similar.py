@@ -1,0 +1,72 @@
+"""Similar code from recently edited or opened files: identifier-set Jaccard over windows.
+
+The query is the set of identifiers in the lines just above the cursor; the
+candidates are fixed-size windows (overlapping by half) of each recent file.
+Window identifier sets are cached per file text, so a keystroke costs one
+pass over the query lines and a set intersection per window.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+
+WINDOW_LINES = 20
+STRIDE_LINES = 10
+QUERY_LINES = 20
+MIN_SCORE = 0.08
+MAX_RECENT_FILES = 12
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_CACHE_SIZE = 64
+
+
+def identifiers(text: str) -> frozenset[str]:
+    return frozenset(_IDENTIFIER.findall(text))
+
+
+class WindowCache:
+    """Per file text: its windows as (start_line, end_line, identifier set); 1-based lines."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, int], tuple[str, list]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def windows(self, rel: str, text: str) -> list[tuple[int, int, frozenset[str]]]:
+        key = (rel, hash(text))
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and (hit[0] is text or hit[0] == text):
+                self._items.move_to_end(key)
+                return hit[1]
+        lines = text.split("\n")
+        result = []
+        for start in range(0, max(len(lines) - WINDOW_LINES, 0) + 1, STRIDE_LINES):
+            end = min(start + WINDOW_LINES, len(lines))
+            tokens = identifiers("\n".join(lines[start:end]))
+            if tokens:
+                result.append((start + 1, end, tokens))
+        with self._lock:
+            self._items[key] = (text, result)
+            while len(self._items) > _CACHE_SIZE:
+                self._items.popitem(last=False)
+        return result
+
+
+WINDOWS = WindowCache()
+
+
+def ranked_windows(query: frozenset[str], files: list[tuple[str, str]]) -> list[tuple[float, str, int, int]]:
+    """(score, rel, start, end) of every window scoring above MIN_SCORE, best first."""
+    if not query:
+        return []
+    scored = []
+    for rel, text in files[:MAX_RECENT_FILES]:
+        for start, end, tokens in WINDOWS.windows(rel, text):
+            shared = len(query & tokens)
+            if shared:
+                score = shared / (len(query) + len(tokens) - shared)
+                if score >= MIN_SCORE:
+                    scored.append((score, rel, start, end))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return scored
