@@ -2,8 +2,9 @@
 
 `install` puts the `prepare-commit-msg` hook where git looks for it (chaining
 any hook already there), `uninstall` restores exactly what was there, and
-`status` says which it is. `run MSGFILE [SOURCE [SHA]]` is what the installed
-hook calls; it always exits 0.
+`status` says which it is and whether a running server answers the hook.
+`run MSGFILE [SOURCE [SHA]]` is what the installed hook calls; it always
+exits 0.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "run":
         from lsp_server.commit.hook_runner import run_hook
 
-        if not args.hook_args:
-            return 0
-        return run_hook(*args.hook_args[:3], model=args.model)
+        return run_hook(*args.hook_args[:3], model=args.model) if args.hook_args else 0
     try:
         if args.action == "install":
             print(hooks.install(args.repo))
@@ -36,7 +35,18 @@ def run(args: argparse.Namespace) -> int:
             print(hooks.uninstall(args.repo))
         else:
             print(hooks.status(args.repo).describe())
+            print(_warm_model_line(args.repo))
     except (hooks.HookError, OSError) as error:
         print(f"coder-lsp: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _warm_model_line(repo: str) -> str:
+    from lsp_server.commit import warm_socket
+    from lsp_server.commit.staged import open_repository
+
+    toplevel = str(open_repository(repo).working_tree_dir)
+    if warm_socket.ask(toplevel, {"op": "ping"}, 1.0):
+        return "warm model: a running `coder-lsp serve` answers the hook for this repository"
+    return "warm model: no server for this repository; the hook loads the model itself"
