@@ -221,12 +221,16 @@ export class ServerController implements vscode.Disposable {
       },
       provideInlineCompletionItems: async (document, position, context, token, next) => {
         const config = configuration();
-        const rules = { enable: config.get("enable", true), languages: config.get<string[]>("languages", []), maxFileBytes: maxFileBytes() };
+        const rules = {
+          enable: config.get("enable", true) && config.get("enableInlineCompletion", true),
+          languages: config.get<Record<string, boolean>>("languages", {}),
+          maxFileBytes: maxFileBytes(),
+        };
         if (this.skipped.has(document.uri.toString()) || !wantsInlineCompletion(facts(document), rules)) {
           return null;
         }
         if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
-          await sleep(config.get<number>("debounceMs", 150), token);
+          await sleep(config.get<number>("debounceMs", 75), token);
         }
         // The token goes to the client, which sends $/cancelRequest when VS Code drops the request.
         return token.isCancellationRequested ? null : next(document, position, context, token);

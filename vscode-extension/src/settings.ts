@@ -12,9 +12,15 @@ export type SettingLookup = (key: string) => unknown;
 export const SERVER_KEYS = [
   "enable",
   "languages",
+  "enableInlineCompletion",
+  "enableCodeActions",
   "debounceMs",
   "maxTokens",
   "contextBudget",
+  "multiline",
+  "speculative",
+  "chatMaxTokens",
+  "index.exclude",
   "model.path",
   "model.repo",
   "model.file",
@@ -23,6 +29,7 @@ export const SERVER_KEYS = [
   "model.threads",
   "model.flashAttention",
   "model.promptFormat",
+  "model.timeoutS",
   "backend.kind",
   "backend.url",
   "backend.apiKey",
@@ -60,7 +67,8 @@ export interface DocumentFacts {
 
 export interface RequestRules {
   enable: boolean;
-  languages: string[];
+  /** languageId -> on/off; "*" is the default for languages not listed (on when absent). */
+  languages: Record<string, boolean>;
   maxFileBytes: number;
 }
 
@@ -73,7 +81,8 @@ export function wantsInlineCompletion(doc: DocumentFacts, rules: RequestRules): 
   if (!rules.enable || !isServedDocument(doc, rules.maxFileBytes)) {
     return false;
   }
-  return rules.languages.length === 0 || rules.languages.includes(doc.languageId);
+  const languages = rules.languages ?? {};
+  return languages[doc.languageId] ?? languages["*"] ?? true;
 }
 
 export function changedSettings(affects: (section: string) => boolean): "restart" | "notify" | "none" {

@@ -27,7 +27,7 @@ test("client-only keys never reach the server", () => {
 });
 
 const python = { scheme: "file", languageId: "python", byteLength: 100 };
-const rules = { enable: true, languages: [], maxFileBytes: 1000 };
+const rules = { enable: true, languages: {}, maxFileBytes: 1000 };
 
 test("untitled, virtual and huge documents get no requests", () => {
   assert.equal(isServedDocument(python, 1000), true);
@@ -39,8 +39,10 @@ test("untitled, virtual and huge documents get no requests", () => {
 test("inline completion follows enable and the language list", () => {
   assert.equal(wantsInlineCompletion(python, rules), true);
   assert.equal(wantsInlineCompletion(python, { ...rules, enable: false }), false);
-  assert.equal(wantsInlineCompletion(python, { ...rules, languages: ["go"] }), false);
-  assert.equal(wantsInlineCompletion(python, { ...rules, languages: ["go", "python"] }), true);
+  assert.equal(wantsInlineCompletion(python, { ...rules, languages: { python: false } }), false);
+  assert.equal(wantsInlineCompletion(python, { ...rules, languages: { "*": false } }), false);
+  assert.equal(wantsInlineCompletion(python, { ...rules, languages: { "*": false, python: true } }), true);
+  assert.equal(wantsInlineCompletion(python, { ...rules, languages: { go: false } }), true);
   assert.equal(wantsInlineCompletion({ ...python, scheme: "vscode-notebook-cell" }, rules), false);
 });
 

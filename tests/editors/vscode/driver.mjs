@@ -1,0 +1,224 @@
+// Drives a running code-server in headless Chromium (playwright-core) through what a user
+// does with the coder-lsp extension: wait for the status bar to say the model is ready,
+// type in a Python file until ghost text shows, accept it with Tab, open the light bulb
+// on a diagnostic and run Explain and Fix, and fill the commit box from the Git view.
+// Prints one JSON line of results (timings included); on failure saves a screenshot.
+//
+// Usage: node driver.mjs CONFIG.json   (see test_vscode_e2e.py for the fields)
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const results = { steps: [] };
+const isMac = false;
+const mod = isMac ? "Meta" : "Control";
+
+function log(message) {
+  process.stderr.write(`[driver ${new Date().toISOString().slice(11, 23)}] ${message}\n`);
+}
+
+async function shot(page, name) {
+  const file = path.join(config.artifacts, `${name}.png`);
+  await page.screenshot({ path: file }).catch((error) => log(`screenshot ${name} failed: ${error}`));
+  return file;
+}
+
+async function step(page, name, run) {
+  log(`step: ${name}`);
+  const started = Date.now();
+  try {
+    const value = await run();
+    results.steps.push({ name, ms: Date.now() - started });
+    return value;
+  } catch (error) {
+    results.failedStep = name;
+    results.error = String(error?.stack ?? error);
+    results.screenshot = await shot(page, `failure-${name}`);
+    throw error;
+  }
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15000 });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press("Enter");
+}
+
+async function openFile(page, relativePath) {
+  await page.keyboard.press(`${mod}+P`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15000 });
+  await input.fill(relativePath);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(relativePath) }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press("Enter");
+  const tab = page.locator(".tabs-container .tab.active", { hasText: path.basename(relativePath) });
+  await tab.waitFor({ timeout: 30000 });
+  const editor = page.locator(".editor-instance .monaco-editor").first();
+  await editor.locator(".view-lines").click();
+  return editor;
+}
+
+async function goToLine(page, line, column = 1) {
+  await page.keyboard.press(`${mod}+G`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15000 });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press("Enter");
+}
+
+/** The text of the active editor's line with the cursor (as Monaco renders it). */
+async function currentLineText(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector(".editor-instance .monaco-editor");
+    const cursorTop = editor?.querySelector(".cursors-layer .cursor")?.getBoundingClientRect().top;
+    const lines = [...(editor?.querySelectorAll(".view-lines .view-line") ?? [])];
+    const line = lines.find((node) => Math.abs(node.getBoundingClientRect().top - (cursorTop ?? -1)) < 4);
+    return (line?.textContent ?? "").replace(/\u00a0/g, " ");
+  });
+}
+
+const GHOST = ".editor-instance .ghost-text-decoration, .editor-instance .ghost-text-decoration-preview, .editor-instance .ghost-text";
+
+async function ghostText(page) {
+  await step(page, "open-python", () => openFile(page, config.pythonFile));
+  await page.keyboard.press(`${mod}+End`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Enter");
+  // Type all but the last character, then time the last keystroke to visible ghost text.
+  const typed = config.pythonTyping;
+  await page.keyboard.type(typed.slice(0, -1), { delay: 30 });
+  await page.waitForTimeout(300);
+  const keystroke = Date.now();
+  await page.keyboard.type(typed.slice(-1));
+  await step(page, "ghost-text", async () => {
+    await page.locator(GHOST).first().waitFor({ state: "visible", timeout: config.ghostTimeoutMs ?? 60000 });
+  });
+  results.keystrokeToGhostMs = Date.now() - keystroke;
+  results.ghostText = await page.locator(GHOST).allTextContents().then((parts) => parts.join(""));
+  await shot(page, "ghost-text");
+  const before = await currentLineText(page);
+  await step(page, "accept-with-tab", async () => {
+    await page.keyboard.press("Tab");
+    await page.locator(GHOST).first().waitFor({ state: "detached", timeout: 10000 }).catch(() => undefined);
+    await page.keyboard.press(`${mod}+S`);
+    await page.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached", timeout: 15000 });
+  });
+  results.lineBeforeTab = before;
+  results.lineAfterTab = await currentLineText(page);
+}
+
+async function openLightBulb(page) {
+  await goToLine(page, config.errorLine, config.errorColumn);
+  await page.waitForTimeout(300);
+  await page.keyboard.press(`${mod}+.`);
+  const menu = page.locator(".action-widget");
+  await menu.waitFor({ state: "visible", timeout: 20000 });
+  return menu;
+}
+
+async function explainAndFix(page) {
+  await step(page, "open-error-file", () => openFile(page, config.errorFile));
+  await step(page, "diagnostic", () => page.locator(".editor-instance .squiggly-error").first().waitFor({ timeout: 90000 }));
+  const menu = await step(page, "light-bulb", async () => {
+    const widget = await openLightBulb(page);
+    await widget.locator(".monaco-list-row", { hasText: "Explain this error" }).first().waitFor({ timeout: 20000 });
+    await widget.locator(".monaco-list-row", { hasText: "Fix this error" }).first().waitFor({ timeout: 5000 });
+    return widget;
+  });
+  results.lightBulbActions = await menu.locator(".monaco-list-row").allTextContents();
+  await shot(page, "light-bulb");
+  await step(page, "explain", async () => {
+    await menu.locator(".monaco-list-row", { hasText: "Explain this error" }).first().click();
+    await page.locator(".tabs-container .tab", { hasText: "Explanation" }).first().waitFor({ timeout: 120000 });
+    results.explanation = await previewText(page);
+  });
+  await shot(page, "explain");
+  await step(page, "fix", async () => {
+    await page.locator(".tabs-container .tab", { hasText: path.basename(config.errorFile) }).first().click();
+    const widget = await openLightBulb(page);
+    await widget.locator(".monaco-list-row", { hasText: "Fix this error" }).first().click();
+    // The edit arrives through codeAction/resolve; the tab turns dirty when it is applied.
+    const dirty = page.locator(".tabs-container .tab.active.dirty");
+    results.fixApplied = await dirty.waitFor({ timeout: config.fixTimeoutMs ?? 120000 }).then(() => true, () => false);
+    if (results.fixApplied) {
+      await page.keyboard.press(`${mod}+S`);
+      await dirty.waitFor({ state: "detached", timeout: 15000 });
+    }
+  });
+  await shot(page, "fix");
+}
+
+/** The rendered markdown preview's text: it lives in a webview iframe. */
+async function previewText(page) {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const text = await frame.evaluate(() => document.querySelector(".markdown-body")?.textContent ?? "").catch(() => "");
+      if (text.trim()) return text.trim();
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error("the explanation preview stayed empty");
+}
+
+async function commitMessage(page) {
+  await step(page, "commit-message", async () => {
+    await page.keyboard.press(`${mod}+Shift+G`);
+    await page.locator(".scm-editor").first().waitFor({ timeout: 30000 });
+    await runCommand(page, "coder-lsp: Generate commit message");
+    const box = page.locator(".scm-editor .view-lines").first();
+    const deadline = Date.now() + (config.commitTimeoutMs ?? 120000);
+    while (Date.now() < deadline) {
+      const text = (await box.textContent())?.replace(/\u00a0/g, " ").trim() ?? "";
+      if (text) {
+        results.commitMessage = text;
+        return;
+      }
+      await page.waitForTimeout(250);
+    }
+    throw new Error("the commit box stayed empty");
+  });
+  await shot(page, "commit-message");
+}
+
+async function main() {
+  fs.mkdirSync(config.artifacts, { recursive: true });
+  const context = await chromium.launchPersistentContext(config.browserProfile, {
+    executablePath: config.chromium,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+    viewport: { width: 1400, height: 860 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("pageerror", (error) => log(`page error: ${error}`));
+  let exitCode = 0;
+  try {
+    await step(page, "workbench", () => page.goto(config.url).then(() => page.locator(".monaco-workbench").waitFor({ timeout: 120000 })));
+    await step(page, "server-ready", async () => {
+      const ready = page.locator(".statusbar-item", { hasText: config.readyText }).first();
+      const failed = page.locator(".statusbar-item", { hasText: /coder-lsp: not installed|coder-lsp$/ }).filter({ has: page.locator(".codicon-error") });
+      await ready.or(failed).first().waitFor({ timeout: config.readyTimeoutMs ?? 180000 });
+      if (!(await ready.isVisible())) throw new Error(`the server did not start: ${await failed.first().getAttribute("aria-label")}`);
+    });
+    results.statusBar = await page.locator(".statusbar-item", { hasText: config.readyText }).first().textContent();
+    await shot(page, "status-ready");
+    for (const part of config.parts ?? ["ghost", "explain", "commit"]) {
+      if (part === "ghost") await ghostText(page);
+      if (part === "explain") await explainAndFix(page);
+      if (part === "commit") await commitMessage(page);
+    }
+  } catch (error) {
+    log(`FAILED: ${error}`);
+    exitCode = 1;
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+  process.stdout.write(JSON.stringify(results) + "\n");
+  process.exit(exitCode);
+}
+
+void main();

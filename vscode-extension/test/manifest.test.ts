@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { RESTART_KEYS, SERVER_KEYS } from "../src/settings";
+
+const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
+const CLIENT_ONLY = ["maxFileBytes", "trace.server", ...RESTART_KEYS];
+
+test("every coderLsp.* setting is either sent to the server or used by the client", () => {
+  const declared = Object.keys(manifest.contributes.configuration.properties).map((key) => key.replace(/^coderLsp\./, ""));
+  const known = new Set<string>([...SERVER_KEYS, ...CLIENT_ONLY]);
+  assert.deepEqual(declared.filter((key) => !known.has(key)), []);
+  assert.deepEqual([...SERVER_KEYS].filter((key) => !declared.includes(key)), []);
+});
+
+test("every command the code calls is declared with a title", () => {
+  const declared = new Set(manifest.contributes.commands.map((c: { command: string; title: string }) => c.command));
+  for (const id of ["coderLsp.explainError", "coderLsp.fixError", "coderLsp.generateCommitMessage", "coderLsp.installGitHook",
+    "coderLsp.showStatus", "coderLsp.restartServer", "coderLsp.showInstallHelp"]) {
+    assert.ok(declared.has(id), id);
+  }
+});
