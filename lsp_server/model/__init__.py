@@ -1,8 +1,11 @@
 """Model engines and everything that talks to a model.
 
 `types` holds the requests and results every engine shares; `formats`
-detects and builds fill-in-the-middle prompts; `llama_engine` runs a GGUF
-in-process with llama-cpp-python; `openai_engine` speaks to an
-OpenAI-compatible server; `runner` owns the one model thread; `resolve`
-finds the model file. Nothing here imports pygls or lsprotocol.
+detects fill-in-the-middle formats from the model file and `prompts` lays
+out and fits FIM prompts; `llama_engine` runs a GGUF in-process with
+llama-cpp-python through the token loop in `generation`, and `chat` renders
+the model's chat template; `openai_engine` speaks to an OpenAI-compatible
+server; `runner` owns the one model thread; `loader` resolves and loads the
+model (`gguf_file` checks files before llama.cpp sees them); `text` keeps
+text valid UTF-8 at the boundary. Nothing here imports pygls or lsprotocol.
 """

@@ -21,6 +21,7 @@ class ModelSettings:
     threads: int | None = None  # None = llama.cpp's default
     flash_attention: bool = False
     prompt_format: str = "auto"  # "auto" = detect from the model file; or a format name
+    fim_order: str = "auto"  # "auto" = suffix-prefix-middle where the format was trained on it; "psm" | "spm"
     url: str = ""  # OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1
     api_key: str = ""
     remote_model: str = ""  # model name sent to the OpenAI-compatible server

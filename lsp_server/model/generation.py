@@ -1,0 +1,110 @@
+"""The token loop over an in-process llama.cpp model, with KV reuse and cooperative cancellation.
+
+llama-cpp-python's `create_completion` can neither stop between prompt
+batches nor say how much of the prompt it found in the cache, so the engine
+drives the model itself: keep the longest common prefix of the previous
+sequence in the KV cache (dropping the rest), evaluate the remaining prompt
+in `n_batch` chunks with a cancel check before each, then sample one token at
+a time, checking the cancel token after every one. Token bytes go through a
+`TextStream`, so a character split across tokens is never emitted half.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import llama_cpp
+from lsp_server.model.text import TextStream
+from lsp_server.model.types import CancelToken
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    cached_tokens: int
+    generated_tokens: int
+    ttft_ms: float
+    total_ms: float
+    finish_reason: str  # "stop" | "length"
+
+
+def token_piece(vocab, token: int, special: bool = False) -> bytes:
+    buf = ctypes.create_string_buffer(128)
+    n = llama_cpp.llama_token_to_piece(vocab, token, buf, len(buf), 0, special)
+    if n < 0:
+        buf = ctypes.create_string_buffer(-n)
+        n = llama_cpp.llama_token_to_piece(vocab, token, buf, len(buf), 0, special)
+    return buf.raw[: max(n, 0)]
+
+
+def reuse_prefix(llm: llama_cpp.Llama, tokens: list[int]) -> int:
+    """Keep the cached tokens `tokens` starts with (never all: the last is re-evaluated for fresh logits)."""
+    previous = llm.input_ids[: llm.n_tokens]
+    span = min(len(previous), len(tokens) - 1)
+    common = 0
+    if span > 0:
+        same = previous[:span] == np.asarray(tokens[:span], dtype=previous.dtype)
+        common = span if bool(same.all()) else int(np.argmin(same))
+    if common > 0 and llm._ctx.kv_cache_seq_rm(-1, common, -1):
+        llm.n_tokens = common
+        return common
+    llm.reset()
+    return 0
+
+
+def generate(
+    llm: llama_cpp.Llama,
+    tokens: list[int],
+    cancel: CancelToken,
+    *,
+    max_tokens: int,
+    temperature: float = 0.0,
+    stop_ids: frozenset[int] = frozenset(),
+    stop_texts: tuple[str, ...] = (),
+    on_token: Callable[[str], None] | None = None,
+) -> Generation:
+    """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set."""
+    start = time.perf_counter()
+    cancel.raise_if_cancelled()
+    cached = reuse_prefix(llm, tokens)
+    for i in range(cached, len(tokens), llm.n_batch):
+        cancel.raise_if_cancelled()
+        llm.eval(tokens[i : i + llm.n_batch])
+    llm._sampler = llm._init_sampler(temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
+    vocab = llm._model.vocab
+    stream = TextStream(stop_texts)
+    parts: list[str] = []
+    ttft = 0.0
+    finish, generated = "length", 0
+    while generated < max_tokens:
+        cancel.raise_if_cancelled()
+        token = llm.sample()
+        generated += 1
+        if not ttft:
+            ttft = time.perf_counter() - start
+        if token in stop_ids or llama_cpp.llama_vocab_is_eog(vocab, token):
+            finish = "stop"
+            break
+        piece = stream.push(token_piece(vocab, token))
+        if piece:
+            parts.append(piece)
+            if on_token is not None:
+                on_token(piece)
+        if stream.stopped:
+            finish = "stop"
+            break
+        if generated < max_tokens:
+            llm.eval([token])
+    tail = stream.finish()
+    if tail:
+        parts.append(tail)
+        if on_token is not None:
+            on_token(tail)
+    total = time.perf_counter() - start
+    return Generation("".join(parts), len(tokens), cached, generated, ttft * 1000, total * 1000, finish)

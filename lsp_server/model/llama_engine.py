@@ -1,0 +1,195 @@
+"""`LlamaEngine`: any GGUF model, in-process through llama-cpp-python.
+
+Loads the model once (after checking the file is a complete GGUF, so a bad
+file is a sentence, not a crash), detects its FIM format from the file,
+and serves completions and chats through `generation.generate`, which
+reuses the KV cache across calls and stops on the cancel token. One lock
+guards the context: llama.cpp contexts are not thread-safe, and the runner
+normally makes the lock uncontended.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from lsp_server.model import formats
+from lsp_server.model.chat import ChatPrompt, chat_prompt
+from lsp_server.model.generation import Generation, generate
+from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
+from lsp_server.model.prompts import Prompt, Special, build_prompt
+from lsp_server.model.settings import ModelSettings
+from lsp_server.model.text import clean
+from lsp_server.model.types import (
+    CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
+)
+
+_SPECIAL_ATTRS = None  # filled lazily: llama_cpp token attributes that mark special tokens
+
+
+def check_model_file(path: str, setting: str = "coderLsp.model.path") -> GGUFInfo:
+    """The file's GGUF metadata, or an EngineError naming the file, the problem and the setting."""
+    if not os.path.exists(path):
+        raise EngineError(f"Model file not found: {path}. Set {setting} to a GGUF model file.")
+    try:
+        return read_gguf(path)
+    except GGUFError as err:
+        raise EngineError(f"{path} is not a usable GGUF model ({err}). Set {setting} to a complete GGUF model file.") from err
+    except OSError as err:
+        raise EngineError(f"Cannot read model file {path}: {err.strerror or err}.") from err
+
+
+class LlamaEngine:
+    def __init__(self, path: str, settings: ModelSettings = ModelSettings(), *, origin: str = "") -> None:
+        import llama_cpp
+
+        self.path, self.origin = os.path.abspath(path), origin
+        self.info = check_model_file(path, origin or "coderLsp.model.path")
+        offload = llama_cpp.llama_supports_gpu_offload()
+        self.gpu_layers = settings.n_gpu_layers if settings.n_gpu_layers is not None else (-1 if offload else 0)
+        train_ctx = int(self.info.arch_value("context_length", 0) or 0)
+        n_ctx = min(settings.n_ctx, train_ctx) if train_ctx > 0 else settings.n_ctx
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=self.path, n_ctx=n_ctx, n_batch=min(512, n_ctx), n_gpu_layers=self.gpu_layers,
+                n_threads=settings.threads, n_threads_batch=settings.threads,
+                flash_attn=settings.flash_attention, verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as err:
+            raise EngineError(f"llama.cpp could not load {self.path}: {err}") from err
+        self._lock = threading.Lock()
+        self.n_ctx = self._llm.n_ctx()
+        self.name = str(self.info.metadata.get("general.name") or os.path.basename(self.path))
+        self.device = "gpu" if offload and self.gpu_layers != 0 else "cpu"
+        self.fim_order = getattr(settings, "fim_order", "auto")
+        self.format = self._detect_format(settings.prompt_format)
+        self.prompt_format = self.format.name
+        self.chat_template = str(self._llm.metadata.get("tokenizer.chat_template", "") or "")
+        self._fim_stop_ids = frozenset(self.format.ids.values()) | self._ids_of(("<fim_pad>", "<|fim_pad|>"))
+
+    # --- format detection --------------------------------------------------------------
+
+    def _detect_format(self, override: str) -> formats.FimFormat:
+        import llama_cpp
+
+        vocab = self._llm._model.vocab
+        vocab_ids = {
+            "fim_pre": llama_cpp.llama_vocab_fim_pre(vocab), "fim_suf": llama_cpp.llama_vocab_fim_suf(vocab),
+            "fim_mid": llama_cpp.llama_vocab_fim_mid(vocab), "fim_rep": llama_cpp.llama_vocab_fim_rep(vocab),
+            "fim_sep": llama_cpp.llama_vocab_fim_sep(vocab),
+        }
+        detected = formats.detect(self._llm.metadata, vocab_ids, self._llm._model.token_get_text, self.special_token_id)
+        if override in ("", "auto"):
+            return detected
+        if override not in formats.KNOWN:
+            raise EngineError(f"Unknown prompt format {override!r} in coderLsp.model.promptFormat; "
+                              f"use auto or one of {', '.join(formats.KNOWN)}.")
+        known = formats.KNOWN[override]
+        ids = {role: self.special_token_id(text) for role, text in known.texts.items()}
+        if any(token is None for role, token in ids.items() if role in ("fim_pre", "fim_suf", "fim_mid")):
+            raise EngineError(f"The model has no {override} FIM tokens; set coderLsp.model.promptFormat to auto.")
+        return formats.FimFormat(known.name, known.texts, {r: t for r, t in ids.items() if t is not None},
+                                 known.spm, known.psm, known.stop)
+
+    def special_token_id(self, text: str) -> int | None:
+        """The id of `text` if the vocabulary has it as one special (control or user-defined) token."""
+        import llama_cpp
+
+        global _SPECIAL_ATTRS
+        if _SPECIAL_ATTRS is None:
+            _SPECIAL_ATTRS = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        if len(tokens) == 1 and self._llm._model.token_get_attr(tokens[0]) & _SPECIAL_ATTRS:
+            return tokens[0]
+        return None
+
+    def _ids_of(self, texts: tuple[str, ...]) -> frozenset[int]:
+        return frozenset(t for t in map(self.special_token_id, texts) if t is not None)
+
+    # --- tokens --------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(clean(text).encode("utf-8"), add_bos=False, special=False)) if text else 0
+
+    def prompt_tokens(self, prompt: Prompt) -> list[int]:
+        """Text parts tokenized on their own (no special tokens parsed), special parts by id, BOS if the model wants it."""
+        tokens = self._llm.tokenize(b"", add_bos=True, special=False)
+        for part in prompt.parts:
+            if isinstance(part, Special):
+                if part.role in self.format.ids:
+                    tokens.append(self.format.ids[part.role])
+            else:
+                tokens += self._text_tokens(part)
+        return tokens
+
+    def _text_tokens(self, text: str) -> list[int]:
+        """Tokens of plain text; a FIM token spelled in the text (user-defined tokens match even
+        with special=False) is split into two ordinary pieces, so only our markers are markers."""
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        markers = set(self.format.ids.values())
+        if markers.isdisjoint(tokens):
+            return tokens
+        safe: list[int] = []
+        for token in tokens:
+            if token in markers:
+                spelled = self._llm._model.token_get_text(token)
+                for piece in (spelled[:1], spelled[1:]):
+                    safe += self._llm.tokenize(piece.encode("utf-8"), add_bos=False, special=False)
+            else:
+                safe.append(token)
+        return safe
+
+    def build_prompt(self, request: CompletionRequest, *, order: str | None = None) -> Prompt:
+        budget = max(16, self.n_ctx - min(request.max_tokens, self.n_ctx // 2) - 2)
+        return build_prompt(request, self.format, order=order or self.fim_order, budget=budget,
+                            count=self.count_tokens)
+
+    # --- engine interface -------------------------------------------------------------
+
+    def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
+                 *, order: str | None = None) -> Completion:
+        prompt = self.build_prompt(request, order=order)
+        tokens = self.prompt_tokens(prompt)
+        stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
+        result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
+                           stop_texts, on_token)
+        return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
+                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
+
+    def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
+             on_token: TokenCallback | None = None) -> ChatReply:
+        started = time.perf_counter()
+        prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
+        tokens = self._llm.tokenize(prompt.text.encode("utf-8"), add_bos=prompt.add_bos, special=True)
+        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token)
+        return ChatReply(result.text.strip(), self.name, result.prompt_tokens, result.generated_tokens,
+                         (time.perf_counter() - started) * 1000, result.finish_reason)
+
+    def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
+             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None) -> Generation:
+        room = self.n_ctx - len(tokens)
+        if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
+            keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
+            tokens, room = tokens[:1] + tokens[len(tokens) - keep + 1 :], self.n_ctx - keep
+        with self._lock:
+            try:
+                return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
+                                temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token)
+            except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
+                self._llm.reset()
+                raise EngineError(f"llama.cpp failed while generating: {err}") from err
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name, "path": self.path, "origin": self.origin, "prompt_format": self.prompt_format,
+            "fim_order": self.format.order(self.fim_order), "fim_tokens": dict(self.format.ids),
+            "device": self.device, "n_ctx": self.n_ctx, "gpu_layers": self.gpu_layers,
+            "chat_template": bool(self.chat_template), "architecture": self.info.architecture,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            llm, self._llm = getattr(self, "_llm", None), None
+            if llm is not None:
+                llm.close()

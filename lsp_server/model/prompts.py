@@ -1,0 +1,160 @@
+"""Fill-in-the-middle prompts: layout for KV-cache reuse, and fitting into the context window.
+
+A `Prompt` is a tuple of parts, each either plain text or a `Special` token
+named by its role (`fim_pre`, `fim_suf`, ...). The local engine tokenizes
+text parts on their own and inserts special tokens by id, so a FIM token is
+always exactly one token and source text that happens to spell one stays
+text; the HTTP engine renders the parts to one string with the format's
+token texts. Layout puts stable text first (repository snippets, the file
+path) and volatile text last, and uses suffix-prefix-middle order where the
+format allows, so that typing (which grows the prefix) keeps everything
+before the cursor's line in llama.cpp's cache. Fitting drops context from
+the far end: the prefix's start and the suffix's end are trimmed in blocks of
+lines (so the cut stays put while the user types), then snippets are dropped,
+lowest-ranked first (retrieval ranks them best first; the layout puts the
+best nearest the cursor, so the dropped ones are the farthest), and as a last
+resort text is cut by characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from context.snippet import Snippet
+from lsp_server.model.formats import FimFormat
+from lsp_server.model.text import clean
+from lsp_server.model.types import CompletionRequest
+
+LINE_BLOCK = 16  # trim whole blocks of lines, so the cut point moves rarely
+_HASH_COMMENT = {"python", "ruby", "shellscript", "bash", "sh", "yaml", "toml", "perl", "r", "julia", "elixir"}
+
+
+@dataclass(frozen=True)
+class Special:
+    role: str  # "fim_pre" | "fim_suf" | "fim_mid" | "fim_rep" | "fim_sep"
+
+
+Part = str | Special
+
+
+@dataclass(frozen=True)
+class Prompt:
+    parts: tuple[Part, ...]
+    format: str
+    order: str  # "psm" | "spm" ("psm" for prefix-only)
+    stop: tuple[str, ...] = ()
+    snippets_used: int = 0
+    trimmed: bool = False  # something was cut to fit the context window
+
+    def render(self, texts: dict[str, str]) -> str:
+        """One string, special tokens written as their texts (for servers that tokenize with special=True)."""
+        return "".join(p if isinstance(p, str) else texts[p.role] for p in self.parts)
+
+
+def comment_marker(language: str, path: str) -> str:
+    lang = (language or path.rsplit(".", 1)[-1]).lower()
+    return "#" if lang in _HASH_COMMENT or lang in ("py", "rb", "sh", "yml") else "//"
+
+
+def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, language: str,
+           prefix: str, suffix: str, repo: str = "") -> list[Part]:
+    """The parts of a prompt, stable text first; no fitting."""
+    snippets = tuple(reversed(snippets))  # retrieval ranks best first; the best goes nearest the cursor
+    if fmt.has("fim_sep"):
+        context: list[Part] = [Special("fim_rep"), repo + ("\n" if fmt.name == "qwen" else "")] if fmt.has("fim_rep") else []
+        tail = "\n" if fmt.name == "qwen" else ""
+        for s in snippets:
+            context += [Special("fim_sep"), f"{s.file}\n{clean(s.text)}{tail}"]
+        if path:
+            context += [Special("fim_sep"), f"{path}\n"]
+        inline = ""
+    else:
+        mark = comment_marker(language, path)
+        inline = "".join(f"{mark} {s.file}\n{clean(s.text)}\n\n" for s in snippets)
+        inline += f"{mark} {path}\n" if path else ""
+        context = []
+    if not fmt.is_fim:
+        return context + [inline + prefix]
+    if fmt.name == "codestral":
+        return context + [Special("fim_suf"), suffix, Special("fim_pre"), inline + prefix]
+    if order == "spm":
+        return context + [Special("fim_pre"), Special("fim_suf"), suffix, Special("fim_mid"), inline + prefix]
+    return context + [Special("fim_pre"), inline + prefix, Special("fim_suf"), suffix, Special("fim_mid")]
+
+
+def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "auto", budget: int,
+                 count: Callable[[str], int]) -> Prompt:
+    """The prompt for `request` in `fmt`, at most `budget` tokens as measured by `count`."""
+    order = fmt.order(order)
+    prefix, suffix = clean(request.prefix), clean(request.suffix) if fmt.is_fim else ""
+    snippets = list(request.snippets)
+    path, language, repo = clean(request.path), request.language, clean(request.repo)
+
+    def size() -> int:
+        parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
+        return sum(1 if isinstance(p, Special) else count(p) for p in parts)
+
+    trimmed = size() > budget
+    if trimmed:
+        whole_prefix = prefix
+        suffix = keep_head(suffix, budget // 4, count)
+        prefix = keep_tail(whole_prefix, budget // 2, count)  # leaves room for snippets
+        while snippets and size() > budget:
+            snippets.pop()  # the lowest-ranked, placed farthest from the cursor
+        room = budget - (size() - count(prefix))  # then the prefix takes what is left
+        prefix = keep_tail(whole_prefix, max(0, room), count)
+        overflow = size() - budget
+        if overflow > 0:
+            suffix = keep_head(suffix, max(0, count(suffix) - overflow), count)
+        if size() > budget:
+            path, prefix, suffix = "", _cut_chars(prefix, budget // 2, count, tail=True), ""
+    parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
+    return Prompt(tuple(p for p in parts if p != ""), fmt.name, order, fmt.stop, len(snippets), trimmed)
+
+
+def keep_tail(text: str, max_tokens: int, count: Callable[[str], int]) -> str:
+    """The longest tail of `text` within `max_tokens`, starting at a block boundary of lines."""
+    if count(text) <= max_tokens:
+        return text
+    lines = text.splitlines(keepends=True)
+    starts = list(range(LINE_BLOCK, len(lines), LINE_BLOCK))  # tails shrink along this list
+    lo, hi = 0, len(starts)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count("".join(lines[starts[mid]:])) <= max_tokens:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo < len(starts):
+        return "".join(lines[starts[lo]:])
+    return _cut_chars(text, max_tokens, count, tail=True)
+
+
+def keep_head(text: str, max_tokens: int, count: Callable[[str], int]) -> str:
+    """The longest head of `text` within `max_tokens`, ending at a block boundary of lines."""
+    if count(text) <= max_tokens:
+        return text
+    lines = text.splitlines(keepends=True)
+    ends = list(range(LINE_BLOCK, len(lines), LINE_BLOCK))  # heads grow along this list
+    lo, hi = 0, len(ends)  # find the number of ends that fit
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count("".join(lines[: ends[mid]])) <= max_tokens:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo > 0:
+        return "".join(lines[: ends[lo - 1]])
+    return _cut_chars(text, max_tokens, count, tail=False)
+
+
+def _cut_chars(text: str, max_tokens: int, count: Callable[[str], int], *, tail: bool) -> str:
+    """Cut by characters (one enormous line): shrink until it fits."""
+    keep = min(len(text), max(0, max_tokens) * 3)
+    while keep > 0:
+        piece = text[-keep:] if tail else text[:keep]
+        if count(piece) <= max_tokens:
+            return piece
+        keep = keep * 3 // 4
+    return ""

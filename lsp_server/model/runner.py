@@ -1,0 +1,135 @@
+"""The one model thread: jobs run one at a time, newest-per-key wins, everything is cancellable.
+
+llama.cpp contexts are not thread-safe and one CPU or GPU runs one
+generation well, so every model call goes through a `ModelRunner`. A job is
+a callable taking a `CancelToken`; it returns a value or raises `Cancelled`.
+Submitting a job under a key (say, a document URI) cancels the older job for
+that key: a queued one is dropped, a running one sees its token set and stops
+at the next token. A cancelled or superseded job's future resolves to None;
+any other exception is set on the future. `shutdown` cancels everything and
+joins the thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Generic, TypeVar
+
+from lsp_server.model.types import CancelToken, Cancelled
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class RunnerJob(Generic[T]):
+    key: str | None
+    job: Callable[[CancelToken], T]
+    token: CancelToken = field(default_factory=CancelToken)
+    future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _started: bool = field(default=False, repr=False)
+
+    def cancel(self) -> None:
+        """Stop this job: if queued it never runs (future -> None); if running it stops at the next token."""
+        with self._lock:
+            self.token.cancel()
+            if not self._started and not self.future.done():
+                self.future.set_result(None)
+
+    def _start(self) -> bool:
+        """Called on the model thread: True if the job should run now."""
+        with self._lock:
+            if self.future.done() or self.token.cancelled:
+                if not self.future.done():
+                    self.future.set_result(None)
+                return False
+            self._started = True
+            return self.future.set_running_or_notify_cancel()
+
+
+class ModelRunner:
+    def __init__(self, name: str = "coder-lsp-model") -> None:
+        self._queue: deque[RunnerJob] = deque()
+        self._lock = threading.Condition()
+        self._running: RunnerJob | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, key: str | None, job: Callable[[CancelToken], T]) -> RunnerJob[T]:
+        entry: RunnerJob[T] = RunnerJob(key, job)
+        with self._lock:
+            if self._closed:
+                entry.token.cancel()
+                entry.future.set_result(None)
+                return entry
+            if key is not None:
+                self._supersede(key)
+            self._queue.append(entry)
+            self._lock.notify()
+        return entry
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            for entry in list(self._queue):
+                self._drop(entry)
+            self._queue.clear()
+            if self._running is not None:
+                self._running.token.cancel()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self.cancel_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._running is not None or bool(self._queue)
+
+    def _supersede(self, key: str) -> None:
+        for entry in [e for e in self._queue if e.key == key]:
+            self._queue.remove(entry)
+            self._drop(entry)
+        if self._running is not None and self._running.key == key:
+            self._running.token.cancel()
+
+    @staticmethod
+    def _drop(entry: RunnerJob) -> None:
+        entry.cancel()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._lock.wait()
+                if self._closed and not self._queue:
+                    return
+                entry = self._queue.popleft()
+                self._running = entry
+            try:
+                self._run(entry)
+            finally:
+                with self._lock:
+                    self._running = None
+
+    @staticmethod
+    def _run(entry: RunnerJob) -> None:
+        if not entry._start():
+            return
+        try:
+            result = entry.job(entry.token)
+        except Cancelled:
+            entry.future.set_result(None)
+        except BaseException as err:  # noqa: BLE001 - the caller gets it through the future
+            entry.future.set_exception(err)
+        else:
+            entry.future.set_result(result)

@@ -1,0 +1,79 @@
+"""Text hygiene at the model boundary: what goes in is valid UTF-8, what comes out is whole characters.
+
+Editors send UTF-16 offsets, so a cursor can sit between the two halves of a
+surrogate pair, and files on disk need not be UTF-8. `clean` makes any input
+encodable (a lone surrogate or an undecodable byte becomes U+FFFD). Tokens,
+on the other hand, can end in the middle of a multi-byte character;
+`TextStream` decodes token bytes incrementally, holds back an unfinished
+character and any text that might be the start of a stop string, and reports
+when a stop string is complete.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+
+def clean(text: str | bytes) -> str:
+    """`text` as a string that encodes to valid UTF-8 (U+FFFD for lone surrogates and bad bytes)."""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", errors="replace")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        # Round-trip through UTF-16 joins valid surrogate pairs and replaces lone halves.
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+class TextStream:
+    """Accumulate token bytes; `push` returns newly safe text, and `stopped` says a stop string arrived."""
+
+    def __init__(self, stop: tuple[str, ...] = ()) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._stop = tuple(s for s in stop if s)
+        self._text = ""  # everything decoded so far, up to a stop string
+        self._emitted = 0  # characters of _text already returned by push
+        self.stopped = False
+
+    def push(self, data: bytes) -> str:
+        if self.stopped:
+            return ""
+        self._text += self._decoder.decode(data)
+        cut = self._find_stop()
+        if cut is not None:
+            self._text, self.stopped = self._text[:cut], True
+            return self._take(len(self._text))
+        return self._take(len(self._text) - self._held_back())
+
+    def finish(self) -> str:
+        """The rest of the text, once generation ended (an unfinished character becomes U+FFFD)."""
+        if not self.stopped:
+            self._text += self._decoder.decode(b"", final=True)
+            cut = self._find_stop()
+            if cut is not None:
+                self._text, self.stopped = self._text[:cut], True
+        return self._take(len(self._text))
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def _find_stop(self) -> int | None:
+        hits = [i for i in (self._text.find(s, max(0, self._emitted - len(s))) for s in self._stop) if i >= 0]
+        return min(hits) if hits else None
+
+    def _held_back(self) -> int:
+        """Length of the longest tail of the text that is a proper prefix of a stop string."""
+        longest = 0
+        for stop in self._stop:
+            for n in range(min(len(stop) - 1, len(self._text)), longest, -1):
+                if self._text.endswith(stop[:n]):
+                    longest = n
+                    break
+        return longest
+
+    def _take(self, end: int) -> str:
+        end = max(end, self._emitted)
+        piece, self._emitted = self._text[self._emitted : end], end
+        return piece

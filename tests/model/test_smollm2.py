@@ -1,0 +1,17 @@
+"""Smoke test on the real embedded model (SmolLM2-135M-Instruct): prefix-only completion and chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from lsp_server.model.types import CancelToken, ChatMessage, CompletionRequest
+
+pytestmark = pytest.mark.slow
+
+
+def test_smollm2_completes_and_chats(smollm2):
+    result = smollm2.complete(CompletionRequest(prefix="def add(a, b):\n    return", suffix="\n", max_tokens=8),
+                              CancelToken())
+    assert result.prompt_format == "none" and 0 < result.generated_tokens <= 8
+    reply = smollm2.chat([ChatMessage("user", "Say hello.")], CancelToken(), max_tokens=16)
+    assert reply.text and reply.generated_tokens <= 16
