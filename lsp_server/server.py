@@ -166,7 +166,11 @@ class CoderServer(LanguageServer):
             if old_engine is not None:
                 old_engine.close()
             cancel.raise_if_cancelled()
-            return self._load_engine(model_settings, workspace)
+            engine = self._load_engine(model_settings, workspace)
+            if cancel.cancelled:  # a newer load superseded this one while it loaded
+                engine.close()
+                raise Cancelled()
+            return engine
 
         async with self.progress("coder-lsp: loading model") as report:
             try:
@@ -268,7 +272,10 @@ def create_server(*, cli_model: str | None = None) -> CoderServer:
 
     server = CoderServer(cli_model=cli_model)
     for name in FEATURES:
-        importlib.import_module(f"lsp_server.features.{name}").register(server)
+        try:
+            importlib.import_module(f"lsp_server.features.{name}").register(server)
+        except Exception:  # one broken feature must not take completions down with it
+            log.exception("feature %s failed to register", name)
     return server
 
 

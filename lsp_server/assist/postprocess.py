@@ -57,8 +57,8 @@ def wants_multiline(site: CompletionSite, mode: str = "auto") -> bool:
     """Several lines on a blank line or after a block opener; one line mid-statement."""
     if mode in ("always", "never"):
         return mode == "always"
-    if site.line_after.strip(" \t)]}>\"'`;,"):
-        return False  # real code after the cursor on this line
+    if site.line_after.strip():
+        return False  # the cursor is inside a line: finish that line only
     before = site.line_before.rstrip()
     if not before.strip():
         return True

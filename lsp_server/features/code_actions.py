@@ -64,7 +64,7 @@ def _explain_action(diagnostic: types.Diagnostic, argument: dict) -> types.CodeA
         title=title,
         kind=EXPLAIN_KIND,
         diagnostics=[diagnostic],
-        command=types.Command(title, "coderLsp.explainDiagnostic", [argument]),
+        command=types.Command(title=title, command="coderLsp.explainDiagnostic", arguments=[argument]),
     )
 
 
@@ -81,7 +81,7 @@ def _fix_action(ls, diagnostic: types.Diagnostic, argument: dict, version) -> ty
         title=title,
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
-        command=types.Command(title, "coderLsp.fixDiagnostic", [argument]),
+        command=types.Command(title=title, command="coderLsp.fixDiagnostic", arguments=[argument]),
     )
 
 

@@ -63,7 +63,7 @@ def status_report(ls) -> dict:
         "jobOutcomes": dict(ls.job_outcomes),
         "cache": {"entries": len(ls.completion_cache), "hits": ls.completion_cache.hits},
         "settings": {"debounceMs": ls.settings.debounce_ms, "maxTokens": ls.settings.max_tokens},
-        "positionEncoding": str(ls.workspace.position_encoding),
+        "positionEncoding": getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding),
         "memoryRssMb": _rss_mb(),
     }
 

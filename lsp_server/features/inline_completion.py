@@ -131,6 +131,8 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, *, kind: str
         ls.show_once("engine", f"coder-lsp: the model failed: {exc}")
         return None
     ls.finish_job(stats, "superseded" if completion is None else completion.finish_reason)
+    if completion is not None:
+        stats["engineMs"] = round(completion.total_ms, 3)
     if completion is None or completion.finish_reason == "cancelled":
         return None
     return completion

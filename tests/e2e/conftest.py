@@ -53,6 +53,17 @@ def capabilities(*, encodings: list[str] | None = None, resolve_edits: bool = Tr
     )
 
 
+def plain(value):
+    """pygls hands custom-method params over as namedtuples; tests read dicts."""
+    if hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
 class Session:
     """A started, initialized server and the client talking to it."""
 
@@ -99,6 +110,16 @@ class Session:
         future = asyncio.ensure_future(self.client.protocol.send_request_async(method, params, msg_id=msg_id))
         return msg_id, future
 
+    def send_raw(self, method: str, params: Any) -> asyncio.Future:
+        """Send params as plain JSON, unchecked (for malformed-input tests)."""
+        import concurrent.futures
+
+        msg_id = f"raw-{next(_ids)}"
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self.client.protocol._request_futures[msg_id] = future
+        self.client.protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+        return asyncio.wrap_future(future)
+
     def cancel(self, msg_id: str) -> None:
         self.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
 
@@ -133,7 +154,7 @@ class Session:
         return await asyncio.wait_for(wait(), timeout)
 
     def on_status(self, params) -> None:
-        self.statuses.append(dict(params) if isinstance(params, dict) else vars(params))
+        self.statuses.append(plain(params))
         self._status_event.set()
 
     def error_messages(self) -> list[str]:
@@ -166,6 +187,7 @@ async def start_server(
         session.applied_edits.append(params)
         return types.ApplyWorkspaceEditResult(applied=True)
 
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda params: None)
     if configuration is not None:
         client.set_configuration(configuration, section="coderLsp")
     session.initialize_result = await client.initialize_session(

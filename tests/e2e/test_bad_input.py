@@ -38,7 +38,7 @@ async def test_unknown_document(workspace):
 
 @pytest.mark.parametrize(
     "line, character, expected_offset",
-    [(0, 10_000, len("x = 1")), (10_000, 3, len("x = 1\ny = 2\n")), (1, 2, len("x = 1\ny ="))],
+    [(0, 10_000, len("x = 1")), (10_000, 3, len("x = 1\ny = 2\n")), (1, 2, len("x = 1\ny "))],
 )
 async def test_positions_past_the_end_are_clamped(workspace, line, character, expected_offset):
     async with start_server(workspace) as lsp:
@@ -73,7 +73,9 @@ async def test_malformed_params_get_invalid_params_and_the_server_keeps_serving(
         uri = lsp.open("main.py", PYTHON_SOURCE)
         bad = {"textDocument": {"uri": uri}, "position": {"line": "seven"}}
         with pytest.raises(JsonRpcInvalidParams):
-            await lsp.client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, bad)
+            await lsp.send_raw(types.TEXT_DOCUMENT_INLINE_COMPLETION, bad)
+        with pytest.raises(JsonRpcInvalidParams):
+            await lsp.send_raw(types.TEXT_DOCUMENT_CODE_ACTION, {"textDocument": 5})
         with pytest.raises(JsonRpcInvalidParams):
             await lsp.command("coderLsp.explainDiagnostic", {"uri": uri, "diagnostic": {"message": 3}})
         assert (await lsp.status())["state"] == "ready"

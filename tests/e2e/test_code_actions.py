@@ -34,11 +34,13 @@ def model_jobs(status: dict, kind: str) -> list[dict]:
 
 
 async def list_actions(lsp, uri):
-    return await lsp.client.text_document_code_action_async(
-        types.CodeActionParams(
-            types.TextDocumentIdentifier(uri), DIAGNOSTIC.range, types.CodeActionContext(diagnostics=[DIAGNOSTIC])
-        )
+    """The actions as CodeAction objects (pygls's client would read ours as Commands)."""
+    converter = lsp.client.protocol._converter
+    params = types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), DIAGNOSTIC.range, types.CodeActionContext(diagnostics=[DIAGNOSTIC])
     )
+    raw = await lsp.send_raw(types.TEXT_DOCUMENT_CODE_ACTION, converter.unstructure(params))
+    return None if raw is None else [converter.structure(action, types.CodeAction) for action in raw]
 
 
 def apply(text: str, edit: types.TextEdit) -> str:

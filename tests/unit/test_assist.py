@@ -74,7 +74,7 @@ def test_fix_is_minimal_and_must_parse():
     region = Region(0, len(text) - 1)
     good = "Here:\n```python\ndef area(w, h):\n    return w * h\n```\n"
     change = accepted_fix(text, "python", region, good)
-    assert (change.start, change.end, change.new_text) == (text.index("hh"), text.index("hh") + 2, "h")
+    assert (change.start, change.end, change.new_text) == (text.index("hh") + 1, text.index("hh") + 2, "")
     assert accepted_fix(text, "python", region, "```python\ndef area(w, h:\n    return\n```") is None
     assert accepted_fix(text, "python", region, "no code here") is None
     assert extract_code("```\nx\n") == "x"
