@@ -19,6 +19,8 @@ from context.snippet import Snippet
 from context.syntax import CONTAINER_KINDS, Definition
 
 MAX_OUTLINE_MEMBERS = 24
+SHORT_OUTLINE_MEMBERS = 6
+FIRST_CHOICE_SHARE = 0.25  # a definition's richer forms may take this share of the budget
 MAX_BODY_LINES = 160
 MAX_FULL_SMALL_LINES = 12
 DOCSTRING_LINES = 8
@@ -71,23 +73,33 @@ def _merge(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def definition_snippet(rel: str, d: Definition, lines: list[str], members: list[Definition],
-                       wanted_members: frozenset[str] = frozenset()) -> Snippet | None:
-    """The compact form of `d`: an outline for classes, a header for functions, small things whole."""
+def definition_snippets(rel: str, d: Definition, lines: list[str], members: list[Definition],
+                        wanted_members: frozenset[str] = frozenset()) -> list[Snippet]:
+    """Compact forms of `d`, largest first: outlines with fewer members, headers without docstrings.
+
+    Classes become outlines (header and members' headers, gaps marked), functions
+    their header, small constants and types their whole text.
+    """
     if d.end_line > len(lines) or not _still_there(d, lines):
-        return None  # the index is behind the file: its line numbers no longer hold
+        return []  # the index is behind the file: its line numbers no longer hold
+    header = header_range(d, lines)
+    bare = (d.start_line, max(d.header_end_line, d.start_line))
+    variants: list[list[tuple[int, int]]] = []
     if d.kind in CONTAINER_KINDS and members:
-        chosen = sorted(members, key=lambda m: (m.name not in wanted_members, m.start_line))[:MAX_OUTLINE_MEMBERS]
-        segments = _merge([header_range(d, lines)] + [header_range(m, lines) for m in chosen])
-        snippet = Snippet(rel, segments[0][0], segments[-1][1], "outline", _lines_text(lines, segments), d.name)
-        OUTLINE_SEGMENTS[snippet] = segments
-        return snippet
-    small = d.end_line - d.start_line < MAX_FULL_SMALL_LINES
-    if small and d.kind not in HEADER_KINDS:
-        start, end = d.start_line, d.end_line
-    else:
-        start, end = header_range(d, lines)
-    return Snippet(rel, start, end, "definition", _lines_text(lines, [(start, end)]), d.name)
+        ordered = sorted(members, key=lambda m: (m.name not in wanted_members, m.start_line))
+        for limit in (MAX_OUTLINE_MEMBERS, SHORT_OUTLINE_MEMBERS):
+            chosen = [(m.start_line, max(m.header_end_line, m.start_line)) for m in ordered[:limit]]
+            variants.append(_merge([header] + chosen))
+    if d.end_line - d.start_line < MAX_FULL_SMALL_LINES and d.kind not in HEADER_KINDS:
+        variants.append([(d.start_line, d.end_line)])
+    variants += [[header], [bare]]
+    snippets = []
+    for segments in dict.fromkeys(tuple(v) for v in variants):
+        kind = "outline" if len(segments) > 1 else "definition"
+        snippet = Snippet(rel, segments[0][0], segments[-1][1], kind, _lines_text(lines, list(segments)), d.name)
+        OUTLINE_SEGMENTS[snippet] = list(segments)
+        snippets.append(snippet)
+    return snippets
 
 
 def _still_there(d: Definition, lines: list[str]) -> bool:
@@ -133,6 +145,18 @@ class Packer:
         self._append(_with_tokens(snippet, tokens))
         self.used += tokens
         return True
+
+    def add_first(self, variants: list[Snippet]) -> bool:
+        """The first of `variants` (largest first) that fits; only the last may exceed a fair share."""
+        cap = max(int(self.budget * FIRST_CHOICE_SHARE), 48)
+        for position, snippet in enumerate(variants):
+            if position < len(variants) - 1 and self.count_tokens(snippet.text) > cap:
+                continue
+            if self.covered(snippet.file, snippet.start_line, snippet.end_line):
+                return False
+            if self.add(snippet):
+                return True
+        return False
 
     def upgrade(self, body: Snippet | None) -> bool:
         """Put `body` where the first snippet it contains was, dropping every snippet it contains."""

@@ -21,10 +21,22 @@ SCRIPT_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs")
 HEADER_EXTENSIONS = (".h", ".hpp", ".hh", ".hxx")
 
 
+_MEMO: dict[tuple, tuple[str, ...]] = {}
+_MEMO_SIZE = 20_000
+
+
 def import_files(language: str, importer: str, record: ImportRecord, table: FileTable) -> list[str]:
-    resolver = _RESOLVERS.get(language)
-    files = resolver(importer, record, table) if resolver else []
-    return list(dict.fromkeys(f for f in files if f != importer))
+    """Files `record` refers to, best first; memoized until a path appears or disappears."""
+    key = (id(table), table.layout_version, language, importer, record.source, record.name)
+    found = _MEMO.get(key)
+    if found is None:
+        resolver = _RESOLVERS.get(language)
+        files = resolver(importer, record, table) if resolver else []
+        found = tuple(dict.fromkeys(f for f in files if f != importer))
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = found
+    return list(found)
 
 
 def implicit_files(language: str, importer: str, table: FileTable) -> list[str]:

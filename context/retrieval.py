@@ -18,7 +18,7 @@ from collections import OrderedDict, defaultdict
 from context import similar
 from context.imports import WILDCARD, ImportRecord, extract_imports
 from context.languages import language_for, language_name
-from context.packing import Packer, TokenCounter, approx_tokens, body_snippet, definition_snippet
+from context.packing import Packer, TokenCounter, approx_tokens, body_snippet, definition_snippets
 from context.resolve import implicit_files, import_files
 from context.snippet import Snippet
 from context.syntax import CONTAINER_KINDS, Definition, encode, extract_definitions
@@ -31,10 +31,16 @@ USED_IMPORT_PRIOR = 0.05
 FREE_NAME_WEIGHT = 0.6
 GLOBAL_WEIGHT = 0.3
 GLOBAL_MAX_CANDIDATES = 2
+# Languages where a name can come from anywhere in the build (headers, crate modules) without a visible import.
+GLOBAL_LANGUAGES = frozenset({"c", "cpp", "rust"})
 DEFS_PER_NAME = 2
 BODY_NAMES = 3
 MAX_SIMILAR = 4
 MIN_SCORE = 0.01
+MIN_SNIPPET_TOKENS = 6
+PRIOR_SCAN_BEFORE = 150_000  # characters: how far from the cursor imports count as used
+PRIOR_SCAN_AFTER = 50_000
+TOP_IMPORT_LINES = 300
 _CHAIN = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*")
 _SEPARATOR = re.compile(r"\.|::|->")
 
@@ -50,7 +56,7 @@ def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
     cursor_line = text.count("\n", 0, offset)
     language = language_name(path)
     if language is not None:
-        ranked = _Ranking(index, rel, language, text, cursor_line).ranked()
+        ranked = _Ranking(index, rel, language, text, offset, cursor_line).ranked()
         _pack_definitions(index, ranked, packer)
     recent = recent or getattr(index, "recent_files", tuple)()
     _pack_similar(index, rel, text, offset, recent, packer)
@@ -60,8 +66,8 @@ def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
 class _Ranking:
     """Scores what the cursor needs: (score, name, candidate definitions, wanted members)."""
 
-    def __init__(self, index, rel: str, language: str, text: str, cursor_line: int) -> None:
-        self.index, self.rel, self.language, self.text = index, rel, language, text
+    def __init__(self, index, rel: str, language: str, text: str, offset: int, cursor_line: int) -> None:
+        self.index, self.rel, self.language, self.text, self.offset = index, rel, language, text, offset
         self.cursor_line = cursor_line
         self.definitions, self.imports = _file_summary(index, rel, language, text)
         self.local_names = {d.name for d in self.definitions}
@@ -70,6 +76,7 @@ class _Ranking:
         self.members: dict[tuple, set[str]] = defaultdict(set)
         self.member_uses: dict[str, float] = defaultdict(float)
         self._resolved: dict[tuple, list[tuple[str, Definition]]] = {}
+        self._free_files: list[str] | None = None
 
     def ranked(self) -> list[tuple[float, tuple, list[tuple[str, Definition]], set[str]]]:
         self._score_window()
@@ -85,7 +92,7 @@ class _Ranking:
         return [tuple(item) for item in results]
 
     def _score_window(self) -> None:
-        first, lines = _window(self.text, self.cursor_line)
+        first, lines = _window(self.text, self.offset, self.cursor_line)
         scope = _innermost(self.definitions, self.cursor_line + 1)
         for number, line in enumerate(lines, start=first):
             distance = number - self.cursor_line
@@ -127,15 +134,15 @@ class _Ranking:
         locals_ = [r.local for r in self.imports if r.local and r.name]
         if not locals_:
             return
-        counts: dict[str, int] = defaultdict(int)
-        pattern = re.compile(r"(?<![\w$.])(" + "|".join(map(re.escape, sorted(set(locals_), key=len, reverse=True))) + r")(?![\w$])")
-        for match in pattern.finditer(self.text):
-            counts[match.group(1)] += 1
-        import_lines = defaultdict(int)
-        for record in self.imports:
-            import_lines[record.local] += 1
+        # Visible uses after the imports (substring tests: C speed, no tokenizing), near the cursor.
+        top_imports = [r.line for r in self.imports if r.line <= TOP_IMPORT_LINES]
+        body_start = _offset_after_line(self.text, max(top_imports)) if top_imports else 0
+        if len(self.text) - body_start > PRIOR_SCAN_BEFORE + PRIOR_SCAN_AFTER:
+            region = self.text[max(body_start, self.offset - PRIOR_SCAN_BEFORE):self.offset + PRIOR_SCAN_AFTER]
+        else:
+            region = self.text[body_start:]
         for local in dict.fromkeys(locals_):
-            used = counts[local] - import_lines[local] > 0
+            used = _appears(local, region)
             self.scores[("import", local)] += USED_IMPORT_PRIOR if used else UNUSED_IMPORT_PRIOR
 
     def _score_member_owners(self) -> None:
@@ -147,12 +154,15 @@ class _Ranking:
             if not record.name or record.name == WILDCARD:
                 files += import_files(self.language, self.rel, record, self.index.table)
         for rel in dict.fromkeys(files):
-            entry = self.index.table.get(rel)
-            for member in entry.definitions if entry else ():
-                if member.parent and member.name in self.member_uses and member.kind in ("method", "field"):
-                    key = ("owner", member.parent, rel)
-                    self.scores[key] += self.member_uses[member.name] * 0.5
-                    self.members[key].add(member.name)
+            lookup = _lookup(self.index, rel)
+            if lookup is None:
+                continue
+            for name, weight in self.member_uses.items():
+                for member in lookup.members_named.get(name, ()):
+                    if member.kind in ("method", "field"):
+                        key = ("owner", member.parent, rel)
+                        self.scores[key] += weight * 0.5
+                        self.members[key].add(name)
 
     def _boost_classes_by_members(self, results: list) -> None:
         if not self.member_uses:
@@ -162,10 +172,10 @@ class _Ranking:
             if key[0] != "import":
                 continue
             for rel, definition in found[:1]:
-                if definition.kind not in CONTAINER_KINDS:
+                lookup = _lookup(self.index, rel)
+                if definition.kind not in CONTAINER_KINDS or lookup is None:
                     continue
-                entry = self.index.table.get(rel)
-                members = {m.name for m in entry.definitions if m.parent == definition.name} if entry else set()
+                members = {m.name for m in lookup.members_of.get(definition.name, ())}
                 hits = members & self.member_uses.keys()
                 if hits:
                     item[0] += sum(self.member_uses[name] for name in hits) * 0.5
@@ -188,18 +198,53 @@ class _Ranking:
         return self._resolved[key]
 
     def _resolve_free(self, name: str) -> list[tuple[str, Definition]]:
-        files = implicit_files(self.language, self.rel, self.index.table)
-        for record in self.imports:
-            if record.name == WILDCARD:
-                files += import_files(self.language, self.rel, record, self.index.table)
-        found = _top_level(self.index, files, name)
+        if self._free_files is None:  # once per request: names visible without an import
+            files = implicit_files(self.language, self.rel, self.index.table)
+            for record in self.imports:
+                if record.name == WILDCARD:
+                    files += import_files(self.language, self.rel, record, self.index.table)
+            self._free_files = list(dict.fromkeys(files))
+        found = _top_level(self.index, self._free_files, name)
         if found:
             return found
+        if self.language not in GLOBAL_LANGUAGES:
+            return []
         candidates = [(f, d) for f, d in self.index.table.definitions_named(name) if not d.parent and f != self.rel]
         if 0 < len(candidates) <= GLOBAL_MAX_CANDIDATES:
             self.scores[("free", name)] *= GLOBAL_WEIGHT
             return sorted(candidates, key=lambda item: (item[0], item[1].start_line))
         return []
+
+
+def _appears(name: str, text: str) -> bool:
+    """Whether `name` occurs in `text` as a whole identifier (str.find runs at C speed; a regex would not)."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and _is_word_char(text[start - 1])) and not (end < len(text) and _is_word_char(text[end])):
+            return True
+        start = text.find(name, end)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char in "_$"
+
+
+def _offset_after_line(text: str, line: int) -> int:
+    """Offset of the line after `line` (1-based), past a parenthesized import's continuation lines."""
+    position = 0
+    for _ in range(line):
+        found = text.find("\n", position)
+        if found < 0:
+            return len(text)
+        position = found + 1
+    statement = text[text.rfind("\n", 0, max(position - 1, 0)) + 1:position]
+    if "(" in statement and ")" not in statement:
+        closing = text.find(")", position)
+        if closing >= 0:
+            position = text.find("\n", closing) + 1 or len(text)
+    return position
 
 
 def _find(index, language: str, importer: str, record: ImportRecord, name: str, depth: int = 0):
@@ -229,12 +274,44 @@ def _module_name(rel: str) -> str:
     return parts[-2] if stem in ("__init__", "index", "mod") and len(parts) > 1 else stem
 
 
+class _FileLookup:
+    """One file's definitions by name: top-level ones, members by owner, members by name."""
+
+    def __init__(self, definitions) -> None:
+        self.top: dict[str, list[Definition]] = defaultdict(list)
+        self.members_of: dict[str, list[Definition]] = defaultdict(list)
+        self.members_named: dict[str, list[Definition]] = defaultdict(list)
+        for d in definitions:
+            if d.parent:
+                self.members_of[d.parent].append(d)
+                self.members_named[d.name].append(d)
+            else:
+                self.top[d.name].append(d)
+
+
+_LOOKUPS: OrderedDict[tuple[str, str], _FileLookup] = OrderedDict()
+_LOOKUP_CACHE_SIZE = 512
+
+
+def _lookup(index, rel: str) -> _FileLookup | None:
+    entry = index.table.get(rel)
+    if entry is None:
+        return None
+    key = (rel, entry.digest)
+    found = _LOOKUPS.get(key)
+    if found is None:
+        found = _LOOKUPS[key] = _FileLookup(entry.definitions)
+        while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:
+            _LOOKUPS.popitem(last=False)
+    return found
+
+
 def _top_level(index, files, name: str) -> list[tuple[str, Definition]]:
     found = []
     for rel in dict.fromkeys(files):
-        entry = index.table.get(rel)
-        if entry is not None:
-            found += [(rel, d) for d in entry.definitions if d.name == name and not d.parent]
+        lookup = _lookup(index, rel)
+        if lookup is not None and name in lookup.top:
+            found += [(rel, d) for d in lookup.top[name]]
     return found
 
 
@@ -250,22 +327,21 @@ def _file_summary(index, rel: str, language: str, text: str):
     return tuple(extract_definitions(spec, source, root)), tuple(extract_imports(spec, source, root))
 
 
-def _window(text: str, cursor_line: int) -> tuple[int, list[str]]:
+def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
     """(first line number, lines) from WINDOW_BEFORE lines above the cursor to WINDOW_AFTER below; 0-based."""
-    start, line = 0, 0
-    if cursor_line > WINDOW_BEFORE:
-        position = -1
-        for _ in range(cursor_line - WINDOW_BEFORE):
-            position = text.find("\n", position + 1)
-        start, line = position + 1, cursor_line - WINDOW_BEFORE
-    end = start
-    for _ in range(cursor_line - line + WINDOW_AFTER + 1):
-        found = text.find("\n", end)
-        if found < 0:
+    start = offset
+    for _ in range(WINDOW_BEFORE + 1):
+        start = text.rfind("\n", 0, start)
+        if start < 0:
+            break
+    start += 1
+    end = offset
+    for _ in range(WINDOW_AFTER + 1):
+        end = text.find("\n", end + 1)
+        if end < 0:
             end = len(text)
             break
-        end = found + 1
-    return line, text[start:end].split("\n")
+    return cursor_line - text.count("\n", start, offset), text[start:end].split("\n")
 
 
 def _innermost(definitions, line: int) -> tuple[int, int] | None:
@@ -295,13 +371,15 @@ def _lines(index, rel: str) -> list[str] | None:
 
 def _pack_definitions(index, ranked, packer: Packer) -> None:
     for _score, _key, found, wanted in ranked:
+        if packer.budget - packer.used < MIN_SNIPPET_TOKENS:
+            break
         for rel, definition in found:
             lines = _lines(index, rel)
-            entry = index.table.get(rel)
-            if lines is None or entry is None:
+            lookup = _lookup(index, rel)
+            if lines is None or lookup is None:
                 continue
-            members = [m for m in entry.definitions if m.parent == definition.name]
-            packer.add(definition_snippet(rel, definition, lines, members, frozenset(wanted)))
+            members = lookup.members_of.get(definition.name, [])
+            packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted)))
     for _score, _key, found, _wanted in ranked[:BODY_NAMES]:
         rel, definition = found[0]
         lines = _lines(index, rel)

@@ -46,13 +46,15 @@ class FileTable:
         self._by_dir: dict[str, set[str]] = {}
         self._dirs_by_name: dict[str, set[str]] = {}
         self.definition_count = 0
+        self.layout_version = 0  # changes when a path appears or disappears, not when content does
 
     def __len__(self) -> int:
         return len(self._files)
 
     def put(self, entry: FileEntry) -> None:
         with self._lock:
-            self._remove_locked(entry.rel)
+            if not self._remove_locked(entry.rel):
+                self.layout_version += 1
             self._files[entry.rel] = entry
             for definition in entry.definitions:
                 self._by_name.setdefault(sys.intern(definition.name), []).append((entry.rel, definition))
@@ -66,7 +68,9 @@ class FileTable:
 
     def remove(self, rel: str) -> bool:
         with self._lock:
-            return self._remove_locked(rel)
+            removed = self._remove_locked(rel)
+            self.layout_version += removed
+            return removed
 
     def _remove_locked(self, rel: str) -> bool:
         old = self._files.pop(rel, None)
