@@ -3,7 +3,7 @@
 Loads the resolved model (by default the embedded SmolLM2), then does what
 the editor features do: completes code at a cursor (the body of
 `cheapest_item` in `shop/pricing.py`, as if the user had just typed
-`return min(`), and explains the deliberate error in `shop/report.py`, which
+`return min(cart.items, key=`), and explains the deliberate error in `shop/report.py`, which
 the Python compiler finds (a missing colon). The explanation streams as it is
 generated. Timings are printed for each step.
 """
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
-CURSOR_FILE, CURSOR_AFTER = "shop/pricing.py", "    return min("
+CURSOR_FILE, CURSOR_AFTER = "shop/pricing.py", "    return min(cart.items, key="
 ERROR_FILE = "shop/report.py"
 
 
@@ -68,8 +68,10 @@ def _complete(engine, settings, workspace: Path, style: Style) -> None:
     lines = cursor.text[: cursor.offset].splitlines()
     for number, text in enumerate(lines[-3:-1], start=cursor.line - 2):
         print(style("2", f"   {number:>3} | ") + text)
-    proposal = result.text.split("\n")[0] if result.text else ""
-    print(style("2", f"   {cursor.line:>3} | ") + lines[-1] + style("36", proposal or "(no proposal)"))
+    proposal = result.text.rstrip().splitlines() or ["(no proposal)"]
+    print(style("2", f"   {cursor.line:>3} | ") + lines[-1] + style("36", proposal[0]))
+    for extra in proposal[1:4]:
+        print(style("2", "       | ") + style("36", extra))
     print(style("2", f"         the file has: {CURSOR_AFTER.strip()}{expected}"))
     print(f"   prompt {result.prompt_tokens} tokens ({len(request.snippets)} context snippets), "
           f"first token {result.ttft_ms:.0f} ms, {result.generated_tokens} tokens in {result.total_ms:.0f} ms\n")

@@ -40,6 +40,16 @@ def check_model_file(path: str, setting: str = "coderLsp.model.path") -> GGUFInf
         raise EngineError(f"Cannot read model file {path}: {err.strerror or err}.") from err
 
 
+def default_threads() -> int:
+    """Half the usable cores: ggml's threads spin at barriers, so oversubscribing a busy machine
+    (an editor, a compiler, other tools) costs far more than a thread too few."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 2
+    return max(1, cores // 2)
+
+
 class LlamaEngine:
     def __init__(self, path: str, settings: ModelSettings = ModelSettings(), *, origin: str = "") -> None:
         import llama_cpp
@@ -50,10 +60,11 @@ class LlamaEngine:
         self.gpu_layers = settings.n_gpu_layers if settings.n_gpu_layers is not None else (-1 if offload else 0)
         train_ctx = int(self.info.arch_value("context_length", 0) or 0)
         n_ctx = min(settings.n_ctx, train_ctx) if train_ctx > 0 else settings.n_ctx
+        threads = settings.threads or default_threads()
         try:
             self._llm = llama_cpp.Llama(
                 model_path=self.path, n_ctx=n_ctx, n_batch=min(512, n_ctx), n_gpu_layers=self.gpu_layers,
-                n_threads=settings.threads, n_threads_batch=settings.threads,
+                n_threads=threads, n_threads_batch=threads,
                 flash_attn=settings.flash_attention, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as err:
