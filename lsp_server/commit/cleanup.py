@@ -29,7 +29,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
 def clean_message(raw: str) -> tuple[str, str] | None:
     """(subject, body) from model text, or None when it holds no usable subject."""
     lines = [_clean_line(line) for line in _CONTROL.sub("", raw.replace("\r\n", "\n")).split("\n")]
-    lines = [line for line in lines if line is not None]
+    lines = _without_repeats([line for line in lines if line is not None])
     while lines and (not lines[0].strip() or _PREAMBLE.match(lines[0].strip())):
         lines.pop(0)
     if not lines:
@@ -39,6 +39,19 @@ def clean_message(raw: str) -> tuple[str, str] | None:
         return None
     body_lines = rest + [line for line in lines[1:] if not _CHATTER.match(line.strip())]
     return subject, _wrap_body(body_lines)
+
+
+def _without_repeats(lines: list[str]) -> list[str]:
+    """Drop lines that repeat an earlier one: small models loop on greedy decoding."""
+    seen: set[str] = set()
+    kept = []
+    for line in lines:
+        key = line.strip().lower()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(line)
+    return kept
 
 
 def format_message(subject: str, body: str) -> str:
@@ -59,9 +72,11 @@ def _clean_line(line: str) -> str | None:
 
 
 def _unquote(text: str) -> str:
+    """Without surrounding quotes, matched or dangling (a reply cut mid-quote)."""
     for opening, closing in _QUOTES:
-        if len(text) >= 2 and text.startswith(opening) and text.endswith(closing):
-            return text[1:-1].strip()
+        if text.startswith(opening) and (text.endswith(closing) or closing not in text[1:]):
+            text = text[1:]
+            return (text[:-1] if text.endswith(closing) else text).strip()
     return text
 
 

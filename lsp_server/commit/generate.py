@@ -18,17 +18,37 @@ from lsp_server.commit.cleanup import SUBJECT_LIMIT, clean_message, format_messa
 from lsp_server.commit.fitting import FittedDiff, fit_diff
 from lsp_server.commit.staged import NothingStaged, StagedChanges, read_staged_changes
 from lsp_server.commit.style import CommitStyle, apply_style, learn_style, recent_subjects
-from lsp_server.model.types import CancelToken, ChatMessage, Engine
+from lsp_server.model.types import CancelToken, Cancelled, ChatMessage, Engine
 
 __all__ = ["NothingStaged", "generate_commit_message", "build_prompt"]
 
 REPLY_TOKENS = 200
-TEMPLATE_OVERHEAD_TOKENS = 48  # chat-template markup around the two messages
+TEMPLATE_OVERHEAD_TOKENS = 16  # chat-template markup per message
 SYSTEM_PROMPT = (
     "You write git commit messages. Reply with the commit message only: a subject line of at most "
     "72 characters in the imperative mood (\"Add\", \"Fix\", not \"Added\"), a blank line, then a "
     "short body saying what changed and why. No quotes, no preamble, no markdown."
 )
+ASK = "Write the commit message for these staged changes.\n\n"
+# One worked example as a previous turn: small chat models copy the shape of an answer far
+# better than they follow a description of it.
+EXAMPLE_CHANGES = """1 file changed:
+- http/client.py (modified, +5 -1); touches function fetch
+
+Diff:
+--- http/client.py
+@@ -10,3 +10,7 @@ def fetch(url):
+-    return session.get(url)
++    for attempt in range(3):
++        try:
++            return session.get(url, timeout=10)
++        except TimeoutError:
++            continue"""
+EXAMPLE_SUBJECTS = {"conventional": "fix(http): retry fetch up to three times on timeouts",
+                    "area": "http: retry fetch up to three times on timeouts",
+                    "plain": "Retry fetch up to three times on timeouts"}
+EXAMPLE_BODY = ("Requests to slow servers failed on the first timeout. fetch now\n"
+                "retries twice more and gives each request a 10 second timeout.")
 ProgressCallback = Callable[[str, int | None], None]
 
 
@@ -46,30 +66,48 @@ def generate_commit_message(
     messages, fitted = build_prompt(changes, style, engine)
     cancel.raise_if_cancelled()
     report("Generating the message", 20)
-    produced = [0]
-
-    def on_token(_text: str) -> None:
-        produced[0] += 1
-        report("Generating the message", 20 + min(75, produced[0] * 75 // REPLY_TOKENS))
-
-    reply = engine.chat(messages, cancel, max_tokens=REPLY_TOKENS, on_token=on_token)
+    text = _chat_until_done(engine, messages, cancel, report)
     report("Done", 100)
-    return finish_message(reply.text, style, changes)
+    return finish_message(text, style, changes)
+
+
+def _chat_until_done(engine: Engine, messages: list[ChatMessage], cancel: CancelToken, report) -> str:
+    """The model's reply, stopped early once it starts repeating lines (small models loop)."""
+    inner, pieces = CancelToken(), []
+
+    def on_token(piece: str) -> None:
+        pieces.append(piece)
+        report("Generating the message", 20 + min(75, len(pieces) * 75 // REPLY_TOKENS))
+        if cancel.cancelled or _repeats_a_line("".join(pieces)):
+            inner.cancel()
+
+    try:
+        return engine.chat(messages, inner, max_tokens=REPLY_TOKENS, on_token=on_token).text
+    except Cancelled:
+        cancel.raise_if_cancelled()
+        return "".join(pieces)
+
+
+def _repeats_a_line(text: str) -> bool:
+    lines = [line.strip() for line in text.split("\n")[:-1] if line.strip()]  # complete lines only
+    return len(lines) != len(set(lines))
 
 
 def build_prompt(changes: StagedChanges, style: CommitStyle, engine: Engine) -> tuple[list[ChatMessage], FittedDiff]:
-    """System and user messages whose tokens fit the engine's context with room for the reply."""
+    """The chat messages, fitted so prompt and reply stay inside the engine's context window."""
     guidance = style.instructions()
     system = SYSTEM_PROMPT + ("\n" + guidance if guidance else "")
-    intro = "Write the commit message for these staged changes.\n\n"
-    fixed = engine.count_tokens(system) + engine.count_tokens(intro) + TEMPLATE_OVERHEAD_TOKENS
-    budget = engine.n_ctx - REPLY_TOKENS - fixed
-    if budget < 64:
-        system, budget = SYSTEM_PROMPT, engine.n_ctx - REPLY_TOKENS - TEMPLATE_OVERHEAD_TOKENS - 80
+    example = [ChatMessage("user", ASK + EXAMPLE_CHANGES),
+               ChatMessage("assistant", f"{EXAMPLE_SUBJECTS[style.kind]}\n\n{EXAMPLE_BODY}")]
+    fixed = sum(engine.count_tokens(m.content) for m in example) + engine.count_tokens(system + ASK)
+    budget = engine.n_ctx - REPLY_TOKENS - fixed - 4 * TEMPLATE_OVERHEAD_TOKENS
+    if budget < 256:  # a small context: keep it for the diff
+        system, example = SYSTEM_PROMPT, []
+        budget = engine.n_ctx - REPLY_TOKENS - engine.count_tokens(system + ASK) - 2 * TEMPLATE_OVERHEAD_TOKENS
     for _ in range(4):  # tokenizing pieces is not exactly additive; shrink until the whole fits
         fitted = fit_diff(changes, engine.count_tokens, max(budget, 32))
-        messages = [ChatMessage("system", system), ChatMessage("user", intro + fitted.text)]
-        total = sum(engine.count_tokens(m.content) for m in messages) + TEMPLATE_OVERHEAD_TOKENS
+        messages = [ChatMessage("system", system), *example, ChatMessage("user", ASK + fitted.text)]
+        total = sum(engine.count_tokens(m.content) + TEMPLATE_OVERHEAD_TOKENS for m in messages)
         if total + REPLY_TOKENS <= engine.n_ctx:
             break
         budget -= total + REPLY_TOKENS - engine.n_ctx + 16

@@ -61,3 +61,8 @@ def test_area_prefix_and_plain_histories():
     assert apply_style("add it", plain, ["a"], ["M"]) == "Add it"
     empty = learn_style([])
     assert empty.examples == () and empty.kind == "plain"
+
+
+def test_repeated_lines_and_dangling_quotes_are_dropped():
+    raw = '"Fix the error message\n\nFix the error message\n\nFix the error message\n\nIt was wrong.\nIt was wrong.'
+    assert clean_message(raw) == ("Fix the error message", "It was wrong.")

@@ -96,7 +96,7 @@ def test_ten_megabyte_diff_stays_inside_the_context_window(repo, engine):
     assert sum(f.stat().st_size for f in repo.glob("*.py")) > 10_000_000
     changes = read_staged_changes(str(repo))
     messages, fitted = build_prompt(changes, learn_style([]), engine)
-    prompt_tokens = sum(engine.count_tokens(m.content) for m in messages) + TEMPLATE_OVERHEAD_TOKENS
+    prompt_tokens = sum(engine.count_tokens(m.content) + TEMPLATE_OVERHEAD_TOKENS for m in messages)
     assert prompt_tokens + REPLY_TOKENS <= engine.n_ctx
     assert fitted.files_listed >= 10 and fitted.hunks_shown >= 2
     assert "cut to fit" in fitted.text or fitted.hunks_shown < fitted.hunks_total
