@@ -54,6 +54,7 @@ def run(model: str, *, quick: bool = False, max_tokens: int = 32, gpu: bool = Fa
     from lsp_server.model.settings import ModelSettings
     from lsp_server.model.types import CancelToken
 
+    model = str(Path(model).resolve())
     settings = ModelSettings(path=model, n_ctx=n_ctx, n_gpu_layers=None if gpu else 0, threads=threads,
                              flash_attention=gpu)
     loaded = time.perf_counter()

@@ -11,6 +11,7 @@ creation, capability registration) get the answers an editor would give.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -117,8 +118,10 @@ class LspClient:
             self.notify("exit", None)
             await asyncio.wait_for(self._process.wait(), timeout)
         except (asyncio.TimeoutError, RuntimeError, ConnectionError, BrokenPipeError):
-            self._process.kill()
-            await self._process.wait()
+            if self._process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    self._process.kill()
+                await self._process.wait()
         if self._reader:
             self._reader.cancel()
         return self._process.returncode

@@ -147,8 +147,9 @@ class Peer:
         for line in data.decode("utf-8", "replace").splitlines():
             if line.startswith("data: ") and line[6:].strip() not in ("", "[DONE]"):
                 event = json.loads(line[6:])
-                text.append(event["choices"][0].get("text", ""))
-                chunks += 1
+                piece = event["choices"][0].get("text", "")
+                text.append(piece)
+                chunks += bool(piece)  # the last event carries only the finish reason
         return {"text": "".join(text), "generated_tokens": chunks}
 
 
@@ -209,6 +210,7 @@ def classify(key, index: int, pressed: float, task: asyncio.Task) -> Attempt:
 async def run(model: str, *, peer: str = "llama-server", quick: bool = False, max_tokens: int = 32,
               gpu: bool = False, threads: int | None = None, n_ctx: int = 4096,
               server_bin: Path = LLAMA_SERVER) -> dict:
+    model = str(Path(model).resolve())
     if peer == "llama-server" and not server_bin.exists():
         raise FileNotFoundError(f"{server_bin} missing: run bench/build_llama_server.sh")
     fim = model_has_fim(model)

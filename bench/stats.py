@@ -2,8 +2,10 @@
 
 Every replay (our server, llama.cpp's server, the engine floor) records one
 `Attempt` per keystroke; `summarize()` turns them into the same figures so
-the rows of a table compare like with like: time to suggestion p50/p95 over
-the suggestions an editor would have shown, the same at pauses (where a user
+the rows of a table compare like with like: time to answer p50/p95 over the
+requests answered before the next key (a suggestion, or an empty answer after
+the model ran: random-weight models write gibberish that our post-processing
+rejects, at the same cost as a suggestion), the same at pauses (where a user
 reads ghost text), and how many keystrokes ended shown, empty, cancelled or
 stale. `markdown_table()` prints rows of dicts.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass
 
+ANSWERED = ("shown", "cache", "empty")
 PAUSE_MS = 500  # a key followed by at least this much idle time is a place where users read suggestions
 
 
@@ -39,21 +42,24 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def summarize(attempts: list[Attempt]) -> dict:
+    answered = [a for a in attempts if a.outcome in ANSWERED and a.ms is not None]
     shown = [a for a in attempts if a.outcome in ("shown", "cache")]
     at_pauses = [a for a in attempts if a.pause_ms >= PAUSE_MS]
-    shown_at_pauses = [a for a in at_pauses if a.outcome in ("shown", "cache")]
+    answered_at_pauses = [a for a in at_pauses if a.outcome in ANSWERED and a.ms is not None]
     counts = {name: sum(1 for a in attempts if a.outcome == name)
               for name in ("shown", "cache", "empty", "cancelled", "stale", "error", "skipped")}
     generated = [a.generated_tokens for a in shown if a.generated_tokens is not None]
     return {
         "keystrokes": len(attempts),
         **counts,
-        "tts_p50_ms": _round(percentile([a.ms for a in shown], 50)),
-        "tts_p95_ms": _round(percentile([a.ms for a in shown], 95)),
+        "answered": len(answered),
+        "tts_p50_ms": _round(percentile([a.ms for a in answered], 50)),
+        "tts_p95_ms": _round(percentile([a.ms for a in answered], 95)),
         "pauses": len(at_pauses),
-        "pauses_with_suggestion": len(shown_at_pauses),
-        "pause_tts_p50_ms": _round(percentile([a.ms for a in shown_at_pauses], 50)),
-        "pause_tts_p95_ms": _round(percentile([a.ms for a in shown_at_pauses], 95)),
+        "pauses_answered": len(answered_at_pauses),
+        "pauses_with_suggestion": sum(1 for a in answered_at_pauses if a.outcome != "empty"),
+        "pause_tts_p50_ms": _round(percentile([a.ms for a in answered_at_pauses], 50)),
+        "pause_tts_p95_ms": _round(percentile([a.ms for a in answered_at_pauses], 95)),
         "mean_generated_tokens": _round(statistics.mean(generated)) if generated else None,
     }
 

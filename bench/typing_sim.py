@@ -36,7 +36,7 @@ from bench.lsp_client import LspClient, initialize_params  # noqa: E402
 from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
 
 REQUEST_CANCELLED = -32800
-STATUS_POLL_PAUSE_MS = 1000
+STATUS_POLL_PAUSE_MS = 400  # the server keeps its last 50 jobs; read them often enough
 
 
 def server_settings(model: str, *, max_tokens: int, context: bool, multiline: str, gpu: bool,
@@ -89,7 +89,7 @@ async def replay(client: LspClient, uri: str, doc: Document, keys, jobs: dict) -
         previous = client.send("textDocument/inlineCompletion", inline_params(uri, doc.position(key.cursor)))
         sent.append((index, pressed, previous, doc.version))
         if key.pause_ms >= STATUS_POLL_PAUSE_MS:
-            asyncio.get_running_loop().call_later(0.6, lambda: asyncio.ensure_future(poll_jobs(client, jobs)))
+            asyncio.get_running_loop().call_later(0.3, lambda: asyncio.ensure_future(poll_jobs(client, jobs)))
     await asyncio.wait_for(asyncio.gather(*(reply.done.wait() for _, _, reply, _ in sent)), 60)
     await poll_jobs(client, jobs)
     return [classify(keys[index], index, pressed, reply, jobs.get(version)) for index, pressed, reply, version in sent]
@@ -129,6 +129,7 @@ async def poll_jobs(client: LspClient, jobs: dict) -> dict:
 async def run(model: str, *, quick: bool = False, max_tokens: int = 32, context: bool = False,
               multiline: str = "always", gpu: bool = False, threads: int | None = None, n_ctx: int = 4096,
               label: str = "") -> dict:
+    model = str(Path(model).resolve())
     settings = server_settings(model, max_tokens=max_tokens, context=context, multiline=multiline, gpu=gpu,
                                threads=threads, n_ctx=n_ctx)
     client = LspClient(settings)

@@ -46,12 +46,12 @@ def test_split_gives_llama_vim_style_local_context():
     assert (before, middle, after) == ("a\nb\n", "xy ", "= 1\nc\n")
 
 
-def test_summary_counts_only_suggestions_shown_in_time():
+def test_summary_counts_only_answers_before_the_next_key():
     attempts = [Attempt(0, 100, "shown", 10.0), Attempt(1, 900, "shown", 30.0), Attempt(2, 100, "cancelled"),
                 Attempt(3, 900, "stale", 950.0), Attempt(4, 100, "cache", 2.0)]
     summary = summarize(attempts)
     assert summary["shown"] == 2 and summary["cache"] == 1 and summary["cancelled"] == 1
-    assert summary["tts_p50_ms"] == 10.0
+    assert summary["answered"] == 3 and summary["tts_p50_ms"] == 10.0
     assert summary["pauses"] == 2 and summary["pauses_with_suggestion"] == 1
     assert percentile([1, 2, 3, 4], 50) == 2.5
     assert markdown_table([{"a": 1.25}], [("a", "A"), ("b", "B")]).splitlines()[2] == "| 1.2 | - |"
