@@ -62,5 +62,5 @@ def test_doctor_reports_model_format_and_grammars():
 def test_demo_runs_on_the_fixture_project():
     result = _run("demo", "--model", str(DEEPSEEK_MODEL), "--max-tokens", "16")
     assert result.returncode == 0, result.stderr
-    assert "1. Completion at shop/pricing.py:23:16" in result.stdout
+    assert "1. Completion at shop/pricing.py:23:32" in result.stdout
     assert "2. Explain the error at shop/report.py:7" in result.stdout and "expected ':'" in result.stdout
