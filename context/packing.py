@@ -74,25 +74,28 @@ def _merge(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def definition_snippets(rel: str, d: Definition, lines: list[str], members: list[Definition],
-                        wanted_members: frozenset[str] = frozenset()) -> list[Snippet]:
+                        wanted_members: frozenset[str] = frozenset(), compact: bool = False) -> list[Snippet]:
     """Compact forms of `d`, largest first: outlines with fewer members, headers without docstrings.
 
     Classes become outlines (header and members' headers, gaps marked), functions
-    their header, small constants and types their whole text.
+    their header, small constants and types their whole text. `compact` asks for
+    the smallest form only.
     """
     if d.end_line > len(lines) or not _still_there(d, lines):
         return []  # the index is behind the file: its line numbers no longer hold
     header = header_range(d, lines)
     bare = (d.start_line, max(d.header_end_line, d.start_line))
     variants: list[list[tuple[int, int]]] = []
+    if compact:
+        members = []
     if d.kind in CONTAINER_KINDS and members:
         ordered = sorted(members, key=lambda m: (m.name not in wanted_members, m.start_line))
         for limit in (MAX_OUTLINE_MEMBERS, SHORT_OUTLINE_MEMBERS):
             chosen = [(m.start_line, max(m.header_end_line, m.start_line)) for m in ordered[:limit]]
             variants.append(_merge([header] + chosen))
-    if d.end_line - d.start_line < MAX_FULL_SMALL_LINES and d.kind not in HEADER_KINDS:
+    if d.end_line - d.start_line < MAX_FULL_SMALL_LINES and d.kind not in HEADER_KINDS and not compact:
         variants.append([(d.start_line, d.end_line)])
-    variants += [[header], [bare]]
+    variants += [[bare]] if compact else [[header], [bare]]
     snippets = []
     for segments in dict.fromkeys(tuple(v) for v in variants):
         kind = "outline" if len(segments) > 1 else "definition"
@@ -122,19 +125,38 @@ class Packer:
         self.snippets: list[Snippet] = []
         self.shown: list[list[tuple[int, int]]] = []  # per snippet: the line ranges it shows
         self.used = 0
+        self._by_file: dict[str, list[tuple[int, int]]] | None = {}
+
+    def _ranges(self, rel: str) -> list[tuple[int, int]]:
+        if self._by_file is None:
+            self._by_file = {}
+            for snippet, shown in zip(self.snippets, self.shown):
+                self._by_file.setdefault(snippet.file, []).extend(shown)
+        return self._by_file.get(rel, [])
 
     def covered(self, rel: str, start: int, end: int) -> bool:
-        return any(s.file == rel and any(a <= start and end <= b for a, b in shown)
-                   for s, shown in zip(self.snippets, self.shown))
+        for a, b in self._ranges(rel):
+            if a <= start and end <= b:
+                return True
+        return False
 
     def overlaps(self, rel: str, start: int, end: int) -> bool:
-        return any(s.file == rel and start <= s.end_line and s.start_line <= end for s in self.snippets)
+        for a, b in self._ranges(rel):
+            if start <= b and a <= end:
+                return True
+        return False
 
     def _append(self, snippet: Snippet, position: int | None = None) -> None:
         shown = OUTLINE_SEGMENTS.get(snippet) or [(snippet.start_line, snippet.end_line)]
-        position = len(self.snippets) if position is None else position
-        self.snippets.insert(position, snippet)
-        self.shown.insert(position, shown)
+        if position is None:
+            self.snippets.append(snippet)
+            self.shown.append(shown)
+            if self._by_file is not None:
+                self._by_file.setdefault(snippet.file, []).extend(shown)
+        else:
+            self.snippets.insert(position, snippet)
+            self.shown.insert(position, shown)
+            self._by_file = None  # rebuilt on the next check
 
     def add(self, snippet: Snippet | None) -> bool:
         if snippet is None or self.covered(snippet.file, snippet.start_line, snippet.end_line):
@@ -183,6 +205,7 @@ class Packer:
         position = inside[0]
         self.snippets = [s for i, s in enumerate(self.snippets) if i not in inside]
         self.shown = [s for i, s in enumerate(self.shown) if i not in inside]
+        self._by_file = None
         self._append(_with_tokens(body, tokens), position)
         self.used = self.used - freed + tokens
         return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, defaultdict
+from functools import lru_cache
 
 from context import similar
 from context.imports import WILDCARD, ImportRecord, extract_imports
@@ -43,6 +44,11 @@ PRIOR_SCAN_AFTER = 50_000
 TOP_IMPORT_LINES = 300
 _CHAIN = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*")
 _SEPARATOR = re.compile(r"\.|::|->")
+_AFTER_DOT = re.compile(r"([A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(?:\.|::|->)$")
+_SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+AFTER_DOT_WEIGHT = 1.0
+AFTER_DOT_CANDIDATES = 40
+AFTER_DOT_MIN_WEIGHT = 0.4  # subwords from about the last ten lines
 
 
 def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
@@ -77,9 +83,11 @@ class _Ranking:
         self.member_uses: dict[str, float] = defaultdict(float)
         self._resolved: dict[tuple, list[tuple[str, Definition]]] = {}
         self._free_files: list[str] | None = None
+        self.nearby_words: dict[str, float] = {}  # subword -> weight of its nearest use
 
     def ranked(self) -> list[tuple[float, tuple, list[tuple[str, Definition]], set[str]]]:
         self._score_window()
+        self._score_after_dot()
         self._score_import_priors()
         self._score_member_owners()
         results = []
@@ -101,6 +109,9 @@ class _Ranking:
                 weight *= OUTSIDE_SCOPE
             for match in _CHAIN.finditer(line):
                 chain = match.group()
+                for word in _subwords(_SEPARATOR.split(chain)[-1]):
+                    if weight > self.nearby_words.get(word, 0.0):
+                        self.nearby_words[word] = weight
                 self._score_chain(_SEPARATOR.split(chain), weight)
                 if "::" in chain:  # `ns::Item`, `Type::CONST`: the items after a path are used too
                     for part in chain.split("::")[1:]:
@@ -129,6 +140,37 @@ class _Ranking:
                 self.scores[("module", record.local, rest[0])] += weight
         elif rest:
             self.scores[("module", record.local, rest[0])] += weight
+
+    def _score_after_dot(self) -> None:
+        """`module.|`: the member comes next; rank the module's names by subwords seen nearby."""
+        line_start = self.text.rfind("\n", 0, self.offset) + 1
+        match = _AFTER_DOT.search(self.text, line_start, self.offset)
+        if match is None:
+            return
+        parts = _SEPARATOR.split(match.group(1))
+        record = next((self.bound[k] for k in (".".join(parts[:cut]) for cut in range(len(parts), 0, -1))
+                       if k in self.bound), None)
+        if record is None:
+            return
+        files = import_files(self.language, self.rel, record, self.index.table)
+        if record.name:
+            if self._resolve(("import", record.local)):  # `Class.|`: its outline
+                self.scores[("import", record.local)] += AFTER_DOT_WEIGHT
+                return
+            files = [f for f in files if _module_name(f) == record.name]  # `from pkg import module`
+        nearby = {word: weight for word, weight in self.nearby_words.items() if weight >= AFTER_DOT_MIN_WEIGHT}
+        candidates = []
+        for rel in files[:2]:
+            lookup = _lookup(self.index, rel)
+            if lookup is None:
+                continue
+            names = {name for word in nearby for name in lookup.names_with_word().get(word, ())}
+            for name in names:
+                words = _subwords(name)
+                candidates.append((sum(nearby.get(word, 0.0) for word in words) / len(words), name))
+        candidates.sort(key=lambda item: (-item[0], item[1]))
+        for similarity, name in candidates[:AFTER_DOT_CANDIDATES]:
+            self.scores[("member", record.local, name)] += AFTER_DOT_WEIGHT * (0.2 + similarity)
 
     def _score_import_priors(self) -> None:
         locals_ = [r.local for r in self.imports if r.local and r.name]
@@ -187,7 +229,7 @@ class _Ranking:
             if key[0] == "import":
                 record = self.bound[key[1]]
                 found = _find(self.index, self.language, self.rel, record, record.name)
-            elif key[0] == "module":
+            elif key[0] in ("module", "member"):
                 found = _find(self.index, self.language, self.rel, self.bound[key[1]], key[2])
             elif key[0] == "owner":
                 found = _top_level(self.index, [key[2]], key[1])
@@ -214,6 +256,11 @@ class _Ranking:
             self.scores[("free", name)] *= GLOBAL_WEIGHT
             return sorted(candidates, key=lambda item: (item[0], item[1].start_line))
         return []
+
+
+@lru_cache(maxsize=65536)
+def _subwords(name: str) -> frozenset[str]:
+    return frozenset(word.lower() for word in _SUBWORD.findall(name))
 
 
 def _appears(name: str, text: str) -> bool:
@@ -287,6 +334,17 @@ class _FileLookup:
                 self.members_named[d.name].append(d)
             else:
                 self.top[d.name].append(d)
+        self._names_with_word: dict[str, list[str]] | None = None
+
+    def names_with_word(self) -> dict[str, list[str]]:
+        """Top-level names by the subwords of their name (`TextEdit` under "text" and "edit")."""
+        if self._names_with_word is None:
+            table: dict[str, list[str]] = defaultdict(list)
+            for name in self.top:
+                for word in _subwords(name):
+                    table[word].append(name)
+            self._names_with_word = table
+        return self._names_with_word
 
 
 _LOOKUPS: OrderedDict[tuple[str, str], _FileLookup] = OrderedDict()
@@ -370,19 +428,28 @@ def _lines(index, rel: str) -> list[str] | None:
 
 
 def _pack_definitions(index, ranked, packer: Packer) -> None:
-    for _score, _key, found, wanted in ranked:
+    texts: dict[str, list[str] | None] = {}
+
+    def lines_of(rel: str) -> list[str] | None:  # one disk check per file per request
+        if rel not in texts:
+            texts[rel] = _lines(index, rel)
+        return texts[rel]
+
+    for _score, key, found, wanted in ranked:
         if packer.budget - packer.used < MIN_SNIPPET_TOKENS:
             break
         for rel, definition in found:
-            lines = _lines(index, rel)
+            lines = lines_of(rel)
             lookup = _lookup(index, rel)
             if lines is None or lookup is None:
                 continue
             members = lookup.members_of.get(definition.name, [])
-            packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted)))
+            # A guess among a module's many names: one header line each, to show as many as fit.
+            packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
+                                                 compact=key[0] == "member"))
     for _score, _key, found, _wanted in ranked[:BODY_NAMES]:
         rel, definition = found[0]
-        lines = _lines(index, rel)
+        lines = lines_of(rel)
         if lines is not None and definition.kind != "module":
             packer.upgrade(body_snippet(rel, definition, lines))
 
