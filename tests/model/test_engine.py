@@ -73,3 +73,20 @@ def test_text_that_is_not_valid_utf8_is_handled(deepseek):
 def test_count_tokens(deepseek):
     assert deepseek.count_tokens("") == 0
     assert 1 <= deepseek.count_tokens("hello world") <= 4
+
+
+def test_tiny_context_never_overflows():
+    from lsp_server.model.llama_engine import LlamaEngine
+    from lsp_server.model.settings import ModelSettings
+    from lsp_server.model.types import ChatMessage
+    from tests.conftest import DEEPSEEK_MODEL
+
+    engine = LlamaEngine(str(DEEPSEEK_MODEL), ModelSettings(n_ctx=256))
+    try:
+        result = engine.complete(CompletionRequest(prefix="x = 1\n" * 2000, suffix="y\n" * 500, max_tokens=1000),
+                                 CancelToken())
+        assert result.prompt_tokens + result.generated_tokens <= 256
+        reply = engine.chat([ChatMessage("user", "word " * 5000)], CancelToken(), max_tokens=1000)
+        assert reply.prompt_tokens + reply.generated_tokens <= 256
+    finally:
+        engine.close()
