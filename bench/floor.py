@@ -1,16 +1,17 @@
-"""The floor: the engine alone on the prompts the typing simulation produces.
+"""The floor: the engine alone, typed at in real time, on the prompts our server builds.
 
-No LSP, no context gathering, no post-processing: `load_engine` plus
-`engine.complete()` on the `CompletionRequest` our server builds at each
-keystroke of `keystrokes.typing_script()` (the same prefix and suffix
-windows, no repository snippets, `maxTokens` tokens, multi-line), run one
-after another to the end, so the KV cache is as warm as typing makes it.
-Reports first-token and total time, and prompt tokens per keystroke split
-into reused (KV cache) and newly evaluated. `overhead()` pairs these with a
-typing-simulation run: our server's time to suggestion minus the engine's
-time on the same keystroke.
+No LSP, no JSON-RPC, no context gathering, no post-processing: `load_engine`
+plus `engine.complete()` on one worker thread, fed the `CompletionRequest` our
+server builds at each keystroke of `keystrokes.typing_script()` (the same
+prefix and suffix windows, no repository snippets, `maxTokens` tokens,
+multi-line), at the keystrokes' own times. A newer key cancels the running
+generation through its `CancelToken` and replaces any request still waiting,
+as the server's runner does. So the figures are what a server with zero
+overhead would achieve with this engine, under the same typing; `overhead()`
+subtracts them from a typing-simulation run, key by key. Also reports prompt
+tokens per request, split into reused (KV cache) and newly evaluated.
 
-    .venv/bin/python bench/floor.py --model fixtures/models/deepseek-tiny.gguf [--quick] [--keys pauses]
+    .venv/bin/python bench/floor.py --model fixtures/models/deepseek-tiny.gguf [--quick]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import json
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.keystrokes import TARGET_FILE, WORKSPACE, Document, initial_text, typing_script  # noqa: E402
-from bench.stats import PAUSE_MS, percentile  # noqa: E402
+from bench.stats import Attempt, attempts_json, percentile, summarize  # noqa: E402
 
 # The server's windows (lsp_server/features/inline_completion.py); read from there when it imports.
 try:
@@ -48,8 +50,62 @@ def request_at(text: str, offset: int, max_tokens: int):
     )
 
 
+class LatestOnlyWorker:
+    """One model thread; a new job cancels the running one and replaces a waiting one."""
+
+    def __init__(self, engine) -> None:
+        from lsp_server.model.types import CancelToken
+
+        self.engine, self._token_type = engine, CancelToken
+        self._lock = threading.Condition()
+        self._waiting = None
+        self._running = None
+        self._stopped = False
+        self.results: dict[int, tuple] = {}  # key -> (finished at, Completion or None)
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def submit(self, key: int, request) -> None:
+        with self._lock:
+            if self._running is not None:
+                self._running.cancel()
+            if self._waiting is not None:
+                self.results[self._waiting[0]] = (time.perf_counter(), None)
+            self._waiting = (key, request, self._token_type())
+            self._lock.notify()
+
+    def _loop(self) -> None:
+        from lsp_server.model.types import Cancelled
+
+        while True:
+            with self._lock:
+                while self._waiting is None and not self._stopped:
+                    self._lock.wait()
+                if self._stopped:
+                    return
+                key, request, token = self._waiting
+                self._waiting, self._running = None, token
+            try:
+                completion = self.engine.complete(request, token)
+                if completion.finish_reason == "cancelled":
+                    completion = None
+            except Cancelled:
+                completion = None
+            self.results[key] = (time.perf_counter(), completion)
+            with self._lock:
+                self._running = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._running is not None:
+                self._running.cancel()
+            self._lock.notify()
+        self._thread.join(30)
+
+
 def run(model: str, *, quick: bool = False, max_tokens: int = 32, gpu: bool = False, threads: int | None = None,
-        n_ctx: int = 4096, keys: str = "all") -> dict:
+        n_ctx: int = 4096) -> dict:
     from lsp_server.model.loader import load_engine
     from lsp_server.model.settings import ModelSettings
     from lsp_server.model.types import CancelToken
@@ -63,55 +119,59 @@ def run(model: str, *, quick: bool = False, max_tokens: int = 32, gpu: bool = Fa
     text, start = initial_text()
     doc = Document(text)
     engine.complete(request_at(text, start, max_tokens), CancelToken())  # warm-up, as the other runs do
-    rows = []
+    keys = typing_script(quick)
+    worker = LatestOnlyWorker(engine)
+    pressed_at = []
     try:
-        for index, key in enumerate(typing_script(quick)):
+        began = time.perf_counter()
+        for index, key in enumerate(keys):
+            time.sleep(max(0.0, began + key.at_ms / 1000 - time.perf_counter()))
             doc.apply(key)
-            if keys == "pauses" and key.pause_ms < PAUSE_MS:
-                continue
-            began = time.perf_counter()
-            completion = engine.complete(request_at(doc.text, key.cursor, max_tokens), CancelToken())
-            rows.append({"key": index, "pause_ms": key.pause_ms, "ms": (time.perf_counter() - began) * 1000,
-                         "ttft_ms": completion.ttft_ms, "engine_total_ms": completion.total_ms,
-                         "prompt_tokens": completion.prompt_tokens, "cached_tokens": completion.cached_tokens,
-                         "generated_tokens": completion.generated_tokens})
+            pressed_at.append(time.perf_counter())
+            worker.submit(index, request_at(doc.text, key.cursor, max_tokens))
+        deadline = time.perf_counter() + 60
+        while len(worker.results) < len(keys) and time.perf_counter() < deadline:
+            time.sleep(0.01)
         described = engine.describe()
     finally:
+        worker.stop()
         engine.close()
-    return {"summary": summarize(rows, described, Path(model).name, load_s, keys), "rows": rows}
+    attempts = [attempt(keys[i], i, pressed_at[i], worker.results.get(i)) for i in range(len(keys))]
+    summary = summarize(attempts)
+    summary.update(token_figures(attempts))
+    summary.update({"label": "engine alone (floor)", "model": Path(model).name, "model_load_s": round(load_s, 2),
+                    "prompt_format": described.get("prompt_format"), "fim_order": described.get("fim_order"),
+                    "device": described.get("device"), "gpu_layers": described.get("gpu_layers")})
+    return {"summary": summary, "attempts": attempts_json(attempts)}
 
 
-def summarize(rows: list[dict], described: dict, model: str, load_s: float, keys: str) -> dict:
-    def p(field: str, q: float, subset=rows):
-        value = percentile([r[field] for r in subset], q)
-        return None if value is None else round(value, 1)
-
-    pauses = [r for r in rows if r["pause_ms"] >= PAUSE_MS]
-    new = [r["prompt_tokens"] - r["cached_tokens"] for r in rows]
-    return {
-        "label": "engine alone (floor)", "model": model, "model_load_s": round(load_s, 2), "keys": keys,
-        "requests": len(rows),
-        "ms_p50": p("ms", 50), "ms_p95": p("ms", 95),
-        "pause_ms_p50": p("ms", 50, pauses), "pause_ms_p95": p("ms", 95, pauses),
-        "ttft_p50_ms": p("ttft_ms", 50), "ttft_p95_ms": p("ttft_ms", 95),
-        "prompt_tokens_mean": round(statistics.mean(r["prompt_tokens"] for r in rows), 1) if rows else None,
-        "reused_tokens_mean": round(statistics.mean(r["cached_tokens"] for r in rows), 1) if rows else None,
-        "new_tokens_mean": round(statistics.mean(new), 1) if rows else None,
-        "new_tokens_p50": percentile(new, 50),
-        "mean_generated_tokens": round(statistics.mean(r["generated_tokens"] for r in rows), 1) if rows else None,
-        "prompt_format": described.get("prompt_format"), "device": described.get("device"),
-        "gpu_layers": described.get("gpu_layers"),
-    }
+def attempt(key, index: int, pressed: float, result) -> Attempt:
+    if result is None:
+        return Attempt(index, key.pause_ms, "cancelled")
+    finished, completion = result
+    ms = (finished - pressed) * 1000
+    if completion is None:
+        return Attempt(index, key.pause_ms, "cancelled", ms)
+    outcome = "stale" if ms > key.pause_ms else ("shown" if completion.text else "empty")
+    return Attempt(index, key.pause_ms, outcome, ms, completion.text, completion.generated_tokens,
+                   completion.prompt_tokens, completion.cached_tokens)
 
 
-def overhead(typing_attempts: list[dict], floor_rows: list[dict]) -> dict:
-    """Our time to suggestion minus the engine's time on the same keystroke (model-made suggestions only)."""
-    engine_ms = {row["key"]: row["ms"] for row in floor_rows}
-    diffs = [a["ms"] - engine_ms[a["key"]] for a in typing_attempts
-             if a["outcome"] == "shown" and a["key"] in engine_ms and a.get("generated_tokens") not in (None, 0)]
-    if not diffs:  # without per-job token counts, every shown suggestion is taken as model-made
-        diffs = [a["ms"] - engine_ms[a["key"]] for a in typing_attempts
-                 if a["outcome"] == "shown" and a["key"] in engine_ms]
+def token_figures(attempts: list[Attempt]) -> dict:
+    ran = [a for a in attempts if a.prompt_tokens is not None]
+    if not ran:
+        return {}
+    new = [a.prompt_tokens - a.cached_tokens for a in ran]
+    return {"prompt_tokens_mean": round(statistics.mean(a.prompt_tokens for a in ran), 1),
+            "reused_tokens_mean": round(statistics.mean(a.cached_tokens for a in ran), 1),
+            "new_tokens_mean": round(statistics.mean(new), 1), "new_tokens_p50": percentile(new, 50)}
+
+
+def overhead(ours: list[dict], floor: list[dict]) -> dict:
+    """Our time to answer minus the engine's, on the keys both answered before the next key."""
+    engine_ms = {a["key"]: a["ms"] for a in floor if a["outcome"] in ("shown", "empty")}
+    diffs = [a["ms"] - engine_ms[a["key"]] for a in ours if a["outcome"] in ("shown", "empty")
+             and a["key"] in engine_ms]
     return {"pairs": len(diffs), "overhead_p50_ms": _r(percentile(diffs, 50)),
             "overhead_p95_ms": _r(percentile(diffs, 95))}
 
@@ -127,10 +187,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--gpu", action="store_true")
     parser.add_argument("--threads", type=int)
-    parser.add_argument("--keys", default="all", choices=("all", "pauses"))
     args = parser.parse_args(argv)
-    result = run(args.model, quick=args.quick, max_tokens=args.max_tokens, gpu=args.gpu, threads=args.threads,
-                 keys=args.keys)
+    result = run(args.model, quick=args.quick, max_tokens=args.max_tokens, gpu=args.gpu, threads=args.threads)
     print(json.dumps(result["summary"], indent=2))
     return result
 

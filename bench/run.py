@@ -48,10 +48,10 @@ LATENCY_COLUMNS = [
     ("model_calls", "model calls"), ("cache_hits", "calls avoided (cache)"),
 ]
 FLOOR_COLUMNS = [
-    ("model", "model"), ("requests", "prompts"), ("ms_p50", "engine p50 ms"), ("ms_p95", "engine p95 ms"),
-    ("ttft_p50_ms", "first token p50 ms"), ("prompt_tokens_mean", "prompt tokens / key"),
+    ("model", "model"), ("prompt_format", "FIM format"), ("fim_order", "order"), ("tts_p50_ms", "engine p50 ms"),
+    ("tts_p95_ms", "engine p95 ms"), ("prompt_tokens_mean", "prompt tokens / request"),
     ("reused_tokens_mean", "reused (KV cache)"), ("new_tokens_mean", "newly evaluated"),
-    ("overhead_p50_ms", "our overhead p50 ms"), ("overhead_p95_ms", "our overhead p95 ms"),
+    ("pairs", "paired keys"), ("overhead_p50_ms", "our overhead p50 ms"), ("overhead_p95_ms", "our overhead p95 ms"),
 ]
 RATIO_COLUMNS = [("model", "model"), ("peer", "peer"), ("ratio_p50", "ours / theirs p50"),
                  ("ratio_pause_p50", "ours / theirs at pauses p50"), ("ratio_p95", "ours / theirs p95"),
@@ -65,6 +65,21 @@ def embedded_model() -> str | None:
         return embedded_model_path()
     except Exception:  # noqa: BLE001
         return None
+
+
+def describe_model(path: str) -> dict:
+    """What the tables say about a model file: its name, shape and size."""
+    info = {"file": Path(path).name, "size_mb": round(Path(path).stat().st_size / 1e6, 1)}
+    try:
+        from lsp_server.model.gguf_file import read_gguf
+
+        gguf = read_gguf(path)
+        info.update(name=gguf.metadata.get("general.name", ""), architecture=gguf.architecture,
+                    layers=gguf.arch_value("block_count"), width=gguf.arch_value("embedding_length"),
+                    fim=any(k.startswith("tokenizer.ggml.fim_") for k in gguf.metadata))
+    except Exception as exc:  # noqa: BLE001
+        info["error"] = str(exc)
+    return info
 
 
 def git_commit() -> str:
@@ -126,13 +141,14 @@ def bench_model(model: str, args, results: dict) -> None:
             rows.append(theirs["summary"])
             if ours:
                 results["ratios"].append(ratio(name, ours["summary"], theirs["summary"], peer_name))
-    keys = "pauses" if (args.floor_keys == "auto" and not args.gpu and model != str(TINY_MODEL)) else (
-        "all" if args.floor_keys == "auto" else args.floor_keys)
-    base = step(f"floor {name}", results, lambda: floor.run(model, keys=keys, **common))
+    base = step(f"floor {name}", results, lambda: floor.run(model, **common))
     if base:
+        rows.append(base["summary"])
+        floor_row = {key: base["summary"].get(key) for key, _ in FLOOR_COLUMNS}
+        floor_row["fim_order"] = base["summary"].get("fim_order")
         if ours:
-            base["summary"].update(floor.overhead(ours["attempts"], base["rows"]))
-        results["floor"].append(base["summary"])
+            floor_row.update(floor.overhead(ours["attempts"], base["attempts"]))
+        results["floor"].append(floor_row)
     if not args.quick or args.gpu:
         shipped = step(f"typing as shipped {name}", results, lambda: asyncio.run(
             typing_sim.run(model, context=True, multiline="auto", label="ours as shipped (repo context, auto)",
@@ -171,7 +187,7 @@ def render(results: dict) -> str:
            f"Machine: {results['machine'].get('cpu', '?')} ({results['machine'].get('cpus')} CPUs)"
            + (f", GPU {results['machine']['gpu']}" if results["machine"].get("gpu") else "")
            + f"; llama-cpp-python {results['machine'].get('llama_cpp_python', '?')}.", "",
-           f"### Time to suggestion while typing ({len(keys)} keystrokes at ~100 ms/key, "
+           f"### Time to answer while typing ({len(keys)} keystrokes at ~100 ms/key, "
            f"{sum(1 for k in keys if k.pause_ms >= PAUSE_MS)} pauses >= {PAUSE_MS} ms; "
            f"max {results['max_tokens']} tokens, greedy)", ""]
     for row in results["latency"]:
@@ -201,7 +217,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--threads", type=int, help="llama.cpp threads for every contender")
     parser.add_argument("--peers", default="llama-server,llama_cpp.server")
-    parser.add_argument("--floor-keys", default="auto", choices=("auto", "all", "pauses"))
     parser.add_argument("--skip-others", action="store_true", help="only the latency benchmarks")
     parser.add_argument("--other-timeout", type=int, default=900)
     args = parser.parse_args(argv)
@@ -212,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     name = args.name or ("gpu" if args.gpu else "cpu") + ("-quick" if args.quick else "")
     results = {"name": name, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "commit": git_commit(), "machine": machine(args.gpu), "quick": args.quick,
-               "max_tokens": args.max_tokens, "threads": args.threads, "models": models,
+               "max_tokens": args.max_tokens, "threads": args.threads,
+               "models": [describe_model(model) for model in models],
                "command": " ".join(["python", "bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
                "latency": [], "ratios": [], "floor": [], "others": [], "errors": []}
     for model in models:

@@ -69,7 +69,7 @@ LEFT=$(( BUDGET_S - ($(date +%s) - T0) ))
 say "benchmark (${LEFT}s left)"
 GPU_FLAG=$([ "$GPU" = 1 ] && echo --gpu)
 BENCH_RESULTS=$OUT timeout "$LEFT" $PY bench/run.py $GPU_FLAG --quick --model "$MODEL" --name "${NAME:-gpu}" \
-  --max-tokens "${MAX_TOKENS:-64}" --peers "$PEERS" --floor-keys all --skip-others 2>"$OUT/run.log"
+  --max-tokens "${MAX_TOKENS:-64}" --peers "$PEERS" --skip-others 2>"$OUT/run.log"
 echo "exit $?"
 tail -5 "$OUT/run.log"
 say "done"
