@@ -73,6 +73,7 @@ async def measure(model: Path, requests: int, max_tokens: int) -> dict:
         client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
         lines = text.split("\n")
         pairs: list[tuple[float, float]] = []
+        parts: list[dict] = []
         status_params = types.ExecuteCommandParams("coderLsp.status")
         for number in range(requests + 3):
             line = 4 + (number * 7) % 390
@@ -88,6 +89,12 @@ async def measure(model: Path, requests: int, max_tokens: int) -> dict:
             job = [job for job in status["jobs"] if job["kind"] == "inline"][-1]
             if number >= 3 and "engineMs" in job:  # the first requests warm caches up
                 pairs.append((total, job["engineMs"]))
+                parts.append({
+                    "context": job["contextMs"],
+                    "prompt": job["jobMs"] - job["contextMs"] - job["engineMs"],
+                    "post": job.get("postMs", 0.0),
+                    "rpc+loop": total - job["jobMs"] - job.get("postMs", 0.0),
+                })
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
@@ -99,6 +106,7 @@ async def measure(model: Path, requests: int, max_tokens: int) -> dict:
         "engine p50 ms": statistics.median(e for _, e in pairs),
         "overhead p50 ms": statistics.median(overhead),
         "overhead p95 ms": percentile(overhead, 0.95),
+        **{f"{name} p50": statistics.median(p[name] for p in parts) for name in ("context", "prompt", "post", "rpc+loop")},
     }
 
 

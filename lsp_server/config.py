@@ -123,6 +123,7 @@ MODEL_KEYS = {
     "threads": ("threads", _optional_int(1, 1024)),
     "flashAttention": ("flash_attention", _bool),
     "promptFormat": ("prompt_format", _str),
+    "fimOrder": ("fim_order", _choice("auto", "psm", "spm")),
     "timeoutS": ("timeout_s", _seconds),
 }
 BACKEND_KEYS = {

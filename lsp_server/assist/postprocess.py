@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-PREFIX_WINDOW = 4000  # characters of text before the cursor the syntax checks see
+PREFIX_WINDOW = 4000  # characters around the cursor that post-processing (and the cache) see
 SUFFIX_WINDOW = 2000
+SYNTAX_PREFIX = 1000  # the syntax checks parse a narrower window: they may run a few times
+SYNTAX_SUFFIX = 400
 BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "do", "then")
 CLOSERS = set(")]}>\"'`;, \t")
-MAX_CUT_TRIES = 12
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,22 @@ def postprocess(site: CompletionSite, text: str, *, multiline: bool) -> str:
     text = "\n".join(lines).rstrip()
     text = _drop_duplicated_closers(site, text)
     if site.language and text.strip():
-        text = _trim_to_scope(site, text)
-        text = _longest_parsing_head(site, text)
+        narrow = _narrow(site)
+        text = _trim_to_scope(narrow, text)
+        text = _longest_parsing_head(narrow, text)
     return text if text.strip() else ""
+
+
+def _narrow(site: CompletionSite) -> CompletionSite:
+    """The site with windows short enough to parse many times, cut at line boundaries."""
+    prefix, suffix = site.prefix, site.suffix
+    if len(prefix) > SYNTAX_PREFIX:
+        cut = prefix.find("\n", len(prefix) - SYNTAX_PREFIX)
+        prefix = prefix[cut + 1 :] if 0 <= cut < len(prefix) - len(site.line_before) else prefix[-SYNTAX_PREFIX:]
+    if len(suffix) > SYNTAX_SUFFIX:
+        cut = suffix.rfind("\n", 0, SYNTAX_SUFFIX)
+        suffix = suffix[:cut] if cut > 0 else suffix[:SYNTAX_SUFFIX]
+    return CompletionSite(prefix, suffix, site.language)
 
 
 def _significant(line: str) -> str:
@@ -141,6 +155,14 @@ def _drop_duplicated_closers(site: CompletionSite, text: str) -> str:
     return text
 
 
+def warm_up(language: str) -> None:
+    """Load the grammar and queries now, so the first completion does not pay for it."""
+    from context.syntax import enclosing_scope, error_count
+
+    error_count(language, "x\n")
+    enclosing_scope(language, "x\n", 0)
+
+
 def _errors(site: CompletionSite, text: str) -> int:
     from context.syntax import error_count
 
@@ -167,27 +189,37 @@ def _trim_to_scope(site: CompletionSite, text: str) -> str:
     return text
 
 
-def _candidates(text: str):
+def _heads(text: str) -> list[str]:
     """`text`, then shorter heads of it: whole lines first, then words of the first line."""
-    yield text
     lines = text.split("\n")
-    for count in range(len(lines) - 1, 0, -1):
-        yield "\n".join(lines[:count])
+    heads = ["\n".join(lines[:count]) for count in range(len(lines), 0, -1)]
     words = lines[0].rstrip().split(" ")
-    for count in range(len(words) - 1, 0, -1):
-        yield " ".join(words[:count])
+    heads += [" ".join(words[:count]) for count in range(len(words) - 1, 0, -1)]
+    return [head for head in heads if head.strip()]
 
 
 def _longest_parsing_head(site: CompletionSite, text: str) -> str:
-    """The longest head of `text` that adds no ERROR/MISSING nodes to the file."""
+    """The longest head of `text` that adds no ERROR/MISSING nodes to the file.
+
+    Longer heads break the parse more often than shorter ones, so after the
+    whole text fails a binary search over the heads costs a few parses.
+    """
     try:
+        heads = _heads(text)
+        if not heads or _errors(site, heads[0]) == 0:
+            return heads[0] if heads else ""
         baseline = _errors(site, "")
-        for tries, candidate in enumerate(_candidates(text)):
-            if tries >= MAX_CUT_TRIES:
-                break
-            if candidate.strip() and _errors(site, candidate) <= baseline:
-                return candidate
+        fits = lambda head: _errors(site, head) <= baseline  # noqa: E731
+        if fits(heads[0]):
+            return heads[0]
+        low, high, best = 1, len(heads) - 1, ""
+        while low <= high:
+            middle = (low + high) // 2
+            if fits(heads[middle]):
+                best, high = heads[middle], middle - 1
+            else:
+                low = middle + 1
+        return best
     except Exception:
         log.debug("syntax check failed; keeping the text", exc_info=True)
         return text
-    return ""

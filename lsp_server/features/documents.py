@@ -11,6 +11,7 @@ Text-sync and file-watch events are forwarded to the repository index.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -149,11 +150,31 @@ def _tell_index(server, action: str, *args) -> None:
         log.exception("index.%s failed", action)
 
 
+_warmed: set[str] = set()
+
+
+def _warm_syntax(language_id: str, path: str) -> None:
+    """Load the document's grammar in a worker thread the first time we see the language."""
+    try:
+        from context.languages import language_for
+
+        spec = language_for(language_id) or language_for(path)
+    except Exception:
+        return
+    if spec is None or spec.name in _warmed:
+        return
+    from lsp_server.assist.postprocess import warm_up
+
+    _warmed.add(spec.name)
+    threading.Thread(target=warm_up, args=(spec.name,), name="coder-lsp-warm-up", daemon=True).start()
+
+
 def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls, params: types.DidOpenTextDocumentParams) -> None:
         if path := fs_path(params.text_document.uri):
             _tell_index(ls, "set_document", path, params.text_document.text)
+        _warm_syntax(params.text_document.language_id, path or params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls, params: types.DidChangeTextDocumentParams) -> None:

@@ -30,8 +30,8 @@ from lsp_server.model.types import CompletionRequest, EngineError
 
 log = logging.getLogger(__name__)
 
-PROMPT_PREFIX_CHARS = 12_000  # the engine trims to its context window; this bounds the copy
-PROMPT_SUFFIX_CHARS = 4_000
+PROMPT_PREFIX_CHARS = 6_000  # ~1,500 tokens: enough for FIM, cheap to tokenize per keystroke
+PROMPT_SUFFIX_CHARS = 1_500
 SPECULATIVE_DELAY_S = 0.05
 
 
@@ -83,12 +83,15 @@ async def suggest(ls, snapshot: DocumentSnapshot) -> str | None:
     multiline = wants_multiline(site, ls.settings.multiline)
     ls.inline_pending[snapshot.uri] = ls.inline_pending.get(snapshot.uri, 0) + 1
     try:
-        completion = await generate(ls, snapshot, multiline, kind="inline")
+        stats = ls.record_job("inline", snapshot.uri, offset=snapshot.offset, version=snapshot.version)
+        completion = await generate(ls, snapshot, multiline, stats)
     finally:
         ls.inline_pending[snapshot.uri] -= 1
     if completion is None or current_version(ls, snapshot.uri) != snapshot.version:
         return None
+    post_started = time.perf_counter()
     text = postprocess(site, completion.text, multiline=multiline)
+    stats["postMs"] = round((time.perf_counter() - post_started) * 1000, 3)
     ls.latencies_ms.append((time.perf_counter() - started) * 1000)
     if text:
         ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)
@@ -97,32 +100,36 @@ async def suggest(ls, snapshot: DocumentSnapshot) -> str | None:
     return text or None
 
 
-async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, *, kind: str):
+async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict):
     """Hops 2-4: context, request and generation on the model thread; None if it did not finish."""
     engine, settings, index = ls.engine, ls.settings, ls.index
     workspace = ls.workspace_root()
-    stats = ls.record_job(kind, snapshot.uri, offset=snapshot.offset, version=snapshot.version)
 
     def count_token(_text: str) -> None:
         stats["tokens"] += 1
 
     def job(cancel):
         stats["outcome"] = "running"
+        started = time.perf_counter()
         snippets = _retrieve(index, snapshot, settings.context_budget, engine)
+        stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
         cancel.raise_if_cancelled()
         request = CompletionRequest(
             prefix=_clean(snapshot.text[max(0, snapshot.offset - PROMPT_PREFIX_CHARS) : snapshot.offset]),
             suffix=_clean(snapshot.text[snapshot.offset : snapshot.offset + PROMPT_SUFFIX_CHARS]),
             path=_relative(snapshot.path, workspace),
+            repo=os.path.basename(workspace.rstrip(os.sep)) if workspace else "",
             language=snapshot.language_id,
             snippets=snippets,
             max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, 48),
             stop=() if multiline else ("\n",),
         )
-        return engine.complete(request, cancel, count_token)
+        completion = engine.complete(request, cancel, count_token)
+        stats["jobMs"] = round((time.perf_counter() - started) * 1000, 3)
+        return completion
 
     try:
-        completion = await ls.run_model_job(snapshot.uri, job, kind=kind)
+        completion = await ls.run_model_job(snapshot.uri, job, kind=stats["kind"])
     except asyncio.CancelledError:
         ls.finish_job(stats, "cancelled")
         raise
@@ -183,7 +190,8 @@ async def _speculative_completion(ls, snapshot: DocumentSnapshot) -> None:
     prefix, suffix = window(snapshot.text, snapshot.offset)
     site = CompletionSite(prefix, suffix, language_name(snapshot))
     multiline = wants_multiline(site, ls.settings.multiline)
-    completion = await generate(ls, snapshot, multiline, kind="speculative")
+    stats = ls.record_job("speculative", snapshot.uri, offset=snapshot.offset)
+    completion = await generate(ls, snapshot, multiline, stats)
     if completion is not None:
         text = postprocess(site, completion.text, multiline=multiline)
         ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)
