@@ -37,6 +37,10 @@ function M.setup(opts)
   local config = opts.config
   opts.config = nil
   M.options = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts)
+  if not vim.g.loaded_coder_lsp then
+    -- Added to the runtimepath after startup (lazy config, vim.pack): load plugin/ now.
+    vim.cmd.runtime('plugin/coder_lsp.lua')
+  end
   if config then
     vim.lsp.config(M.name, config)
   end
@@ -74,33 +78,54 @@ function M.report(kind, message, level)
   vim.notify('coder-lsp: ' .. message, level or vim.log.levels.WARN)
 end
 
---- Runs `fn(client)` with the coder_lsp client of `bufnr`, waiting for one that
---- is still initializing; says clearly why nothing happens when there is none.
+--- Whether vim.lsp.enable would start coder_lsp for `bufnr` (it may still be starting).
+---@param bufnr integer
+function M.applies_to(bufnr)
+  local config = vim.lsp.config[M.name] or {}
+  return M.is_enabled() and vim.bo[bufnr].buftype == ''
+    and (not config.filetypes or vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype))
+end
+
+--- Runs `fn(client)` with the coder_lsp client of `bufnr`, waiting (a while) for
+--- one that is still starting; says clearly why nothing happens when there is none.
 ---@param bufnr integer
 ---@param fn fun(client: vim.lsp.Client)
-function M.with_client(bufnr, fn)
+---@param wait_ms? integer
+function M.with_client(bufnr, fn, wait_ms)
   local client = M.client(bufnr)
   if client then
     return fn(client)
   end
-  local starting = vim.lsp.get_clients({ bufnr = bufnr, name = M.name, _uninitialized = true })[1]
-  if not starting then
+  local function none()
     vim.notify(
       'coder-lsp: no coder_lsp client for this buffer'
         .. " (is vim.lsp.enable('coder_lsp') set and the filetype listed? see :checkhealth coder_lsp)",
       vim.log.levels.WARN
     )
-    return
   end
-  vim.api.nvim_create_autocmd('LspAttach', {
+  if not M.applies_to(bufnr) or M.command_missing() then
+    return none()
+  end
+  local done = false
+  local autocmd = vim.api.nvim_create_autocmd('LspAttach', {
     buffer = bufnr,
-    once = true,
     callback = function(args)
-      if args.data.client_id == starting.id then
-        fn(starting)
+      local attached = vim.lsp.get_client_by_id(args.data.client_id)
+      if done or not attached or attached.name ~= M.name then
+        return
       end
+      done = true
+      fn(attached)
+      return true -- delete this autocmd
     end,
   })
+  vim.defer_fn(function()
+    if not done then
+      done = true
+      pcall(vim.api.nvim_del_autocmd, autocmd)
+      none()
+    end
+  end, wait_ms or 15000)
 end
 
 --- True when coder_lsp is enabled with vim.lsp.enable.
@@ -111,21 +136,23 @@ function M.is_enabled()
   return vim.lsp._enabled_configs ~= nil and vim.lsp._enabled_configs[M.name] ~= nil
 end
 
+--- The server command when it is not an executable, else nil.
+---@return string?
+function M.command_missing()
+  local cmd = (vim.lsp.config[M.name] or {}).cmd
+  if type(cmd) == 'table' and vim.fn.executable(cmd[1]) ~= 1 then
+    return tostring(cmd[1])
+  end
+end
+
 --- On FileType: if coder_lsp would start for this buffer but its command is
 --- missing, say so once (Neovim itself only writes it to the LSP log).
 ---@param bufnr integer
 function M.check_server_command(bufnr)
-  if vim.bo[bufnr].buftype ~= '' or not M.is_enabled() then
-    return
-  end
-  local config = vim.lsp.config[M.name] or {}
-  local filetypes, cmd = config.filetypes, config.cmd
-  if (filetypes and not vim.tbl_contains(filetypes, vim.bo[bufnr].filetype)) or type(cmd) ~= 'table' then
-    return
-  end
-  if vim.fn.executable(cmd[1]) ~= 1 then
+  local missing = M.applies_to(bufnr) and M.command_missing()
+  if missing then
     M.report('missing-server', ("server command '%s' not found; coder-lsp stays off (see :checkhealth coder_lsp)")
-      :format(tostring(cmd[1])), vim.log.levels.ERROR)
+      :format(missing), vim.log.levels.ERROR)
   end
 end
 

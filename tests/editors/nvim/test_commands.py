@@ -43,14 +43,6 @@ def test_explain_opens_a_float_with_the_explanation(editor, workspace):
                       ".filetype") == "markdown"
 
 
-def test_explain_without_a_diagnostic_says_so(editor, workspace):
-    editor.edit(workspace / "main.py")
-    editor.wait_ready()
-    editor.nvim.command("CoderExplain")
-    assert any("no diagnostic at the cursor" in m for m in editor.messages())
-    assert editor.floats() == []
-
-
 def test_commit_msg_fills_the_gitcommit_buffer(editor, workspace):
     (workspace / "main.py").write_text((workspace / "main.py").read_text() + "\n\ndef sub(a, b):\n    return a - b\n")
     subprocess.run(["git", "add", "main.py"], cwd=workspace, check=True)
@@ -68,25 +60,27 @@ def test_commit_msg_fills_the_gitcommit_buffer(editor, workspace):
     assert all(line.strip() for line in lines[:1]) and lines[comments[0] - 1] == ""
 
 
-def test_commit_msg_outside_gitcommit_says_where_it_works(editor, workspace):
+def test_commands_say_why_they_do_nothing(editor, workspace):
     editor.edit(workspace / "main.py")
+    editor.nvim.command("CoderExplain")
+    assert any("no diagnostic at the cursor" in m for m in editor.messages())
     editor.nvim.command("CoderCommitMsg")
     assert any("gitcommit" in m for m in editor.messages())
+    editor.nvim.command("enew")  # no filetype: coder-lsp does not apply
+    editor.lua(LINTER_DIAGNOSTIC.replace("lnum = 4", "lnum = 0").replace("{ 5, 13 }", "{ 1, 0 }"))
+    editor.nvim.command("CoderExplain")
+    assert any("no coder_lsp client for this buffer" in m for m in editor.messages())
+    assert editor.floats() == []
 
 
-def test_status_shows_the_server_state(editor, workspace):
+def test_status_float_and_checkhealth(editor, workspace):
     editor.edit(workspace / "main.py")
     editor.wait_ready()
     editor.nvim.command("CoderStatus")
     editor.wait_for("#vim.tbl_filter(function(w) return vim.api.nvim_win_get_config(w).relative ~= '' end,"
                     " vim.api.nvim_list_wins()) > 0", "the status float")
     text = "\n".join(editor.floats()[0])
-    assert "coder-lsp" in text and "inline completion" in text
-
-
-def test_checkhealth_reports_server_and_client(editor, workspace):
-    editor.edit(workspace / "main.py")
-    editor.wait_ready()
+    assert "coder-lsp" in text and "inline completion" in text and "state" in text
     editor.nvim.command("checkhealth coder_lsp")
     text = "\n".join(editor.nvim.current.buffer[:])
     assert "server command found" in text

@@ -55,25 +55,24 @@ def test_typing_shows_ghost_text_and_tab_inserts_it(editor, workspace):
     expected = before[: COMMENT_LINE - 1] + [before[COMMENT_LINE - 1] + inserted[0], *inserted[1:]]
     expected += before[COMMENT_LINE:]
     assert editor.nvim.current.buffer[:] == expected
-    assert editor.cursor() == (COMMENT_LINE + len(inserted) - 1, len(expected[COMMENT_LINE + len(inserted) - 2]))
+    last = expected[COMMENT_LINE + len(inserted) - 2]
+    assert editor.cursor() == (COMMENT_LINE + len(inserted) - 1, len(last.encode()))  # byte column
     assert editor.lua("return vim.api.nvim_get_mode().mode") == "i", "still typing after accepting"
 
 
-@pytest.mark.parametrize("what", ["word", "line"])
-def test_accepting_a_word_or_a_line_inserts_only_that(editor, workspace, what):
+def test_accepting_a_word_then_a_line_inserts_only_those(editor, workspace):
     editor.edit(workspace / "main.py")
     editor.wait_ready()
     editor.type(f"{COMMENT_LINE}GA two")
-    ghost = ghost_at_cursor(editor)
-    line = editor.line()
-    editor.lua(f"require('coder_lsp.inline').accept('{what}')")
-    part = word_chunk(ghost["text"]) if what == "word" else line_chunk(ghost["text"])
-    editor.wait_for(f"vim.api.nvim_get_current_line() ~= {line!r} or vim.api.nvim_get_current_line():find('\\n')",
-                    "the accepted part")
-    lines = (line + part).split("\n")
-    row = COMMENT_LINE
-    assert editor.nvim.current.buffer[row - 1 : row - 1 + len(lines)] == lines
-    assert editor.cursor() == (row + len(lines) - 1, len(lines[-1]))
+    for what, chunk in (("word", word_chunk), ("line", line_chunk)):
+        ghost = ghost_at_cursor(editor)
+        row, _ = editor.cursor()
+        before, tick = editor.nvim.current.buffer[:], editor.lua("return vim.b.changedtick")
+        editor.lua(f"require('coder_lsp.inline').accept('{what}')")
+        editor.wait_for(f"vim.b.changedtick ~= {tick}", f"the accepted {what}")
+        lines = (before[row - 1] + chunk(ghost["text"])).split("\n")
+        assert editor.nvim.current.buffer[:] == before[: row - 1] + lines + before[row:], what
+        assert editor.cursor() == (row + len(lines) - 1, len(lines[-1].encode())), what  # byte column
 
 
 def test_typing_faster_than_completions_arrive_never_shows_a_stale_ghost(start_editor, workspace, monkeypatch):
