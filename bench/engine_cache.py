@@ -8,7 +8,12 @@ again; with suffix-prefix-middle order only the last few tokens are. Each
 number is the median of several runs. Prints a markdown table.
 
     .venv/bin/python bench/engine_cache.py                       # the DeepSeek-Coder fixture
+    .venv/bin/python bench/engine_cache.py --shape 768x12 --runs 3  # a GPT-2-small-sized random model
     .venv/bin/python bench/engine_cache.py --model path/to/model.gguf --runs 5
+
+`--shape WIDTHxLAYERS` writes a random-weight model of that shape with the
+DeepSeek-Coder tokenizer to .cache/bench-models/ (once), so that prompt
+evaluation costs what a real model of that size costs.
 """
 
 from __future__ import annotations
@@ -60,15 +65,32 @@ def measure(engine: LlamaEngine, order: str, prefix: str, suffix: str, max_token
             "warm_total": statistics.median(warm_total)}
 
 
+def shaped_model(spec: str) -> str:
+    """A random-weight DeepSeek-Coder-tokenizer model of shape WIDTHxLAYERS, built once."""
+    sys.path.insert(0, str(ROOT / "fixtures"))
+    import make_models
+
+    width, layers = (int(n) for n in spec.lower().split("x"))
+    out = ROOT / ".cache" / "bench-models" / f"deepseek-{width}x{layers}.gguf"
+    if not out.is_file():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shape = make_models.Shape(n_embd=width, n_head=max(1, width // 64), n_layer=layers, n_ff=4 * width)
+        make_models.build_model("deepseek-tiny.gguf", make_models.SPECS["deepseek-tiny.gguf"], shape, out)
+    return str(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "fixtures/models/deepseek-tiny.gguf"))
+    parser.add_argument("--shape", metavar="WIDTHxLAYERS", help="bench a random model of this shape instead")
     parser.add_argument("--prompt-tokens", type=int, default=2000)
     parser.add_argument("--max-tokens", type=int, default=16)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--gpu-layers", type=int, default=None)
     args = parser.parse_args()
+    if args.shape:
+        args.model = shaped_model(args.shape)
     engine = LlamaEngine(args.model, ModelSettings(n_ctx=4096, threads=args.threads, n_gpu_layers=args.gpu_layers))
     prefix = sized_text(engine, args.prompt_tokens * 3 // 4, 0)
     suffix = sized_text(engine, args.prompt_tokens // 4, 10_000)
