@@ -41,13 +41,16 @@ except Exception:  # noqa: BLE001 - the floor must run even if the server module
 def request_at(text: str, offset: int, max_tokens: int):
     from lsp_server.model.types import CompletionRequest
 
-    return CompletionRequest(
+    fields = dict(
         prefix=text[max(0, offset - PROMPT_PREFIX_CHARS) : offset],
         suffix=text[offset : offset + PROMPT_SUFFIX_CHARS],
         path=TARGET_FILE.relative_to(WORKSPACE).as_posix(),
         language="python",
         max_tokens=max_tokens,
     )
+    if "repo" in CompletionRequest.__dataclass_fields__:  # the server names the workspace folder
+        fields["repo"] = WORKSPACE.name
+    return CompletionRequest(**fields)
 
 
 class LatestOnlyWorker:

@@ -29,6 +29,7 @@ class Attempt:
     generated_tokens: int | None = None
     prompt_tokens: int | None = None
     cached_tokens: int | None = None
+    engine_ms: float | None = None  # the engine's own time for this request, where the server reports it
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 from bench.keystrokes import TARGET_FILE, WORKSPACE, Document, initial_text, typing_script  # noqa: E402
 from bench.lsp_client import LspClient, initialize_params  # noqa: E402
-from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
+from bench.stats import Attempt, attempts_json, percentile, summarize  # noqa: E402
 
 REQUEST_CANCELLED = -32800
 STATUS_POLL_PAUSE_MS = 400  # the server keeps its last 50 jobs; read them often enough
@@ -97,9 +97,10 @@ async def replay(client: LspClient, uri: str, doc: Document, keys, jobs: dict) -
 
 def classify(key, index: int, pressed: float, reply, job: dict | None) -> Attempt:
     ms = (reply.received - pressed) * 1000
-    tokens = job.get("tokens") if job else None
-    attempt = Attempt(index, key.pause_ms, "empty", ms, generated_tokens=tokens,
-                      prompt_tokens=(job or {}).get("prompt_tokens"), cached_tokens=(job or {}).get("cached_tokens"))
+    job = job or {}
+    attempt = Attempt(index, key.pause_ms, "empty", ms, generated_tokens=job.get("tokens"),
+                      prompt_tokens=job.get("promptTokens"), cached_tokens=job.get("cachedTokens"),
+                      engine_ms=job.get("engineMs"))
     if reply.error:
         attempt.outcome = "cancelled" if reply.error.get("code") == REQUEST_CANCELLED else "error"
         return attempt
@@ -111,6 +112,17 @@ def classify(key, index: int, pressed: float, reply, job: dict | None) -> Attemp
     elif not in_time:
         attempt.outcome = "cancelled"  # superseded by the next key: the server answered None
     return attempt
+
+
+def server_overhead(attempts: list[Attempt]) -> dict:
+    """Time to answer minus the engine's own time for that job (`engineMs` from coderLsp.status)."""
+    diffs = [a.ms - a.engine_ms for a in attempts if a.outcome in ("shown", "empty") and a.engine_ms is not None]
+    return {"engine_timed": len(diffs), "server_overhead_p50_ms": _round(percentile(diffs, 50)),
+            "server_overhead_p95_ms": _round(percentile(diffs, 95))}
+
+
+def _round(value):
+    return None if value is None else round(value, 1)
 
 
 async def poll_jobs(client: LspClient, jobs: dict) -> dict:
@@ -167,6 +179,7 @@ async def _session(client: LspClient, settings: dict, model: str, quick: bool, l
     outcomes = status.get("jobOutcomes", {})
     model_calls = sum(count for name, count in outcomes.items() if name.startswith("inline:"))
     summary = summarize(attempts)
+    summary.update(server_overhead(attempts))
     summary.update({
         "label": label or ("ours, repository context" if context else "ours, local context"),
         "model": Path(model).name,
