@@ -8,7 +8,9 @@ text; the HTTP engine renders the parts to one string with the format's
 token texts. Layout puts stable text first (repository snippets, the file
 path) and volatile text last, and uses suffix-prefix-middle order where the
 format allows, so that typing (which grows the prefix) keeps everything
-before the cursor's line in llama.cpp's cache. Fitting drops context from
+before the cursor's line in llama.cpp's cache; in prefix-suffix-middle order
+the suffix, which follows the cursor and so is evaluated again on every
+keystroke, is held to a quarter of the window. Fitting drops context from
 the far end: the prefix's start and the suffix's end are trimmed in blocks of
 lines (so the cut stays put while the user types), then snippets are dropped,
 lowest-ranked first (retrieval ranks them best first; the layout puts the
@@ -95,8 +97,14 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
         parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
         return sum(1 if isinstance(p, Special) else count(p) for p in parts)
 
-    trimmed = size() > budget
-    if trimmed:
+    if order == "psm" and fmt.is_fim:
+        # After the cursor in PSM order, so evaluated again on every keystroke: keep it to a quarter.
+        capped = keep_head(suffix, budget // 4, count)
+        trimmed_suffix, suffix = capped != suffix, capped
+    else:
+        trimmed_suffix = False
+    trimmed = size() > budget or trimmed_suffix
+    if size() > budget:
         whole_prefix = prefix
         suffix = keep_head(suffix, budget // 4, count)
         prefix = keep_tail(whole_prefix, budget // 2, count)  # leaves room for snippets

@@ -88,3 +88,11 @@ def test_best_ranked_snippet_sits_nearest_the_cursor_and_the_worst_goes_first():
     assert prompt.parts[1].index("# worst.py") < prompt.parts[1].index("# best.py")
     tight = build_prompt(_request("x = ", snippets=(best, worst)), KNOWN["deepseek"], budget=120, count=count)
     assert tight.snippets_used == 1 and "# best.py" in tight.parts[1] and "worst.py" not in tight.parts[1]
+
+
+def test_psm_suffix_is_held_to_a_quarter_of_the_window():
+    suffix = code_lines(120)  # about 1,300 of our 4,000 tokens
+    psm = build_prompt(_request("x = ", suffix), KNOWN["deepseek"], budget=4000, count=count)
+    assert count(psm.parts[3]) <= 1000 and suffix.startswith(psm.parts[3]) and psm.trimmed
+    spm = build_prompt(_request("x = ", suffix), KNOWN["starcoder"], budget=4000, count=count)
+    assert suffix in spm.parts  # suffix first: evaluated once, reused while typing
