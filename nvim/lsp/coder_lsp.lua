@@ -41,6 +41,7 @@ return {
     textDocument = { inlineCompletion = { dynamicRegistration = false } },
   },
   -- The same object as the `coderLsp` settings section (see doc/coder_lsp.txt).
-  init_options = {},
-  settings = { coderLsp = {} },
+  -- vim.empty_dict(): a plain {} would go out as a JSON list.
+  init_options = vim.empty_dict(),
+  settings = { coderLsp = vim.empty_dict() },
 }

@@ -34,13 +34,15 @@ TEST_SETTINGS = {"maxTokens": 12, "chatMaxTokens": 24, "speculative": False, "mo
 @dataclass
 class EditorOptions:
     cmd: list[str] = field(default_factory=lambda: list(SERVER_CMD))
-    settings: dict = field(default_factory=lambda: json.loads(json.dumps(TEST_SETTINGS)))
+    settings: dict | None = field(default_factory=lambda: json.loads(json.dumps(TEST_SETTINGS)))  # None: defaults
     setup: dict = field(default_factory=lambda: {"debounce_ms": 30})
     extra_lua: str = ""
 
 
 def init_lua(options: EditorOptions) -> str:
-    config = {"cmd": options.cmd, "init_options": options.settings, "settings": {"coderLsp": options.settings}}
+    config = {"cmd": options.cmd}
+    if options.settings is not None:
+        config.update(init_options=options.settings, settings={"coderLsp": options.settings})
     setup = dict(options.setup, config=config)
     return f"""
 vim.opt.runtimepath:prepend({json.dumps(str(PLUGIN_DIR))})

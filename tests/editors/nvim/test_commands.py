@@ -10,6 +10,9 @@ import subprocess
 
 import pytest
 
+from tests.conftest import DEEPSEEK_MODEL
+from tests.editors.nvim.harness import EditorOptions
+
 pytestmark = pytest.mark.editor
 
 LINTER_DIAGNOSTIC = """
@@ -73,7 +76,9 @@ def test_commands_say_why_they_do_nothing(editor, workspace):
     assert editor.floats() == []
 
 
-def test_status_float_and_checkhealth(editor, workspace):
+def test_status_float_and_checkhealth_with_the_default_config(start_editor, workspace, monkeypatch):
+    monkeypatch.setenv("CODER_LSP_MODEL", str(DEEPSEEK_MODEL))
+    editor = start_editor(EditorOptions(settings=None))  # the config's own init_options and settings
     editor.edit(workspace / "main.py")
     editor.wait_ready()
     editor.nvim.command("CoderStatus")
@@ -86,6 +91,7 @@ def test_status_float_and_checkhealth(editor, workspace):
     assert "server command found" in text
     assert "client 1" in text
     assert "ERROR" not in text
+    assert not [m for m in editor.messages() if "invalid" in m or "error" in m.lower()]
 
 
 def test_fix_applies_an_edit_that_parses_or_says_there_is_none(editor, workspace):
