@@ -3,8 +3,8 @@
 `typing_script()` turns the code a user writes into timed keystrokes the way
 a person types it: about 100 ms a key with some spread, an auto-indent after
 each newline (one edit, as editors insert it), a few typos corrected with
-backspace, and a pause at the end of each line and after some punctuation
-(where a suggestion gets read). The script is deterministic (a fixed seed),
+backspace, and a pause at the end of each line (0.7-1.5 s; 2.5-4 s after a
+block opener, where a whole body is offered) and after some punctuation. The script is deterministic (a fixed seed),
 so our server, llama.cpp's server and the engine floor all see the same
 edits at the same times. `Document` applies them and converts offsets to LSP
 positions (UTF-16 code units).
@@ -66,7 +66,9 @@ def typing_script(quick: bool = False, seed: int = 7) -> list[Keystroke]:
         body = line.lstrip(" ")
         if number:  # Enter, with the editor's auto-indent in the same edit
             indent = line[: len(line) - len(body)]
-            events.append((rng.uniform(700, 1500), offset, 0, "\n" + indent))
+            # a pause to read the suggestion; longer after a block opener, where a whole body is offered
+            thinking = rng.uniform(2500, 4000) if lines[number - 1].endswith(":") else rng.uniform(700, 1500)
+            events.append((thinking, offset, 0, "\n" + indent))
             offset += 1 + len(indent)
         for position, char in enumerate(body):
             gap = rng.uniform(60, 140) + (rng.uniform(200, 500) if char in "(=:," and rng.random() < 0.4 else 0)
