@@ -26,6 +26,7 @@ _TYPE_SIZES = {
 }
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
+_U64 = struct.Struct("<Q")
 _SMALL_ARRAY = 64  # arrays up to this length are kept in `metadata`; longer ones only by length
 
 
@@ -78,12 +79,25 @@ class _Cursor:
             return self.string()
         raise GGUFError(f"unknown metadata type {vtype}")
 
+    def _skip_strings(self, count: int) -> None:
+        pos, size, buf, unpack = self.pos, self.size, self.buf, _U64.unpack_from
+        for _ in range(count):
+            if pos + 8 > size:
+                raise GGUFError("truncated")
+            pos += 8 + unpack(buf, pos)[0]
+        if pos > size:
+            raise GGUFError("truncated")
+        self.pos = pos
+
     def array(self) -> tuple[list | None, int]:
         etype, count = self.unpack("<I"), self.unpack("<Q")
         if count > self.size:
             raise GGUFError("truncated")
         if etype in _SCALARS and count > _SMALL_ARRAY:
             self.take(count * struct.calcsize(_SCALARS[etype]))
+            return None, count
+        if etype == _STRING and count > _SMALL_ARRAY:
+            self._skip_strings(count)  # vocabularies: 50k-250k strings, walked without decoding
             return None, count
         if etype == _ARRAY:
             raise GGUFError("nested metadata arrays are not supported")
