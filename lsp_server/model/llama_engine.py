@@ -74,7 +74,11 @@ class LlamaEngine:
         self.name = str(self.info.metadata.get("general.name") or os.path.basename(self.path))
         self.device = "gpu" if offload and self.gpu_layers != 0 else "cpu"
         self.fim_order = getattr(settings, "fim_order", "auto")
-        self.format = self._detect_format(settings.prompt_format)
+        try:
+            self.format = self._detect_format(settings.prompt_format)
+        except EngineError:
+            self._llm.close()  # a bad override must not leave the model loaded
+            raise
         self.prompt_format = self.format.name
         self.chat_template = str(self._llm.metadata.get("tokenizer.chat_template", "") or "")
         self._fim_stop_ids = frozenset(self.format.ids.values()) | self._ids_of(("<fim_pad>", "<|fim_pad|>"))
