@@ -130,28 +130,24 @@ def step(name: str, results: dict, call):
 
 
 def bench_model(model: str, args, results: dict) -> None:
+    """Ours, the first peer, the floor, the other peers, ours as shipped: the most telling first."""
     common = dict(quick=args.quick, max_tokens=args.max_tokens, gpu=args.gpu, threads=args.threads)
     name = Path(model).name
     rows = results["latency"]
     ours = step(f"typing {name}", results, lambda: asyncio.run(typing_sim.run(model, context=False, **common)))
     if ours:
         rows.append(ours["summary"])
-    for peer_name in args.peers:
+    for position, peer_name in enumerate(args.peers):
         theirs = step(f"peer {peer_name} {name}", results,
                       lambda p=peer_name: asyncio.run(peer.run(model, peer=p, **common)))
         if theirs:
             rows.append(theirs["summary"])
             if ours:
                 results["ratios"].append(ratio(name, ours["summary"], theirs["summary"], peer_name))
-    base = step(f"floor {name}", results, lambda: floor.run(model, **common))
-    if base:
-        rows.append(base["summary"])
-        floor_row = {key: base["summary"].get(key) for key, _ in FLOOR_COLUMNS}
-        floor_row["fim_order"] = base["summary"].get("fim_order")
-        if ours:
-            floor_row.update(floor.overhead(ours["attempts"], base["attempts"]))
-            floor_row.update({k: ours["summary"].get(k) for k in ("server_overhead_p50_ms", "server_overhead_p95_ms")})
-        results["floor"].append(floor_row)
+        if position == 0:
+            run_floor(model, name, common, ours, results)
+    if not args.peers:
+        run_floor(model, name, common, ours, results)
     if not args.quick or args.gpu:
         shipped = step(f"typing as shipped {name}", results, lambda: asyncio.run(
             typing_sim.run(model, context=True, multiline="auto", label="ours as shipped (repo context, auto)",
@@ -159,6 +155,18 @@ def bench_model(model: str, args, results: dict) -> None:
         if shipped:
             rows.append(shipped["summary"])
     results.setdefault("attempts", {})[name] = {"ours": ours["attempts"] if ours else None}
+
+
+def run_floor(model: str, name: str, common: dict, ours: dict | None, results: dict) -> None:
+    base = step(f"floor {name}", results, lambda: floor.run(model, **common))
+    if not base:
+        return
+    results["latency"].append(base["summary"])
+    floor_row = {key: base["summary"].get(key) for key, _ in FLOOR_COLUMNS}
+    if ours:
+        floor_row.update(floor.overhead(ours["attempts"], base["attempts"]))
+        floor_row.update({k: ours["summary"].get(k) for k in ("server_overhead_p50_ms", "server_overhead_p95_ms")})
+    results["floor"].append(floor_row)
 
 
 def ratio(model: str, ours: dict, theirs: dict, peer_name: str) -> dict:
