@@ -24,6 +24,7 @@ import { RestartPolicy } from "./restartPolicy";
 import { isServedDocument, serverSettings, wantsInlineCompletion, type DocumentFacts } from "./settings";
 import { markdownOf } from "./results";
 import type { StatusBar } from "./statusBar";
+import type { StatusParams } from "./statusText";
 
 const SECTION = "coderLsp";
 
@@ -95,6 +96,19 @@ export class ServerController implements vscode.Disposable {
     this.markdownHandlers.push(handler);
   }
 
+  /** Shows the status; a `ready` without a device is completed from `coderLsp.status`. */
+  private statusChanged(params: StatusParams): void {
+    this.status.update(params);
+    if (params.state === "ready" && !params.device) {
+      this.executeServerCommand<{ device?: string; model?: { name?: string } }>("coderLsp.status").then(
+        (report) => {
+          if (this.status.last === params && report?.device) this.status.update({ ...params, device: report.device });
+        },
+        (error) => this.output.warn(`coderLsp.status: ${String(error)}`),
+      );
+    }
+  }
+
   lastStatus(): unknown {
     return this.status.last;
   }
@@ -122,7 +136,7 @@ export class ServerController implements vscode.Disposable {
     };
     this.stopping = false;
     this.client = new LanguageClient("coderLsp", "coder-lsp", serverOptions, this.clientOptions());
-    this.client.onNotification("coderLsp/status", (params) => this.status.update(params));
+    this.client.onNotification("coderLsp/status", (params: StatusParams) => this.statusChanged(params));
     this.client.onDidChangeState((event) => {
       if (event.newState === State.Stopped && !this.stopping) this.status.update({ state: "stopped" });
     });
@@ -235,6 +249,9 @@ export class ServerController implements vscode.Disposable {
         // The token goes to the client, which sends $/cancelRequest when VS Code drops the request.
         return token.isCancellationRequested ? null : next(document, position, context, token);
       },
+      // VS Code shows the same suggestion as ghost text; the server's textDocument/completion
+      // fallback (for clients without inline completion) would only duplicate it in the list.
+      provideCompletionItem: async () => null,
       provideCodeActions: async (document, range, context, token, next) =>
         this.skipped.has(document.uri.toString()) || !served(document) ? [] : next(document, range, context, token),
       // A light-bulb action runs the server command through here; show what it answers.

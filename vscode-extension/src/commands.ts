@@ -73,7 +73,7 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
     }),
   );
 
-  register("coderLsp.generateCommitMessage", async (scm?: vscode.SourceControl) => {
+  register("coderLsp.fillCommitMessage", async (scm?: vscode.SourceControl) => {
     const found = await findRepository(scm?.rootUri);
     if ("reason" in found) return void vscode.window.showWarningMessage(`coder-lsp: cannot write a commit message: ${found.reason}`);
     const repository = found.repository;

@@ -98,9 +98,9 @@ async function ghostText(page) {
     await page.locator(GHOST).first().waitFor({ state: "visible", timeout: config.ghostTimeoutMs ?? 60000 });
   });
   results.keystrokeToGhostMs = Date.now() - keystroke;
-  results.ghostText = await page.locator(GHOST).allTextContents().then((parts) => parts.join(""));
   await shot(page, "ghost-text");
   const before = await currentLineText(page);
+  results.ghostText = before.includes(typed) ? before.slice(before.indexOf(typed) + typed.length) : before;
   await step(page, "accept-with-tab", async () => {
     await page.keyboard.press("Tab");
     await page.locator(GHOST).first().waitFor({ state: "detached", timeout: 10000 }).catch(() => undefined);
@@ -111,13 +111,18 @@ async function ghostText(page) {
   results.lineAfterTab = await currentLineText(page);
 }
 
+/** Ctrl+. on the error; retried because the actions arrive after the diagnostic. */
 async function openLightBulb(page) {
   await goToLine(page, config.errorLine, config.errorColumn);
-  await page.waitForTimeout(300);
-  await page.keyboard.press(`${mod}+.`);
-  const menu = page.locator(".action-widget");
-  await menu.waitFor({ state: "visible", timeout: 20000 });
-  return menu;
+  const menu = page.locator(".context-view .action-widget").first();
+  const ours = menu.locator(".monaco-list-row", { hasText: "Explain this error" }).first();
+  for (let attempt = 1; ; attempt += 1) {
+    await page.waitForTimeout(1000);
+    await page.keyboard.press(`${mod}+.`);
+    if (await ours.waitFor({ timeout: 10000 }).then(() => true, () => false)) return menu;
+    if (attempt === 3) throw new Error("the light bulb offered no Explain this error");
+    await page.keyboard.press("Escape");
+  }
 }
 
 async function explainAndFix(page) {
@@ -125,7 +130,6 @@ async function explainAndFix(page) {
   await step(page, "diagnostic", () => page.locator(".editor-instance .squiggly-error").first().waitFor({ timeout: 90000 }));
   const menu = await step(page, "light-bulb", async () => {
     const widget = await openLightBulb(page);
-    await widget.locator(".monaco-list-row", { hasText: "Explain this error" }).first().waitFor({ timeout: 20000 });
     await widget.locator(".monaco-list-row", { hasText: "Fix this error" }).first().waitFor({ timeout: 5000 });
     return widget;
   });
@@ -165,6 +169,18 @@ async function previewText(page) {
   throw new Error("the explanation preview stayed empty");
 }
 
+/** Rewrites the settings files (VS Code picks the change up) and waits for the new model. */
+async function switchModel(page) {
+  await step(page, "switch-model", async () => {
+    for (const file of config.switchModel.settingsFiles) {
+      fs.writeFileSync(file, JSON.stringify(config.switchModel.settings, null, 2));
+    }
+    const ready = page.locator(".statusbar-item", { hasText: config.switchModel.readyText }).filter({ has: page.locator(".codicon-sparkle") });
+    await ready.first().waitFor({ timeout: config.readyTimeoutMs ?? 180000 });
+  });
+  results.switchedStatusBar = await page.locator(".statusbar-item", { hasText: config.switchModel.readyText }).first().textContent();
+}
+
 async function commitMessage(page) {
   await step(page, "commit-message", async () => {
     await page.keyboard.press(`${mod}+Shift+G`);
@@ -199,15 +215,18 @@ async function main() {
   try {
     await step(page, "workbench", () => page.goto(config.url).then(() => page.locator(".monaco-workbench").waitFor({ timeout: 120000 })));
     await step(page, "server-ready", async () => {
-      const ready = page.locator(".statusbar-item", { hasText: config.readyText }).first();
-      const failed = page.locator(".statusbar-item", { hasText: /coder-lsp: not installed|coder-lsp$/ }).filter({ has: page.locator(".codicon-error") });
+      const ready = page.locator(".statusbar-item", { hasText: config.readyText }).filter({ has: page.locator(".codicon-sparkle") }).first();
+      const failed = page.locator(".statusbar-item", { hasText: /coder-lsp/ }).filter({ has: page.locator(".codicon-error, .codicon-circle-slash") });
       await ready.or(failed).first().waitFor({ timeout: config.readyTimeoutMs ?? 180000 });
       if (!(await ready.isVisible())) throw new Error(`the server did not start: ${await failed.first().getAttribute("aria-label")}`);
     });
+    // The device (CPU/GPU) follows the ready notification through coderLsp.status.
+    await page.locator(".statusbar-item", { hasText: /· (CPU|GPU)/ }).first().waitFor({ timeout: 15000 }).catch(() => undefined);
     results.statusBar = await page.locator(".statusbar-item", { hasText: config.readyText }).first().textContent();
     await shot(page, "status-ready");
-    for (const part of config.parts ?? ["ghost", "explain", "commit"]) {
+    for (const part of config.parts ?? ["ghost", "switch-model", "explain", "commit"]) {
       if (part === "ghost") await ghostText(page);
+      if (part === "switch-model") await switchModel(page);
       if (part === "explain") await explainAndFix(page);
       if (part === "commit") await commitMessage(page);
     }

@@ -83,16 +83,14 @@ def _workspace(tmp: Path) -> Path:
     return workspace
 
 
-def _user_settings(user_data: Path) -> None:
-    settings = {
+def _settings(**coder_lsp) -> dict:
+    settings = {f"coderLsp.{key}": value for key, value in coder_lsp.items()}
+    settings.update({
         "coderLsp.server.path": _server_path(),
-        "coderLsp.model.path": str(DEEPSEEK_MODEL),
         "coderLsp.model.nGpuLayers": 0,
-        "coderLsp.maxTokens": 16,
-        "coderLsp.chatMaxTokens": 48,
-        "coderLsp.debounceMs": 50,
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
         "security.workspace.trust.enabled": False,
         "extensions.autoCheckUpdates": False,
         "extensions.autoUpdate": False,
@@ -101,14 +99,27 @@ def _user_settings(user_data: Path) -> None:
         "git.autofetch": False,
         "editor.inlineSuggest.enabled": True,
         "files.autoSave": "off",
-        "workbench.secondarySideBar.defaultVisibility": "hidden",
-    }
+    })
+    return settings
+
+
+# Ghost text on the tiny random-weight DeepSeek-Coder model (FIM, milliseconds per token);
+# then the settings switch to the embedded SmolLM2 chat model, whose greedy fix of the
+# missing comma parses, for Explain, Fix and the commit message.
+GHOST_SETTINGS = _settings(**{"model.path": str(DEEPSEEK_MODEL), "maxTokens": 16, "debounceMs": 50})
+CHAT_SETTINGS = _settings(**{"model.path": "", "maxTokens": 16, "debounceMs": 50, "chatMaxTokens": 160})
+
+
+def _settings_files(user_data: Path) -> list[Path]:
     # Machine-scoped settings (server and model paths) count only in the Machine file
     # when the extension host runs in the server, as in code-server.
-    for scope in ("User", "Machine"):
-        folder = user_data / scope
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "settings.json").write_text(json.dumps(settings, indent=2))
+    return [user_data / "User" / "settings.json", user_data / "Machine" / "settings.json"]
+
+
+def _user_settings(user_data: Path, settings: dict = GHOST_SETTINGS) -> None:
+    for file in _settings_files(user_data):
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(settings, indent=2))
 
 
 @pytest.fixture
@@ -176,13 +187,17 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
         "chromium": str(CHROMIUM),
         "browserProfile": str(vscode_home["browser"]),
         "artifacts": str(ARTIFACTS),
-        "readyText": DEEPSEEK_MODEL.stem,
+        "readyText": "deepseek-coder-tiny",
         "pythonFile": "shapes.py",
         "pythonTyping": PYTHON_TYPING,
         "errorFile": "errors.js",
-        "errorLine": 3,
-        "errorColumn": 13,
+        "errorLine": 2,
+        "errorColumn": 16,
+        "switchModel": {"settingsFiles": [str(f) for f in _settings_files(vscode_home["user-data"])],
+                        "settings": CHAT_SETTINGS, "readyText": "Smollm2"},
     }
+    if os.environ.get("VSCODE_E2E_PARTS"):  # debugging: e.g. VSCODE_E2E_PARTS=explain,commit
+        config["parts"] = os.environ["VSCODE_E2E_PARTS"].split(",")
     (tmp_path / "driver.json").write_text(json.dumps(config))
     original_python = (workspace / "shapes.py").read_text()
     with open(ARTIFACTS / "code-server.log", "w") as log:
@@ -208,6 +223,9 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     assert any("Explain this error" in a for a in results["lightBulbActions"])
     assert any("Fix this error" in a for a in results["lightBulbActions"])
     assert results["explanation"]
+    assert results["fixApplied"], "Fix this error changed nothing"
+    fixed = (workspace / "errors.js").read_text()
+    assert "function add(a, b)" in fixed, fixed
     assert results["commitMessage"]
 
 
