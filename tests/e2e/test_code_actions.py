@@ -11,6 +11,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
+from tests.conftest import DEEPSEEK_MODEL
 from tests.e2e.conftest import FAILING, SLOW, start_server
 
 BROKEN = "def area(width, height):\n    return width * heigth\n\n\nprint(area(2, 3))\n"
@@ -101,12 +102,16 @@ async def test_commands_accept_diagnostics_as_arguments(workspace):
         assert markdown.startswith("### ")
 
 
-@pytest.mark.parametrize("settings", [{"enable": False}, {"enableCodeActions": False}, {"languages": {"python": False}}])
-async def test_disabled_by_settings(workspace, settings):
-    async with start_server(workspace, settings=settings) as lsp:
+async def test_disabled_by_settings(workspace):
+    cases = [{"enable": False}, {"enableCodeActions": False}, {"languages": {"python": False}}]
+    async with start_server(workspace, settings=cases[0]) as lsp:
         uri = lsp.open("geometry.py", BROKEN)
-        assert await list_actions(lsp, uri) is None
-        assert await lsp.command("coderLsp.explainDiagnostic", {"uri": uri, "diagnostic": DIAGNOSTIC_JSON}) is None
+        for settings in cases:
+            lsp.client.set_configuration({"model": {"path": str(DEEPSEEK_MODEL)}, **settings}, section="coderLsp")
+            lsp.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+            await lsp.status()
+            assert await list_actions(lsp, uri) is None
+            assert await lsp.command("coderLsp.explainDiagnostic", {"uri": uri, "diagnostic": DIAGNOSTIC_JSON}) is None
         assert (await lsp.status())["jobs"] == []
 
 

@@ -15,6 +15,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
+from tests.conftest import DEEPSEEK_MODEL
 from tests.e2e.conftest import FAILING, PYTHON_SOURCE, SLOW, start_server
 
 LONG = {"maxTokens": 400, "multiline": "always"}
@@ -45,12 +46,22 @@ async def test_happy_path_answers_at_the_cursor(workspace):
             assert item.range.start == types.Position(line, character) == item.range.end
 
 
-@pytest.mark.parametrize("settings", [{"enable": False}, {"languages": {"python": False}}, {"enableInlineCompletion": False}])
-async def test_disabled_by_settings(workspace, settings):
-    async with start_server(workspace, settings=settings) as lsp:
+async def test_disabled_by_settings(workspace):
+    # Each configuration is swapped in whole; none of them touches the model settings.
+    cases = [{"enable": False}, {"languages": {"python": False}}, {"enableInlineCompletion": False}]
+    async with start_server(workspace, settings=cases[0]) as lsp:
         uri = lsp.open("main.py", PYTHON_SOURCE)
-        assert await lsp.inline(uri, *end_of(PYTHON_SOURCE)) is None
-        assert inline_jobs(await lsp.status()) == []
+        for settings in cases:
+            lsp.client.set_configuration({"model": {"path": str(DEEPSEEK_MODEL)}, **settings}, section="coderLsp")
+            lsp.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+            await lsp.status()
+            assert await lsp.inline(uri, *end_of(PYTHON_SOURCE)) is None
+            completion = await lsp.client.text_document_completion_async(
+                types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(*end_of(PYTHON_SOURCE)))
+            )
+            assert completion is None
+        status = await lsp.status()
+        assert inline_jobs(status) == [] and [s["state"] for s in lsp.statuses].count("loading") == 1
 
 
 async def test_cancel_request_stops_generation_within_a_token(workspace):
@@ -150,3 +161,19 @@ async def test_speculative_completion_after_a_shown_suggestion(workspace):
             pytest.skip("the tiny model suggested nothing")
         status = await lsp.wait_status(lambda s: any(j["kind"] == "speculative" and j["outcome"] != "running" and j["outcome"] != "queued" for j in s["jobs"]))
         assert any(job["kind"] == "speculative" for job in status["jobs"])
+
+
+async def test_completion_fallback_replaces_the_word_before_the_cursor(workspace):
+    source = "# a comment about the wor"
+    async with start_server(workspace, settings={"multiline": "never"}) as lsp:
+        uri = lsp.open("notes.py", source)
+        result = await lsp.client.text_document_completion_async(
+            types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(0, len(source)))
+        )
+        assert inline_jobs(await lsp.status())[0]["tokens"] > 0
+        if result is None:
+            pytest.skip("the tiny model suggested nothing here")
+        (item,) = result.items
+        assert result.is_incomplete
+        assert item.text_edit.range == types.Range(types.Position(0, len(source) - 3), types.Position(0, len(source)))
+        assert item.text_edit.new_text.startswith("wor") and len(item.text_edit.new_text) > 3

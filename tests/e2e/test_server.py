@@ -35,7 +35,6 @@ async def test_capabilities(workspace):
         (None, "utf-16"),
         (["utf-16", "utf-8"], "utf-8"),
         (["utf-32", "utf-16"], "utf-16"),
-        (["utf-32"], "utf-16"),
     ],
 )
 async def test_position_encoding_is_utf16_unless_utf8_is_offered(workspace, offered, chosen):
@@ -114,3 +113,49 @@ async def test_client_disconnect_mid_generation_exits_cleanly(workspace):
         process.stdin.close()
         returncode = await asyncio.wait_for(process.wait(), 30)
         assert returncode == 0
+
+
+NOISY_SERVER = (
+    "import os, lsp_server.protocol_io as io_;"
+    "NOISE = b'Content-Length: 2\\r\\n\\r\\n{]';"  # what would break a client reading fd 1
+    "claim = io_.claim_stdout;"
+    "io_.claim_stdout = lambda: (claim(), os.write(1, NOISE), print('python print'))[0];"
+    "from lsp_server.cli import main; raise SystemExit(main(['serve']))"
+)
+
+
+async def test_prints_to_stdout_do_not_corrupt_the_protocol(workspace, monkeypatch):
+    import tests.e2e.conftest as e2e
+
+    monkeypatch.setattr(e2e, "CODER_LSP", [e2e.CODER_LSP[0], "-c", NOISY_SERVER, "--"])
+    async with start_server(workspace, args=()) as lsp:
+        uri = lsp.open("main.py", PYTHON_SOURCE)
+        await lsp.inline(uri, 7, 8)
+        assert (await lsp.status())["state"] == "ready"
+
+
+async def test_tcp_transport(workspace, unused_tcp_port):
+    from pygls.lsp.client import LanguageClient
+
+    from tests.conftest import CODER_LSP, DEEPSEEK_MODEL
+
+    process = await asyncio.create_subprocess_exec(
+        *CODER_LSP, "serve", "--tcp", f"127.0.0.1:{unused_tcp_port}", "--model", str(DEEPSEEK_MODEL),
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        client = LanguageClient("tcp-test", "1")
+        for _ in range(100):
+            try:
+                await client.start_tcp("127.0.0.1", unused_tcp_port)
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        result = await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+        assert result.server_info.name == "coder-lsp"
+        await client.shutdown_async(None)
+        client.exit(None)
+        await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
