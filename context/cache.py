@@ -17,15 +17,13 @@ import marshal
 import os
 import tempfile
 
-from context.imports import ImportRecord
-from context.syntax import Definition
+from context.tables import Record
 
 log = logging.getLogger("coder_lsp.context")
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
 CACHE_FILE = "index.marshal"
 
-Record = tuple[str, tuple[Definition, ...], tuple[ImportRecord, ...]]  # language, definitions, imports
 
 
 def default_cache_dir() -> str:
@@ -51,8 +49,7 @@ class IndexCache:
                 payload = marshal.load(handle)
             if payload.get("version") != FORMAT_VERSION:
                 return {}, {}
-            records = {digest: _thaw(raw) for digest, raw in payload["records"].items()}
-            return dict(payload["stats"]), records
+            return dict(payload["stats"]), dict(payload["records"])
         except FileNotFoundError:
             return {}, {}
         except Exception as error:  # a corrupt cache must never stop indexing
@@ -64,7 +61,7 @@ class IndexCache:
             "version": FORMAT_VERSION,
             "root": self.root,
             "stats": stats,
-            "records": {digest: _freeze(record) for digest, record in records.items()},
+            "records": records,
         }
         try:
             os.makedirs(self.folder, exist_ok=True)
@@ -74,21 +71,3 @@ class IndexCache:
             os.replace(temp, self.path)
         except OSError as error:
             log.warning("cannot write index cache %s: %s", self.path, error)
-
-
-def _freeze(record: Record) -> tuple:
-    language, definitions, imports = record
-    return (
-        language,
-        tuple((d.name, d.kind, d.start_line, d.end_line, d.header, d.parent, d.header_end_line) for d in definitions),
-        tuple((r.local, r.source, r.name, r.line) for r in imports),
-    )
-
-
-def _thaw(raw: tuple) -> Record:
-    language, definitions, imports = raw
-    return (
-        language,
-        tuple(Definition(*fields) for fields in definitions),
-        tuple(ImportRecord(*fields) for fields in imports),
-    )

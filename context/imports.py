@@ -9,7 +9,7 @@ sources to workspace files lives in `context.resolve`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter
 
@@ -19,8 +19,7 @@ WILDCARD = "*"
 PACKAGE = "@package"
 
 
-@dataclass(frozen=True, slots=True)
-class ImportRecord:
+class ImportRecord(NamedTuple):
     local: str
     source: str
     name: str

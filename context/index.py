@@ -19,11 +19,11 @@ import time
 from collections import Counter, OrderedDict
 
 from context import textcache
-from context.cache import IndexCache, Record, content_hash
+from context.cache import IndexCache, content_hash
 from context.imports import extract_imports
 from context.languages import language_for, language_name
 from context.syntax import encode, extract_definitions
-from context.tables import FileEntry, FileTable
+from context.tables import FileEntry, FileTable, Record, pack_record
 from context.workspace import SKIP_DIRS, IgnoreRules, read_source, walk
 
 log = logging.getLogger("coder_lsp.context")
@@ -182,7 +182,8 @@ class RepositoryIndex:
         for found in walk(self.root, self._rules, self._skip):
             if self._stopping.is_set():
                 return
-            self._drain()
+            if self._queue:  # unlocked peek: editor work jumps the crawl
+                self._drain()
             if len(self.table) >= self.max_files and not self.table.has(found.rel):
                 self._skip(found.rel, "over the file limit")
                 continue
@@ -191,18 +192,21 @@ class RepositoryIndex:
                 continue
             cached = stats.get(found.rel)
             if cached and cached[:2] == (found.size, found.mtime_ns) and cached[2] in records:
-                self._put(found.rel, cached[2], records[cached[2]], found.size, found.mtime_ns)
+                self._put(found.rel, cached[2], records[cached[2]], found.size, found.mtime_ns, changed=False)
                 self._counts["from_cache"] += 1
             else:
                 self._index_disk(found.rel, found.path, records)
         for rel in self.table.paths():
             if rel not in seen and rel not in self._docs:
-                self.table.remove(rel)
+                self._drop(rel)
+        if len(stats) != len(self.table):
+            self._mark_dirty()  # paths vanished since the cache was written
         self._crawl_seconds = time.perf_counter() - started
         log.info("indexed %s: %d files (%d parsed, %d from cache) in %.2fs; skipped %s", self.root,
                  len(self.table), self._counts["parsed"], self._counts["from_cache"], self._crawl_seconds,
                  dict(self._skipped) or "none")
-        self._save()
+        if self._dirty_since is not None:
+            self._save()
 
     def _process(self, kind: str, rel: str) -> None:
         try:
@@ -261,14 +265,15 @@ class RepositoryIndex:
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 self._counts["invalid utf-8 (indexed with replacement)"] += 1
-        return language, tuple(extract_definitions(spec, data, root)), tuple(extract_imports(spec, data, root))
+        definitions = extract_definitions(spec, data, root, with_headers=False)
+        return pack_record(language, definitions, extract_imports(spec, data, root))
 
     def _put(self, rel: str, digest: str, record: Record, size: int, mtime_ns: int,
-             from_document: bool = False) -> None:
-        language, definitions, imports = record
+             from_document: bool = False, changed: bool = True) -> None:
         self._records[digest] = record
-        self.table.put(FileEntry(rel, language, digest, size, mtime_ns, definitions, imports, from_document))
-        self._mark_dirty()
+        self.table.put(FileEntry(rel, digest, size, mtime_ns, record, from_document))
+        if changed:
+            self._mark_dirty()
 
     def _drop(self, rel: str) -> None:
         if self.table.remove(rel):

@@ -102,22 +102,28 @@ class _Ranking:
     def _score_window(self) -> None:
         first, lines = _window(self.text, self.offset, self.cursor_line)
         scope = _innermost(self.definitions, self.cursor_line + 1)
+        totals: dict[str, float] = defaultdict(float)  # chain -> summed weight of its uses
+        nearest: dict[str, float] = {}  # chain -> weight of its nearest use
         for number, line in enumerate(lines, start=first):
             distance = number - self.cursor_line
             weight = 1.5 if distance == 0 else (1 / (1 + -distance / 8) if distance < 0 else 0.5 / (1 + distance / 4))
             if scope is not None and not scope[0] <= number + 1 <= scope[1]:
                 weight *= OUTSIDE_SCOPE
-            for match in _CHAIN.finditer(line):
-                chain = match.group()
-                for word in _subwords(_SEPARATOR.split(chain)[-1]):
-                    if weight > self.nearby_words.get(word, 0.0):
-                        self.nearby_words[word] = weight
-                self._score_chain(_SEPARATOR.split(chain), weight)
-                if "::" in chain:  # `ns::Item`, `Type::CONST`: the items after a path are used too
-                    for part in chain.split("::")[1:]:
-                        name = _SEPARATOR.split(part)[0]
-                        if name not in self.local_names:
-                            self.scores[("free", name)] += weight * FREE_NAME_WEIGHT * 0.5
+            for chain in _CHAIN.findall(line):
+                totals[chain] += weight
+                if weight > nearest.get(chain, 0.0):
+                    nearest[chain] = weight
+        for chain, weight in totals.items():
+            parts = _SEPARATOR.split(chain)
+            for word in _subwords(parts[-1]):
+                if nearest[chain] > self.nearby_words.get(word, 0.0):
+                    self.nearby_words[word] = nearest[chain]
+            self._score_chain(parts, weight)
+            if "::" in chain:  # `ns::Item`, `Type::CONST`: the items after a path are used too
+                for part in chain.split("::")[1:]:
+                    name = _SEPARATOR.split(part)[0]
+                    if name not in self.local_names:
+                        self.scores[("free", name)] += weight * FREE_NAME_WEIGHT * 0.5
 
     def _score_chain(self, parts: list[str], weight: float) -> None:
         for cut in range(len(parts), 0, -1):  # `import a.b` binds the dotted name a.b

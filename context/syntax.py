@@ -10,9 +10,10 @@ cursors or queries, never recursion, so deep nesting cannot overflow.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter
 
@@ -26,13 +27,13 @@ MAX_HEADER_CHARS = 400
 _BODYLESS_FULL_LINES = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
+class Definition(NamedTuple):
     """A named definition: lines `start_line..end_line`; its header ends at `header_end_line`.
 
     `header` is the signature text (decorators, name, parameters, return
     type; up to the body). `parent` names the enclosing class, struct, impl or
-    receiver type of a method or field.
+    receiver type of a method or field. A named tuple: cheap to build by the
+    ten thousand when the index loads its cache.
     """
 
     name: str
@@ -187,8 +188,13 @@ def _resolve_kind(kind: str, node: tree_sitter.Node, container_kind: str | None)
     return kind
 
 
-def extract_definitions(spec: LanguageSpec, source: bytes, root: tree_sitter.Node) -> list[Definition]:
-    """Definitions of one parsed file; functions inside classes become methods with a parent."""
+def extract_definitions(spec: LanguageSpec, source: bytes, root: tree_sitter.Node,
+                        with_headers: bool = True) -> list[Definition]:
+    """Definitions of one parsed file; functions inside classes become methods with a parent.
+
+    The index passes `with_headers=False`: it reads headers from the file when
+    it needs them, and leaving the text out keeps its memory and cache small.
+    """
     raw = sorted(_definition_matches(spec, root), key=lambda m: (m[1].start_byte, -m[1].end_byte))
     results: list[Definition] = []
     stack: list[tuple[int, str, str]] = []  # (end_byte, kind, name) of open containers
@@ -201,14 +207,14 @@ def extract_definitions(spec: LanguageSpec, source: bytes, root: tree_sitter.Nod
         parent = _text(source, parent_node) if parent_node is not None else ""
         if not parent and container and container[1] in CONTAINER_KINDS:
             parent = container[2]
-        results.append(_definition(source, node, name, kind, body, parent))
+        results.append(_definition(source, node, name, kind, body, parent, with_headers))
         if body is not None and kind in SCOPE_KINDS:
             stack.append((node.end_byte, kind, name))
     return results
 
 
 def _definition(source: bytes, node: tree_sitter.Node, name: str, kind: str,
-                body: tree_sitter.Node | None, parent: str) -> Definition:
+                body: tree_sitter.Node | None, parent: str, with_headers: bool = True) -> Definition:
     outer = _outer(node)
     start_row = outer.start_point.row
     end_row = node.end_point.row
@@ -223,8 +229,8 @@ def _definition(source: bytes, node: tree_sitter.Node, name: str, kind: str,
         header_end_row = end_row if end_row - start_row < _BODYLESS_FULL_LINES else start_row
         line_end = source.find(b"\n", outer.start_byte)
         header_bytes = source[outer.start_byte:node.end_byte if header_end_row == end_row or line_end < 0 else line_end]
-    header = header_bytes.decode("utf-8", "replace").strip()[:MAX_HEADER_CHARS]
-    return Definition(name, kind, start_row + 1, end_row + 1, header, parent, header_end_row + 1)
+    header = header_bytes.decode("utf-8", "replace").strip()[:MAX_HEADER_CHARS] if with_headers else ""
+    return Definition(sys.intern(name), kind, start_row + 1, end_row + 1, header, sys.intern(parent), header_end_row + 1)
 
 
 def _text(source: bytes, node: tree_sitter.Node) -> str:

@@ -12,22 +12,76 @@ from __future__ import annotations
 import posixpath
 import sys
 import threading
-from dataclasses import dataclass
+from array import array
 
 from context.imports import ImportRecord
 from context.syntax import Definition
 
 
-@dataclass(frozen=True, slots=True)
+KINDS = ("function", "method", "class", "interface", "struct", "enum", "type", "constant", "variable",
+         "field", "module", "impl", "trait", "macro", "other")
+_KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+
+# A file's parse as plain values (what the on-disk cache stores): language, definition names,
+# parents (both newline-joined), kind codes, line numbers (start, end, header end; uint32),
+# and import records as tuples. A few objects per file instead of dozens per definition.
+Record = tuple[str, str, str, bytes, bytes, tuple]
+
+
+def pack_record(language: str, definitions, imports) -> Record:
+    numbers = array("I")
+    for d in definitions:
+        numbers.extend((d.start_line, d.end_line, d.header_end_line))
+    return (
+        language,
+        "\n".join(d.name for d in definitions),
+        "\n".join(d.parent for d in definitions),
+        bytes(_KIND_CODES.get(d.kind, len(KINDS) - 1) for d in definitions),
+        numbers.tobytes(),
+        tuple(tuple(r) for r in imports),
+    )
+
+
 class FileEntry:
-    rel: str
-    language: str
-    digest: str
-    size: int
-    mtime_ns: int
-    definitions: tuple[Definition, ...]
-    imports: tuple[ImportRecord, ...]
-    from_document: bool = False
+    """One indexed file; its definitions and imports are unpacked on first use."""
+
+    __slots__ = ("rel", "language", "digest", "size", "mtime_ns", "record", "from_document", "_definitions",
+                 "_imports", "names")
+
+    def __init__(self, rel: str, digest: str, size: int, mtime_ns: int, record: Record,
+                 from_document: bool = False) -> None:
+        self.rel, self.digest, self.size, self.mtime_ns = rel, digest, size, mtime_ns
+        self.record, self.from_document = record, from_document
+        self.language = record[0]
+        self.names: list[str] = record[1].split("\n") if record[3] else []
+        self._definitions: tuple[Definition, ...] | None = None
+        self._imports: tuple[ImportRecord, ...] | None = None
+
+    def definition(self, position: int) -> Definition:
+        if self._definitions is not None:
+            return self._definitions[position]
+        _, _, parents, kinds, numbers, _ = self.record
+        start, end, header_end = array("I", numbers[position * 12:position * 12 + 12])
+        parent = parents.split("\n")[position] if parents.strip("\n") else ""
+        return Definition(self.names[position], KINDS[kinds[position]], start, end, "", parent, header_end)
+
+    @property
+    def definitions(self) -> tuple[Definition, ...]:
+        if self._definitions is None:
+            _, _, parents, kinds, numbers, _ = self.record
+            lines = array("I", numbers)
+            parent_names = parents.split("\n") if kinds else []
+            self._definitions = tuple(
+                Definition(name, KINDS[kinds[i]], lines[3 * i], lines[3 * i + 1], "", parent_names[i], lines[3 * i + 2])
+                for i, name in enumerate(self.names)
+            )
+        return self._definitions
+
+    @property
+    def imports(self) -> tuple[ImportRecord, ...]:
+        if self._imports is None:
+            self._imports = tuple(map(ImportRecord._make, self.record[5]))
+        return self._imports
 
 
 def stem_of(rel: str) -> str:
@@ -41,7 +95,7 @@ class FileTable:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._files: dict[str, FileEntry] = {}
-        self._by_name: dict[str, list[tuple[str, Definition]]] = {}
+        self._by_name: dict[str, list[tuple[str, int]]] = {}  # name -> (path, position in its file)
         self._by_stem: dict[str, set[str]] = {}
         self._by_dir: dict[str, set[str]] = {}
         self._dirs_by_name: dict[str, set[str]] = {}
@@ -56,9 +110,10 @@ class FileTable:
             if not self._remove_locked(entry.rel):
                 self.layout_version += 1
             self._files[entry.rel] = entry
-            for definition in entry.definitions:
-                self._by_name.setdefault(sys.intern(definition.name), []).append((entry.rel, definition))
-            self.definition_count += len(entry.definitions)
+            by_name, rel = self._by_name, entry.rel
+            for position, name in enumerate(entry.names):
+                by_name.setdefault(sys.intern(name), []).append((rel, position))
+            self.definition_count += len(entry.names)
             self._by_stem.setdefault(stem_of(entry.rel), set()).add(entry.rel)
             folder = posixpath.dirname(entry.rel)
             if folder not in self._by_dir:
@@ -76,13 +131,13 @@ class FileTable:
         old = self._files.pop(rel, None)
         if old is None:
             return False
-        for name in {d.name for d in old.definitions}:
+        for name in set(old.names):
             kept = [item for item in self._by_name.get(name, ()) if item[0] != rel]
             if kept:
                 self._by_name[name] = kept
             else:
                 self._by_name.pop(name, None)
-        self.definition_count -= len(old.definitions)
+        self.definition_count -= len(old.names)
         _discard(self._by_stem, stem_of(rel), rel)
         folder = posixpath.dirname(rel)
         if _discard(self._by_dir, folder, rel):
@@ -105,7 +160,11 @@ class FileTable:
 
     def definitions_named(self, name: str) -> tuple[tuple[str, Definition], ...]:
         with self._lock:
-            return tuple(self._by_name.get(name, ()))
+            found = [(rel, self._files[rel].definition(position)) for rel, position in self._by_name.get(name, ())]
+        return tuple(found)
+
+    def count_named(self, name: str) -> int:
+        return len(self._by_name.get(name, ()))
 
     def files_with_stem(self, stem: str) -> tuple[str, ...]:
         with self._lock:

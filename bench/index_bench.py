@@ -1,0 +1,131 @@
+"""Benchmark the repository index on a large real workspace (the Django source package).
+
+Measures cold indexing throughput (files/s, empty cache), warm restart from
+the on-disk cache, the delay until one edit is visible (through
+`file_changed`, through watchdog alone, and through `set_document`),
+retrieval latency p50/p95 at a 1,024-token budget on cursors mined like
+`bench/context_eval.py` (with their recall, as a held-out check: Django is
+not in the dev set), and resident memory. The sdist is fetched with `pip
+download --no-deps --no-binary :all:` into `.cache/bench-src/` and copied to a
+temporary folder, so edits never touch the cache. Prints a markdown table.
+
+    .venv/bin/python bench/index_bench.py [--package Django==5.2.6] [--cursors 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from context_eval import Package, fetch_sources, hit, masked, percentile, sample  # noqa: E402
+
+from context.index import RepositoryIndex  # noqa: E402
+from context.retrieval import retrieve  # noqa: E402
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timed_index(root: Path, cache: Path, watch: bool = False) -> tuple[RepositoryIndex, float]:
+    started = time.perf_counter()
+    index = RepositoryIndex(str(root), cache_dir=str(cache), watch=watch).start()
+    index.wait_ready()
+    return index, time.perf_counter() - started
+
+
+def wait_for(condition, timeout: float = 30.0) -> float:
+    started = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - started > timeout:
+            return float("nan")
+        time.sleep(0.001)
+    return time.perf_counter() - started
+
+
+def edit_delays(index: RepositoryIndex, root: Path, target: str) -> dict[str, float]:
+    path = root / target
+    original = path.read_text()
+    delays = {}
+    path.write_text(original + "\n\ndef bench_edit_one():\n    return 1\n")
+    started = time.perf_counter()
+    index.file_changed(str(path))
+    wait_for(lambda: index.table.definitions_named("bench_edit_one"))
+    delays["one edit via file_changed"] = time.perf_counter() - started
+    path.write_text(original + "\n\ndef bench_edit_two():\n    return 2\n")  # no notice: watchdog must see it
+    delays["one edit via watchdog alone"] = wait_for(lambda: index.table.definitions_named("bench_edit_two"))
+    started = time.perf_counter()
+    index.set_document(str(path), original + "\n\ndef bench_edit_three():\n    return 3\n")
+    wait_for(lambda: index.table.definitions_named("bench_edit_three"))
+    delays["one keystroke via set_document"] = time.perf_counter() - started
+    return delays
+
+
+def retrieval_latency(index: RepositoryIndex, root: Path, cursors: int) -> tuple[list[float], list[float], float]:
+    tasks = sample(Package(root).tasks(), cursors)
+    wall, cpu, hits = [], [], 0
+    for task in tasks:
+        text, offset = masked(root, task)
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        snippets = retrieve(index, task.file, text, offset, 1024)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - cpu_started) * 1000)
+        hits += hit([(s.file, s.start_line, s.end_line) for s in snippets], task)
+    return wall, cpu, hits / max(len(tasks), 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--package", default="Django==5.2.6", help="NAME==VERSION of a source package")
+    parser.add_argument("--cursors", type=int, default=200, help="retrieval cursors to time")
+    args = parser.parse_args()
+    name, version = args.package.split("==")
+    source = fetch_sources({name: version})[name]
+    with tempfile.TemporaryDirectory(prefix="coder-lsp-index-bench-") as scratch:
+        root, cache = Path(scratch) / "workspace", Path(scratch) / "cache"
+        shutil.copytree(source, root)
+        baseline_rss = rss_mib()
+        index, cold_s = timed_index(root, cache)
+        stats = index.stats()
+        indexed_rss = rss_mib()
+        index.stop()
+        warm, warm_s = timed_index(root, cache, watch=True)
+        warm_stats = warm.stats()
+        wait_for(lambda: warm.stats()["watching"])
+        time.sleep(0.5)  # let inotify watches settle before editing
+        target = sorted(p for p in warm.table.paths() if p.endswith("/models/base.py"))[:1] or [warm.table.paths()[0]]
+        delays = edit_delays(warm, root, target[0])
+        wall, cpu, recall = retrieval_latency(warm, root, args.cursors)
+        final_rss = rss_mib()
+        warm.stop()
+    rows = [
+        ("files indexed", f"{stats['files']} ({stats['definitions']} definitions; skipped {stats['skipped'] or 'none'})"),
+        ("cold index", f"{cold_s:.2f} s = {stats['files'] / cold_s:.0f} files/s ({stats['parsed']} parsed)"),
+        ("warm restart from cache", f"{warm_s:.3f} s ({warm_stats['from_cache']} from cache, {warm_stats['parsed']} parsed)"),
+        *((label, f"{seconds * 1000:.1f} ms") for label, seconds in delays.items()),
+        ("retrieval p50 / p95 (wall)", f"{statistics.median(wall):.2f} / {percentile(wall, 0.95):.2f} ms over {len(wall)} cursors"),
+        ("retrieval p50 / p95 (thread CPU)", f"{statistics.median(cpu):.2f} / {percentile(cpu, 0.95):.2f} ms"),
+        ("held-out recall @1024 (Django)", f"{recall:.1%}"),
+        ("resident memory", f"{baseline_rss:.0f} MiB before, {indexed_rss:.0f} MiB indexed, {final_rss:.0f} MiB at the end"),
+    ]
+    print(f"Index benchmark on {name} {version}\n\n| measure | value |\n|---|---|")
+    for label, value in rows:
+        print(f"| {label} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
