@@ -118,8 +118,12 @@ export class ServerController implements vscode.Disposable {
     if (!this.server) {
       this.status.update({ state: "missing" });
       this.output.error("coder-lsp executable not found (setting coderLsp.server.path, workspace .venv/venv, PATH)");
+      const setting = configuration().get<string>("server.path", "").trim();
+      const message = setting
+        ? `coder-lsp: coderLsp.server.path is set to "${setting}", which is not an executable.`
+        : "coder-lsp: the language server `coder-lsp` was not found (workspace .venv/venv, PATH).";
       void vscode.window
-        .showErrorMessage("coder-lsp: the language server `coder-lsp` was not found.", "How to install", "Open settings")
+        .showErrorMessage(message, "How to install", "Open settings")
         .then((choice) => {
           if (choice === "How to install") void vscode.commands.executeCommand("coderLsp.showInstallHelp");
           if (choice === "Open settings") void vscode.commands.executeCommand("workbench.action.openSettings", "coderLsp.server.path");

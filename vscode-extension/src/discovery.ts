@@ -46,7 +46,9 @@ export function expandHome(file: string, home: string | undefined): string {
 
 export function discoverServer(input: DiscoveryInput): ServerCommand | undefined {
   if (input.settingPath.trim()) {
-    return commandFor(input.settingPath.trim(), input.extraArgs, "setting");
+    // A setting that names nothing runnable is "not found", not a start-up crash.
+    const file = input.settingPath.trim();
+    return input.isExecutable(file) ? commandFor(file, input.extraArgs, "setting") : undefined;
   }
   const { binDir, names } = scriptNames(input.platform);
   for (const folder of input.workspaceFolders) {

@@ -15,8 +15,12 @@ function input(overrides: Partial<DiscoveryInput>, executables: string[] = []): 
 }
 
 test("the path setting wins, even when the workspace has a venv", () => {
-  const found = discoverServer(input({ settingPath: "/opt/coder-lsp", workspaceFolders: ["/w"] }, ["/w/.venv/bin/coder-lsp"]));
+  const found = discoverServer(input({ settingPath: "/opt/coder-lsp", workspaceFolders: ["/w"] }, ["/opt/coder-lsp", "/w/.venv/bin/coder-lsp"]));
   assert.deepEqual(found, { command: "/opt/coder-lsp", args: ["serve"], source: "setting" });
+});
+
+test("a setting naming no executable is not found (no fallback that would surprise)", () => {
+  assert.equal(discoverServer(input({ settingPath: "/nope/coder-lsp", envPath: "/usr/bin" }, ["/usr/bin/coder-lsp"])), undefined);
 });
 
 test("a Python interpreter in the setting runs the module", () => {

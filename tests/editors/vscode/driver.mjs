@@ -201,6 +201,27 @@ async function commitMessage(page) {
   await shot(page, "commit-message");
 }
 
+/** No server and no git: the status bar, the install help and the commit command say why. */
+async function badInput(page) {
+  await step(page, "missing-server", async () => {
+    await page.locator(".statusbar-item", { hasText: "coder-lsp: not installed" }).first().waitFor({ timeout: 120000 });
+    const toast = page.locator(".notification-toast", { hasText: "not an executable" }).first();
+    await toast.waitFor({ timeout: 30000 });
+    results.missingServerMessage = (await toast.locator(".notification-list-item-message").textContent())?.trim();
+    await shot(page, "missing-server");
+    await toast.getByRole("button", { name: "How to install" }).click();
+    await page.locator(".tabs-container .tab", { hasText: "Install" }).first().waitFor({ timeout: 30000 });
+    results.installHelp = await previewText(page);
+  });
+  await step(page, "commit-without-git", async () => {
+    await runCommand(page, "coder-lsp: Generate commit message");
+    const toast = page.locator(".notification-toast", { hasText: "not a git repository" }).first();
+    await toast.waitFor({ timeout: 30000 });
+    results.noGitMessage = (await toast.locator(".notification-list-item-message").textContent())?.trim();
+  });
+  await shot(page, "bad-input");
+}
+
 async function main() {
   fs.mkdirSync(config.artifacts, { recursive: true });
   const context = await chromium.launchPersistentContext(config.browserProfile, {
@@ -214,6 +235,10 @@ async function main() {
   let exitCode = 0;
   try {
     await step(page, "workbench", () => page.goto(config.url).then(() => page.locator(".monaco-workbench").waitFor({ timeout: 120000 })));
+    if (config.expectMissingServer) {
+      await badInput(page);
+      return finish(context, 0);
+    }
     await step(page, "server-ready", async () => {
       const ready = page.locator(".statusbar-item", { hasText: config.readyText }).filter({ has: page.locator(".codicon-sparkle") }).first();
       const failed = page.locator(".statusbar-item", { hasText: /coder-lsp/ }).filter({ has: page.locator(".codicon-error, .codicon-circle-slash") });
@@ -233,9 +258,12 @@ async function main() {
   } catch (error) {
     log(`FAILED: ${error}`);
     exitCode = 1;
-  } finally {
-    await context.close().catch(() => undefined);
   }
+  await finish(context, exitCode);
+}
+
+async function finish(context, exitCode) {
+  await context.close().catch(() => undefined);
   process.stdout.write(JSON.stringify(results) + "\n");
   process.exit(exitCode);
 }

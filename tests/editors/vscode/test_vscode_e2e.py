@@ -168,6 +168,29 @@ def _start_code_server(paths: dict[str, Path], env: dict[str, str], workspace: P
     raise AssertionError("code-server did not answer /healthz within 120 s")
 
 
+def _drive(paths: dict[str, Path], env: dict[str, str], workspace: Path, tmp: Path, config: dict, name: str) -> dict:
+    """Starts code-server on the workspace, runs driver.mjs with the config; its results."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    config = {**config, "url": f"http://127.0.0.1:{port}/?folder={workspace}", "chromium": str(CHROMIUM),
+              "browserProfile": str(paths["browser"]), "artifacts": str(ARTIFACTS)}
+    (tmp / "driver.json").write_text(json.dumps(config))
+    with open(ARTIFACTS / f"code-server-{name}.log", "w") as log:
+        server = _start_code_server(paths, env, workspace, port, log)
+        try:
+            driver = subprocess.run([str(NODE), str(HERE / "driver.mjs"), str(tmp / "driver.json")],
+                                    cwd=HERE, env=env, capture_output=True, text=True, timeout=900)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    (ARTIFACTS / f"driver-{name}.log").write_text(driver.stderr)
+    results = json.loads(driver.stdout.strip().splitlines()[-1]) if driver.stdout.strip() else {}
+    (ARTIFACTS / f"vscode-e2e-{name}.json").write_text(json.dumps(results, indent=2))
+    assert driver.returncode == 0, f"driver failed at {results.get('failedStep')}: {results.get('error')}\n" \
+                                   f"screenshot: {results.get('screenshot')}\n{driver.stderr[-3000:]}"
+    return results
+
+
 def _report(results: dict, capsys) -> None:
     with capsys.disabled():
         print(f"\n[vscode e2e] keystroke -> visible ghost text: {results.get('keystrokeToGhostMs')} ms "
@@ -180,13 +203,7 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     workspace = _workspace(tmp_path)
     _user_settings(vscode_home["user-data"])
     _install_extension(vscode_home, env)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
     config = {
-        "url": f"http://127.0.0.1:{port}/?folder={workspace}",
-        "chromium": str(CHROMIUM),
-        "browserProfile": str(vscode_home["browser"]),
-        "artifacts": str(ARTIFACTS),
         "readyText": "deepseek-coder-tiny",
         "pythonFile": "shapes.py",
         "pythonTyping": PYTHON_TYPING,
@@ -198,22 +215,9 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     }
     if os.environ.get("VSCODE_E2E_PARTS"):  # debugging: e.g. VSCODE_E2E_PARTS=explain,commit
         config["parts"] = os.environ["VSCODE_E2E_PARTS"].split(",")
-    (tmp_path / "driver.json").write_text(json.dumps(config))
     original_python = (workspace / "shapes.py").read_text()
-    with open(ARTIFACTS / "code-server.log", "w") as log:
-        server = _start_code_server(vscode_home, env, workspace, port, log)
-        try:
-            driver = subprocess.run([str(NODE), str(HERE / "driver.mjs"), str(tmp_path / "driver.json")],
-                                    cwd=HERE, env=env, capture_output=True, text=True, timeout=900)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    (ARTIFACTS / "driver.log").write_text(driver.stderr)
-    results = json.loads(driver.stdout.strip().splitlines()[-1]) if driver.stdout.strip() else {}
-    (ARTIFACTS / "vscode-e2e.json").write_text(json.dumps(results, indent=2))
+    results = _drive(vscode_home, env, workspace, tmp_path, config, "main")
     _report(results, capsys)
-    assert driver.returncode == 0, f"driver failed at {results.get('failedStep')}: {results.get('error')}\n" \
-                                   f"screenshot: {results.get('screenshot')}\n{driver.stderr[-3000:]}"
 
     saved = (workspace / "shapes.py").read_text()
     assert PYTHON_TYPING.strip() in saved
@@ -227,6 +231,18 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     fixed = (workspace / "errors.js").read_text()
     assert "function add(a, b)" in fixed, fixed
     assert results["commitMessage"]
+
+
+def test_missing_server_and_no_git_are_explained(vscode_home, tmp_path, capsys):
+    env = _isolated_env(vscode_home)
+    workspace = tmp_path / "no-git"
+    shutil.copytree(HERE / "workspace", workspace)
+    _user_settings(vscode_home["user-data"], {**GHOST_SETTINGS, "coderLsp.server.path": str(tmp_path / "no-such-coder-lsp")})
+    _install_extension(vscode_home, env)
+    results = _drive(vscode_home, env, workspace, tmp_path, {"expectMissingServer": True}, "bad-input")
+    assert "not an executable" in results["missingServerMessage"]
+    assert "pip install" in results["installHelp"]
+    assert "not a git repository" in results["noGitMessage"]
 
 
 def test_extension_lint_typecheck_and_unit_tests():
