@@ -44,4 +44,14 @@ return {
   -- vim.empty_dict(): a plain {} would go out as a JSON list.
   init_options = vim.empty_dict(),
   settings = { coderLsp = vim.empty_dict() },
+  -- The server reads both, and a later settings pull replaces what initialize
+  -- said; so both carry init_options merged with settings.coderLsp (which wins).
+  before_init = function(params, config)
+    local settings = config.settings or {}
+    local merged = vim.tbl_deep_extend('force', params.initializationOptions or {}, settings.coderLsp or {})
+    if next(merged) ~= nil then
+      settings.coderLsp = merged
+      params.initializationOptions = merged
+    end
+  end,
 }

@@ -203,7 +203,7 @@ local function status_lines(status, prefix, out)
     if type(value) == 'table' and not vim.islist(value) then
       status_lines(value, prefix .. key .. '.', out)
     else
-      out[#out + 1] = ('- **%s%s**: %s'):format(prefix, key, type(value) == 'table' and vim.inspect(value) or tostring(value))
+      out[#out + 1] = ('- **%s%s**: %s'):format(prefix, key, type(value) == 'table' and vim.inspect(value, { newline = ' ', indent = '' }) or tostring(value))
     end
   end
   table.sort(out)
