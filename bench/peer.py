@@ -13,9 +13,12 @@ size and threads as our server:
   called as Continue's local mode does: `POST /v1/completions`, streamed,
   with the FIM prompt written out in the model's tokens.
 
-Per key: the previous request's connection is closed (both servers then stop
-that generation), a new request is sent, and the answer counts as shown if it
-arrives before the next key, exactly as in `typing_sim.py`. Generation is
+Per key (`--client editor`, as VS Code's inline-completion API does): the
+previous request's connection is closed (both servers then stop that
+generation), a new request is sent, and the answer counts if it arrives before
+the next key, exactly as in `typing_sim.py`. `--client llama.vim` replays
+llama.vim's own logic instead (`llama_vim_client.py`: wait for the running
+request, client-side cache with typed-ahead lookup). Generation is
 greedy, no time limit, `n_predict` equal to our `maxTokens`, so both sides
 produce the same number of tokens (the table reports the mean).
 
@@ -41,6 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.keystrokes import Document, initial_text, typing_script  # noqa: E402
+from bench.llama_vim_client import LlamaVimClient  # noqa: E402
 from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
 
 LLAMA_SERVER = ROOT / ".cache" / "llama-server" / "bin" / "llama-server"
@@ -209,7 +213,7 @@ def classify(key, index: int, pressed: float, task: asyncio.Task) -> Attempt:
 
 async def run(model: str, *, peer: str = "llama-server", quick: bool = False, max_tokens: int = 32,
               gpu: bool = False, threads: int | None = None, n_ctx: int = 4096,
-              server_bin: Path = LLAMA_SERVER) -> dict:
+              server_bin: Path = LLAMA_SERVER, client: str = "editor") -> dict:
     model = str(Path(model).resolve())
     if peer == "llama-server" and not server_bin.exists():
         raise FileNotFoundError(f"{server_bin} missing: run bench/build_llama_server.sh")
@@ -222,12 +226,15 @@ async def run(model: str, *, peer: str = "llama-server", quick: bool = False, ma
     try:
         await wait_healthy(port, process, 300)
         load_s = time.perf_counter() - loaded
-        client = Peer(peer, port, fim, max_tokens)
+        server = Peer(peer, port, fim, max_tokens)
         text, start = initial_text()
-        _, warm, error = await ask(client, text, start)
+        _, warm, error = await ask(server, text, start)
         if warm is None:
             raise RuntimeError(f"warm-up failed: {error}")
-        attempts = await replay(client, Document(text), typing_script(quick))
+        if client == "llama.vim":
+            attempts = await LlamaVimClient(server, ask, Document(text), typing_script(quick)).replay()
+        else:
+            attempts = await replay(server, Document(text), typing_script(quick))
     except Exception as exc:
         log.flush()
         raise RuntimeError(f"peer {peer} failed: {exc!r}\n{Path(log.name).read_text()[-3000:]}") from exc
@@ -240,8 +247,9 @@ async def run(model: str, *, peer: str = "llama-server", quick: bool = False, ma
     summary = summarize(attempts)
     endpoint = "/infill" if fim and peer == "llama-server" else ("/completion" if peer == "llama-server"
                                                                  else "/v1/completions (stream)")
-    summary.update({"label": f"{peer} {endpoint}", "model": Path(model).name, "model_load_s": round(load_s, 2),
-                    "fim": fim, "command": " ".join(peer_command(peer, Path(model).name, port, n_ctx=n_ctx,
+    how = "llama.vim's client logic" if client == "llama.vim" else "cancel per key"
+    summary.update({"label": f"{peer} {endpoint}, {how}", "client": client, "model": Path(model).name,
+                    "model_load_s": round(load_s, 2), "fim": fim, "command": " ".join(peer_command(peer, Path(model).name, port, n_ctx=n_ctx,
                                                                  threads=threads, gpu=gpu, server_bin=server_bin))})
     return {"summary": summary, "attempts": attempts_json(attempts)}
 
@@ -251,13 +259,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--model", required=True)
     parser.add_argument("--peer", default="llama-server", choices=("llama-server", "llama_cpp.server"))
     parser.add_argument("--server-bin", type=Path, default=LLAMA_SERVER)
+    parser.add_argument("--client", default="editor", choices=("editor", "llama.vim"),
+                        help="editor: cancel the previous request per key; llama.vim: its wait-and-cache logic")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--gpu", action="store_true")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
     result = asyncio.run(run(args.model, peer=args.peer, quick=args.quick, max_tokens=args.max_tokens,
-                             gpu=args.gpu, threads=args.threads, server_bin=args.server_bin))
+                             gpu=args.gpu, threads=args.threads, server_bin=args.server_bin, client=args.client))
     print(json.dumps(result["summary"], indent=2))
     return result
 

@@ -138,8 +138,9 @@ def bench_model(model: str, args, results: dict) -> None:
     if ours:
         rows.append(ours["summary"])
     for position, peer_name in enumerate(args.peers):
-        theirs = step(f"peer {peer_name} {name}", results,
-                      lambda p=peer_name: asyncio.run(peer.run(model, peer=p, **common)))
+        server_name, _, client = peer_name.partition("+")
+        theirs = step(f"peer {peer_name} {name}", results, lambda s=server_name, c=client: asyncio.run(
+            peer.run(model, peer=s, client=c or "editor", **common)))
         if theirs:
             rows.append(theirs["summary"])
             if ours:
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="results file name (default: cpu or gpu, plus -quick)")
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--threads", type=int, help="llama.cpp threads for every contender")
-    parser.add_argument("--peers", default="llama-server,llama_cpp.server")
+    parser.add_argument("--peers", default="llama-server,llama-server+llama.vim,llama_cpp.server",
+                        help="SERVER[+llama.vim] list: llama-server, llama_cpp.server; +llama.vim = its client logic")
     parser.add_argument("--skip-others", action="store_true", help="only the latency benchmarks")
     parser.add_argument("--other-timeout", type=int, default=900)
     args = parser.parse_args(argv)

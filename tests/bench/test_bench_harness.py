@@ -68,3 +68,17 @@ def test_peer_reads_infill_and_streamed_openai_answers():
     stream = b'data: {"choices": [{"text": "ur"}]}\n\ndata: {"choices": [{"text": "n"}]}\n\ndata: [DONE]\n\n'
     assert openai.parse(stream) == {"text": "urn", "generated_tokens": 2}
     assert peer._dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n") == b"abcde"
+
+
+def test_llama_vim_client_shows_cached_answers_typed_ahead():
+    from bench.keystrokes import Keystroke
+    from bench.llama_vim_client import LlamaVimClient
+
+    keys = [Keystroke(0, 4, 0, "x", 100), Keystroke(100, 5, 0, "=", 100)]
+    client = LlamaVimClient(None, None, Document("def \n"), keys)
+    client.doc.apply(keys[0])
+    client.current = 0
+    client.cache[client.context()] = {"text": "= 1", "generated_tokens": 2}
+    client.doc.apply(keys[1])
+    client.current = 1
+    assert client.hint()["text"] == " 1"  # typed '=' of the cached '= 1'
