@@ -27,13 +27,13 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
 if [ -z "${SKIP_BUILD:-}" ]; then
   say "installing wheels"
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" .whl/*.whl \
-    >"$OUT/pip.log" 2>&1 || { tail -20 "$OUT/pip.log"; exit 1; }
+    >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
   say "building llama-cpp-python with CUDA (+ llama-server)"
   export CMAKE_BUILD_PARALLEL_LEVEL=16
   SERVER_ARGS="-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF"
   CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90 -DLLAVA_BUILD=off $SERVER_ARGS" \
     $PY -m pip install --no-build-isolation --no-deps --no-cache-dir --target "$SITE" \
-    --config-settings=build-dir=/tmp/lcp-build .gpu/llama_cpp_python-0.3.36.tar.gz >"$OUT/build.log" 2>&1
+    --config-settings=build-dir=/tmp/lcp-build .gpu/llama_cpp_python-0.3.36.tar.gz >>"$OUT/build.log" 2>&1
   if [ $? -ne 0 ]; then
     tail -15 "$OUT/build.log"
     say "build with the server failed; building the tested recipe without it"
@@ -47,13 +47,13 @@ export LD_LIBRARY_PATH=$SITE/llama_cpp/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 $PY -c "import llama_cpp, sys; print('llama_cpp', llama_cpp.__version__, 'gpu offload', llama_cpp.llama_supports_gpu_offload())" \
   || exit 1
 SERVER_BIN=$(find /tmp/lcp-build "$SITE" "$ROOT/.cache/llama-server" -name llama-server -type f -perm -u+x 2>/dev/null | head -1)
-PEERS=llama_cpp.server
-if [ -n "$SERVER_BIN" ] && "$SERVER_BIN" --version >"$OUT/llama-server-version.txt" 2>&1; then
+if [ -n "$SERVER_BIN" ] && "$SERVER_BIN" --version >/tmp/llama-server-version.txt 2>&1; then
   mkdir -p "$ROOT/.cache/llama-server/bin"
   [ "$SERVER_BIN" = "$ROOT/.cache/llama-server/bin/llama-server" ] || ln -sf "$SERVER_BIN" "$ROOT/.cache/llama-server/bin/llama-server"
-  PEERS=llama-server,llama_cpp.server
-  say "llama-server: $SERVER_BIN ($(head -1 "$OUT/llama-server-version.txt"))"
+  PEERS=${PEERS:-llama-server,llama-server+llama.vim}  # llama_cpp.server only if time allows
+  say "llama-server: $SERVER_BIN ($(grep -m1 version /tmp/llama-server-version.txt))"
 else
+  PEERS=llama_cpp.server
   say "no llama-server; peer is llama_cpp.server only"
 fi
 
