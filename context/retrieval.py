@@ -13,6 +13,7 @@ by rank, then bodies of the best few, then similar windows from recent files.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
 
@@ -354,6 +355,8 @@ class _FileLookup:
 
 
 _LOOKUPS: OrderedDict[tuple[str, str], _FileLookup] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_LINES_CACHE_SIZE = 32
 _LOOKUP_CACHE_SIZE = 512
 
 
@@ -364,9 +367,11 @@ def _lookup(index, rel: str) -> _FileLookup | None:
     key = (rel, entry.digest)
     found = _LOOKUPS.get(key)
     if found is None:
-        found = _LOOKUPS[key] = _FileLookup(entry.definitions)
-        while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:
-            _LOOKUPS.popitem(last=False)
+        found = _FileLookup(entry.definitions)
+        with _CACHE_LOCK:  # retrieval may run on more than one thread
+            _LOOKUPS[key] = found
+            while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:
+                _LOOKUPS.popitem(last=False)
     return found
 
 
@@ -427,9 +432,11 @@ def _lines(index, rel: str) -> list[str] | None:
     key = (rel, hash(text))
     hit = _LINES.get(key)
     if hit is None or hit[0] is not text:
-        hit = _LINES[key] = (text, text.split("\n"))
-        while len(_LINES) > 64:
-            _LINES.popitem(last=False)
+        hit = (text, text.split("\n"))
+        with _CACHE_LOCK:
+            _LINES[key] = hit
+            while len(_LINES) > _LINES_CACHE_SIZE:
+                _LINES.popitem(last=False)
     return hit[1]
 
 

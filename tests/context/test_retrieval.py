@@ -133,3 +133,19 @@ def test_odd_cursors_and_files_do_not_fail(make_index, offset):
     index = make_index(WORKSPACES / "python")
     for path, text in [("shop/services/checkout.py", ""), ("notes.txt", "hello"), ("shop/x.py", "def f(:\n  import")]:
         assert isinstance(retrieve(index, path, text, offset, 256), tuple)
+
+
+def test_concurrent_retrievals_agree(make_index):
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = make_index(WORKSPACES)
+    cases = [(f"{name}/{file}", (WORKSPACES / name / file).read_text(), marker) for name, file, marker, _ in CASES]
+
+    def run(case):
+        path, text, marker = case
+        return retrieve(index, path, text, text.index(marker), 512)
+
+    expected = [run(case) for case in cases]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(run, cases)) == expected
