@@ -23,6 +23,14 @@ _LABEL = re.compile(
     r"^(commit message|commit|subject|title|summary|subject line|body|description|message)\s*:\s*", re.I)
 _BULLET = re.compile(r"^(\s*)([-*+•]|\d+[.)])\s+")
 _QUOTES = [('"', '"'), ("'", "'"), ("`", "`"), ("\u201c", "\u201d"), ("\u2018", "\u2019")]
+_VERBS = ("add", "fix", "update", "remove", "change", "refactor", "implement", "improve", "rename",
+          "move", "create", "delete", "introduce", "replace", "use", "fetch", "support", "handle",
+          "allow", "avoid", "bump", "clean", "document", "enable", "disable", "extract", "simplify",
+          "test", "return", "make", "set", "drop", "correct", "adjust", "upgrade", "convert", "merge")
+_IMPERATIVE = {form: verb for verb in _VERBS for form in (
+    verb + "s", verb + "es", verb + "ed", verb + "d", verb + "ing",
+    (verb[:-1] if verb.endswith("e") else verb) + "ing", verb + verb[-1] + "ed", verb + verb[-1] + "ing")}
+_IMPERATIVE.update({"made": "make", "set": "set", "sets": "set", "setting": "set"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
 
 
@@ -91,7 +99,17 @@ def _subject(line: str) -> tuple[str, list[str]]:
         else:
             cut = text[: SUBJECT_LIMIT + 1].rsplit(" ", 1)[0] if " " in text[:SUBJECT_LIMIT + 1] else ""
             text = (cut or text[:SUBJECT_LIMIT]).rstrip(" ,;:-")
-    return text.rstrip(".").strip()[:SUBJECT_LIMIT], rest
+    return imperative(text.rstrip(".").strip())[:SUBJECT_LIMIT], rest
+
+
+def imperative(subject: str) -> str:
+    """"Added x" / "Adds x" / "Adding x" -> "Add x", for the verbs commit subjects start with most."""
+    first, _, rest = subject.partition(" ")
+    base = _IMPERATIVE.get(first.lower())
+    if base is None:
+        return subject
+    base = base.capitalize() if first[:1].isupper() else base
+    return f"{base} {rest}".strip()
 
 
 def _wrap_body(lines: list[str]) -> str:

@@ -62,6 +62,7 @@ class StagedFile:
     binary: bool = False
     hunks: list[Hunk] = field(default_factory=list)
     patch_truncated: bool = False
+    symbols: list[str] | None = None  # filled once by fitting.changed_symbols
 
     @property
     def display_path(self) -> str:

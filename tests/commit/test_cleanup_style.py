@@ -66,3 +66,10 @@ def test_area_prefix_and_plain_histories():
 def test_repeated_lines_and_dangling_quotes_are_dropped():
     raw = '"Fix the error message\n\nFix the error message\n\nFix the error message\n\nIt was wrong.\nIt was wrong.'
     assert clean_message(raw) == ("Fix the error message", "It was wrong.")
+
+
+def test_subjects_are_put_in_the_imperative():
+    assert clean_message("Added retries to fetch")[0] == "Add retries to fetch"
+    assert clean_message("Fetching a greeting twice")[0] == "Fetch a greeting twice"
+    assert clean_message("fixes the parser")[0] == "fix the parser"
+    assert clean_message("Stopped the loop")[0] == "Stopped the loop"  # unknown verbs stay as written

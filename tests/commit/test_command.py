@@ -15,6 +15,7 @@ from tests.conftest import NOT_A_MODEL
 from tests.e2e.conftest import SLOW, start_server
 
 COMMAND = "coderLsp.generateCommitMessage"
+VERY_SLOW = {"CODER_LSP_TEST_ENGINE": "delay_ms=200"}  # 200 tokens take 40 s: still running when cancelled
 
 
 @pytest.fixture
@@ -56,17 +57,28 @@ async def test_cancel_request_stops_generation_and_server_stays_responsive(stage
         assert isinstance(await session.command(COMMAND, str(staged_repo)), str)
 
 
+def commit_progress_token(session):
+    return next((t for t, values in session.client.progress_reports.items()
+                 if any(isinstance(v, types.WorkDoneProgressBegin) and "commit" in v.title for v in values)), None)
+
+
+async def wait_for(condition, timeout: float = 60.0):
+    async def poll():
+        while not (value := condition()):
+            await asyncio.sleep(0.05)
+        return value
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
 async def test_progress_cancel_button_returns_none(staged_repo, commit_env):
-    env = {**SLOW, "CODER_LSP_RUNTIME_DIR": commit_env["CODER_LSP_RUNTIME_DIR"]}
+    env = {**VERY_SLOW, "CODER_LSP_RUNTIME_DIR": commit_env["CODER_LSP_RUNTIME_DIR"]}
     async with start_server(staged_repo, env=env) as session:
         params = types.ExecuteCommandParams(command=COMMAND, arguments=[str(staged_repo)])
         _, future = session.send(types.WORKSPACE_EXECUTE_COMMAND, params)
-        token = None
-        while token is None:
-            await asyncio.sleep(0.05)
-            token = next((t for t, values in session.client.progress_reports.items()
-                          if any(isinstance(v, types.WorkDoneProgressBegin) and "commit" in v.title
-                                 for v in values)), None)
+        token = await wait_for(lambda: commit_progress_token(session))
+        await wait_for(lambda: any(isinstance(v, types.WorkDoneProgressReport) and v.message == "Generating the message"
+                                   for v in session.client.progress_reports[token]))
         session.client.protocol.notify(types.WINDOW_WORK_DONE_PROGRESS_CANCEL,
                                        types.WorkDoneProgressCancelParams(token=token))
         assert await asyncio.wait_for(future, 30) is None
@@ -77,8 +89,7 @@ async def test_git_commit_uses_the_running_server(staged_repo, commit_env, monke
     monkeypatch.setenv("CODER_LSP_MODEL", str(NOT_A_MODEL))
     hooks.install(str(staged_repo))
     async with start_server(staged_repo, env={"CODER_LSP_RUNTIME_DIR": commit_env["CODER_LSP_RUNTIME_DIR"]}):
-        while warm_socket.ask(str(staged_repo), {"op": "ping"}, 1.0) is None:  # startup hooks run after "ready"
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: warm_socket.ask(str(staged_repo), {"op": "ping"}, 1.0))  # hooks run after "ready"
         result = await asyncio.to_thread(
             subprocess.run, ["git", "commit", "-q"], cwd=staged_repo, capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr

@@ -98,7 +98,7 @@ def test_ten_megabyte_diff_stays_inside_the_context_window(repo, engine):
     messages, fitted = build_prompt(changes, learn_style([]), engine)
     prompt_tokens = sum(engine.count_tokens(m.content) + TEMPLATE_OVERHEAD_TOKENS for m in messages)
     assert prompt_tokens + REPLY_TOKENS <= engine.n_ctx
-    assert fitted.files_listed >= 10 and fitted.hunks_shown >= 2
+    assert fitted.files_listed == 41 and fitted.hunks_shown >= 20  # one huge file does not crowd out the rest
     assert "cut to fit" in fitted.text or fitted.hunks_shown < fitted.hunks_total
     replies = []
     recording = RecordingEngine(engine, replies)
