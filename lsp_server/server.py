@@ -32,6 +32,7 @@ from lsp_server.protocol import CoderProtocol
 
 log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "coderLsp/status"
+BUSY_AFTER_S = 0.25
 
 
 class CoderServer(LanguageServer):
@@ -59,6 +60,7 @@ class CoderServer(LanguageServer):
         self.model_loaded = threading.Event()  # set once a load finished, ok or not
         self._shown_errors: set[str] = set()
         self._jobs_in_flight = 0
+        self._busy_timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._background: set[asyncio.Task] = set()
 
@@ -143,13 +145,25 @@ class CoderServer(LanguageServer):
         self.job_outcomes[f"{stats['kind']}:{outcome}"] += 1
 
     def _job_started(self) -> None:
+        # "busy" only once work has lasted a moment: a status bar that flips on every
+        # keystroke is noise, and two notifications per completion cost time.
         self._jobs_in_flight += 1
-        if self.state == "ready":
+        if self._busy_timer is None:
+            self._busy_timer = asyncio.get_running_loop().call_later(BUSY_AFTER_S, self._show_busy)
+
+    def _show_busy(self) -> None:
+        self._busy_timer = None
+        if self._jobs_in_flight and self.state == "ready":
             self.set_state("busy")
 
     def _job_finished(self) -> None:
         self._jobs_in_flight -= 1
-        if self._jobs_in_flight == 0 and self.state == "busy":
+        if self._jobs_in_flight:
+            return
+        if self._busy_timer is not None:
+            self._busy_timer.cancel()
+            self._busy_timer = None
+        if self.state == "busy":
             self.set_state("ready")
 
     # --- model loading -----------------------------------------------------------

@@ -30,8 +30,10 @@ from lsp_server.model.types import CompletionRequest, EngineError
 
 log = logging.getLogger(__name__)
 
-PROMPT_PREFIX_CHARS = 6_000  # ~1,500 tokens: enough for FIM, cheap to tokenize per keystroke
-PROMPT_SUFFIX_CHARS = 1_500
+# About 1,000 and 250 tokens of code: plenty for fill-in-the-middle next to the repository
+# snippets, and the engine tokenizes all of it on every keystroke.
+PROMPT_PREFIX_CHARS = 4_000
+PROMPT_SUFFIX_CHARS = 1_000
 SPECULATIVE_DELAY_S = 0.05
 
 

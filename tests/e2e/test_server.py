@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from lsprotocol import types
 
-from tests.conftest import NOT_A_MODEL, STARCODER_MODEL, TRUNCATED_MODEL
+from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, STARCODER_MODEL, TRUNCATED_MODEL
 from tests.e2e.conftest import PYTHON_SOURCE, start_server
 
 
@@ -73,7 +73,7 @@ async def test_model_that_fails_to_load(workspace, broken):
 
 
 async def test_bad_settings_fall_back_and_name_the_key(workspace):
-    settings = {"maxTokens": "lots", "nonsense": 1, "model": {"nCtx": -3}}
+    settings = {"maxTokens": "lots", "nonsense": 1, "model": {"nCtx": -3, "path": str(DEEPSEEK_MODEL)}}
     async with start_server(workspace, settings=settings) as lsp:
         status = await lsp.status()
         assert status["state"] == "ready"
