@@ -141,7 +141,6 @@ def run(model: str, *, quick: bool = False, max_tokens: int = 32, gpu: bool = Fa
         engine.close()
     attempts = [attempt(keys[i], i, pressed_at[i], worker.results.get(i)) for i in range(len(keys))]
     summary = summarize(attempts)
-    summary.update(token_figures(attempts))
     summary.update({"label": "engine alone (floor)", "model": Path(model).name, "model_load_s": round(load_s, 2),
                     "prompt_format": described.get("prompt_format"), "fim_order": described.get("fim_order"),
                     "device": described.get("device"), "gpu_layers": described.get("gpu_layers")})
@@ -158,16 +157,6 @@ def attempt(key, index: int, pressed: float, result) -> Attempt:
     outcome = "stale" if ms > key.pause_ms else ("shown" if completion.text else "empty")
     return Attempt(index, key.pause_ms, outcome, ms, completion.text, completion.generated_tokens,
                    completion.prompt_tokens, completion.cached_tokens)
-
-
-def token_figures(attempts: list[Attempt]) -> dict:
-    ran = [a for a in attempts if a.prompt_tokens is not None]
-    if not ran:
-        return {}
-    new = [a.prompt_tokens - a.cached_tokens for a in ran]
-    return {"prompt_tokens_mean": round(statistics.mean(a.prompt_tokens for a in ran), 1),
-            "reused_tokens_mean": round(statistics.mean(a.cached_tokens for a in ran), 1),
-            "new_tokens_mean": round(statistics.mean(new), 1), "new_tokens_p50": percentile(new, 50)}
 
 
 def overhead(ours: list[dict], floor: list[dict]) -> dict:

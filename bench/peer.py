@@ -144,9 +144,10 @@ class Peer:
         if self.peer == "llama-server":
             reply = json.loads(data)
             timings = reply.get("timings", {})
+            prompt = reply.get("tokens_evaluated")
+            cached = timings.get("cache_n", None if prompt is None else prompt - timings.get("prompt_n", 0))
             return {"text": reply.get("content", ""), "generated_tokens": timings.get("predicted_n"),
-                    "prompt_tokens": (timings.get("prompt_n") or 0) + (reply.get("tokens_cached") or 0),
-                    "cached_tokens": reply.get("tokens_cached")}
+                    "prompt_tokens": prompt, "cached_tokens": cached}
         text, chunks = [], 0
         for line in data.decode("utf-8", "replace").splitlines():
             if line.startswith("data: ") and line[6:].strip() not in ("", "[DONE]"):

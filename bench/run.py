@@ -44,7 +44,8 @@ LATENCY_COLUMNS = [
     ("model", "model"), ("label", "contender"), ("tts_p50_ms", "p50 ms"), ("tts_p95_ms", "p95 ms"),
     ("pause_tts_p50_ms", "at pauses p50 ms"), ("pause_tts_p95_ms", "at pauses p95 ms"),
     ("answered_of_keys", "answered / keys"), ("shown", "with text"), ("pauses_shown", "pauses answered"),
-    ("cancelled", "cancelled"), ("mean_generated_tokens", "tokens / suggestion"),
+    ("cancelled", "cancelled"), ("mean_generated_tokens", "tokens / answer"),
+    ("new_tokens_mean", "prompt tokens evaluated / request"), ("reused_tokens_mean", "reused from KV cache"),
     ("model_calls", "model calls"), ("cache_hits", "calls avoided (cache)"),
 ]
 FLOOR_COLUMNS = [

@@ -62,7 +62,19 @@ def summarize(attempts: list[Attempt]) -> dict:
         "pause_tts_p50_ms": _round(percentile([a.ms for a in answered_at_pauses], 50)),
         "pause_tts_p95_ms": _round(percentile([a.ms for a in answered_at_pauses], 95)),
         "mean_generated_tokens": _round(statistics.mean(generated)) if generated else None,
+        **token_figures(attempts),
     }
+
+
+def token_figures(attempts: list[Attempt]) -> dict:
+    """Prompt tokens per model request that reported them: reused from the KV cache vs newly evaluated."""
+    ran = [a for a in attempts if a.prompt_tokens is not None and a.cached_tokens is not None]
+    if not ran:
+        return {}
+    new = [a.prompt_tokens - a.cached_tokens for a in ran]
+    return {"prompt_tokens_mean": round(statistics.mean(a.prompt_tokens for a in ran), 1),
+            "reused_tokens_mean": round(statistics.mean(a.cached_tokens for a in ran), 1),
+            "new_tokens_mean": round(statistics.mean(new), 1), "new_tokens_p50": percentile(new, 50)}
 
 
 def attempts_json(attempts: list[Attempt]) -> list[dict]:

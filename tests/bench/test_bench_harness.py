@@ -61,8 +61,8 @@ def test_peer_reads_infill_and_streamed_openai_answers():
     infill = peer.Peer("llama-server", 1, True, 8)
     path, body = infill.request(Document("def f():\n    ret\n"), 16)
     assert path == "/infill" and body["prompt"] == "    ret" and body["cache_prompt"] and body["n_predict"] == 8
-    parsed = infill.parse(json.dumps({"content": "urn 1", "tokens_cached": 5,
-                                      "timings": {"prompt_n": 2, "predicted_n": 3}}).encode())
+    parsed = infill.parse(json.dumps({"content": "urn 1", "tokens_cached": 10, "tokens_evaluated": 7,
+                                      "timings": {"cache_n": 5, "prompt_n": 2, "predicted_n": 3}}).encode())
     assert parsed == {"text": "urn 1", "generated_tokens": 3, "prompt_tokens": 7, "cached_tokens": 5}
     openai = peer.Peer("llama_cpp.server", 1, False, 8)
     stream = b'data: {"choices": [{"text": "ur"}]}\n\ndata: {"choices": [{"text": "n"}]}\n\ndata: [DONE]\n\n'
