@@ -159,3 +159,23 @@ async def test_tcp_transport(workspace, unused_tcp_port):
     finally:
         if process.returncode is None:
             process.kill()
+
+
+async def test_indexing_reports_progress_and_follows_file_changes(workspace):
+    async with start_server(workspace) as lsp:
+        status = await lsp.wait_status(lambda s: (s["index"] or {}).get("ready"))
+        assert status["index"]["files"] == 1  # util.py
+        titles = [
+            report.title
+            for reports in lsp.client.progress_reports.values()
+            for report in reports
+            if isinstance(report, types.WorkDoneProgressBegin)
+        ]
+        assert "coder-lsp: indexing workspace" in titles
+        new_file = workspace / "shapes.py"
+        new_file.write_text("def circle(radius):\n    return 3.14 * radius * radius\n", encoding="utf-8")
+        lsp.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams([types.FileEvent(new_file.as_uri(), types.FileChangeType.Created)])
+        )
+        status = await lsp.wait_status(lambda s: s["index"]["files"] == 2)
+        assert status["index"]["definitions"] >= 4
