@@ -34,6 +34,7 @@ class Settings:
     speculative: bool = True  # compute the next completion while idle
     chat_max_tokens: int = 384
     index_exclude: tuple[str, ...] = ()
+    max_file_bytes: int = 1_000_000  # larger files are not indexed
     model: ModelSettings = field(default_factory=ModelSettings)
 
     def enabled_for(self, language_id: str | None) -> bool:
@@ -112,7 +113,11 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "multiline": ("multiline", _choice("auto", "always", "never")),
     "speculative": ("speculative", _bool),
     "chatMaxTokens": ("chat_max_tokens", _int(1, 8192)),
+    "maxFileBytes": ("max_file_bytes", _int(1_000, 1 << 30)),
 }
+# Keys our editor clients keep in the same section for themselves (how to start the
+# server, protocol tracing): accepted and ignored, never reported as invalid.
+CLIENT_KEYS = {"server", "trace"}
 INDEX_KEYS = {"exclude": ("index_exclude", _str_list)}
 MODEL_KEYS = {
     "path": ("path", _str),
@@ -161,6 +166,8 @@ def parse_settings(raw: Any) -> tuple[Settings, tuple[str, ...]]:
         return Settings(), (SECTION,)
     raw = dict(raw or {})
     nested = {name: raw.pop(name, None) for name in ("index", "model", "backend")}
+    for name in CLIENT_KEYS:
+        raw.pop(name, None)
     top = _read(raw, TOP_KEYS, "", bad)
     top.update(_read(nested["index"], INDEX_KEYS, "index.", bad))
     model_values = _read(nested["model"], MODEL_KEYS, "model.", bad)

@@ -89,10 +89,17 @@ async def suggest(ls, snapshot: DocumentSnapshot) -> str | None:
         completion = await generate(ls, snapshot, multiline, stats)
     finally:
         ls.inline_pending[snapshot.uri] -= 1
+        if not ls.inline_pending[snapshot.uri]:
+            del ls.inline_pending[snapshot.uri]
     if completion is None or current_version(ls, snapshot.uri) != snapshot.version:
         return None
     post_started = time.perf_counter()
-    text = postprocess(site, completion.text, multiline=multiline)
+    try:
+        text = postprocess(site, completion.text, multiline=multiline)
+    except Exception as exc:  # a filter bug must not turn every keystroke into an error
+        log.exception("post-processing failed")
+        ls.show_once("postprocess", f"coder-lsp: post-processing failed: {exc}")
+        return None
     stats["postMs"] = round((time.perf_counter() - post_started) * 1000, 3)
     ls.latencies_ms.append((time.perf_counter() - started) * 1000)
     if text:

@@ -104,7 +104,8 @@ async def _start_index(ls) -> None:
     try:
         from context.index import RepositoryIndex
 
-        ls.index = RepositoryIndex(root, exclude=ls.settings.index_exclude)
+        settings = ls.settings
+        ls.index = RepositoryIndex(root, exclude=settings.index_exclude, max_file_bytes=settings.max_file_bytes)
         for uri, document in list(ls.workspace.text_documents.items()):
             if document.path:
                 ls.index.set_document(document.path, document.source)

@@ -91,9 +91,11 @@ def test_fix_region_is_the_enclosing_function_in_whole_lines():
 def test_settings_parse_and_report_bad_keys():
     settings, bad = parse_settings(
         {"maxTokens": 10, "languages": {"markdown": False}, "model": {"nCtx": 2048, "nGpuLayers": None},
-         "backend": {"kind": "openai", "url": "http://x/v1"}, "debounceMs": -1, "oops": 1}
+         "backend": {"kind": "openai", "url": "http://x/v1"}, "debounceMs": -1, "oops": 1,
+         "server": {"path": "coder-lsp"}, "trace": {"server": "off"}, "maxFileBytes": 5000}
     )
     assert settings.max_tokens == 10 and settings.model.n_ctx == 2048 and settings.model.backend == "openai"
+    assert settings.max_file_bytes == 5000
     assert settings.debounce_ms == Settings().debounce_ms
     assert set(bad) == {"debounceMs", "oops"}
     assert not settings.enabled_for("markdown") and settings.enabled_for("python")
