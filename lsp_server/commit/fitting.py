@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from lsp_server.commit.staged import Hunk, StagedChanges, StagedFile, read_blob
+from lsp_server.commit.staged import StagedChanges, StagedFile, read_blob
 
 LOCK_FILES = {
     "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb",

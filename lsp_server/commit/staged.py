@@ -154,7 +154,7 @@ def _add_numstat(files: list[StagedFile], numstat: bytes) -> None:
         # A rename has an empty name here, then the old and new names as fields.
         i += 3 if name == b"" else 1
         entries.append((added, removed))
-    for staged_file, (added, removed) in zip(files, entries):
+    for staged_file, (added, removed) in zip(files, entries, strict=False):
         staged_file.binary = added == b"-"
         staged_file.added = 0 if staged_file.binary else int(added)
         staged_file.removed = 0 if staged_file.binary else int(removed)

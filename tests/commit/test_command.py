@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
 
 from lsp_server.commit import hooks, warm_socket
 from tests.commit.conftest import commit_all, git, head_message
@@ -52,7 +53,7 @@ async def test_cancel_request_stops_generation_and_server_stays_responsive(stage
         msg_id, future = session.send(types.WORKSPACE_EXECUTE_COMMAND, params)
         await asyncio.sleep(0.5)
         session.cancel(msg_id)
-        with pytest.raises(Exception):
+        with pytest.raises(JsonRpcRequestCancelled):
             await asyncio.wait_for(future, 30)
         assert isinstance(await session.command(COMMAND, str(staged_repo)), str)
 

@@ -18,7 +18,7 @@ from lsp_server.commit.staged import NothingStaged, read_staged_changes
 from lsp_server.commit.style import CONVENTIONAL, learn_style
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.types import CancelToken, Cancelled
-from tests.commit.conftest import commit_all, git, make_repo
+from tests.commit.conftest import commit_all, git
 from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, NOT_A_MODEL
 
 NON_UTF8_NAME = b"caf\xe9-notes.txt"

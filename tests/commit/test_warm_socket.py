@@ -14,7 +14,7 @@ from lsp_server.commit import hooks, warm_socket
 from lsp_server.features.commit_message import answer_hook
 from lsp_server.model.runner import ModelRunner
 from lsp_server.model.settings import ModelSettings
-from tests.commit.conftest import git, head_message
+from tests.commit.conftest import git
 from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL
 
 
