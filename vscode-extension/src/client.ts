@@ -79,6 +79,17 @@ function sleep(ms: number, token: vscode.CancellationToken): Promise<void> {
   });
 }
 
+/**
+ * The client logs its errors without raising a notification for each: a crash loop would
+ * otherwise stack several per restart. This extension tells the user once, through the
+ * status bar and the crash-limit message.
+ */
+class QuietLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+}
+
 export class ServerController implements vscode.Disposable {
   client: LanguageClient | undefined;
   server: ServerCommand | undefined;
@@ -139,17 +150,18 @@ export class ServerController implements vscode.Disposable {
       options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
     this.stopping = false;
-    this.client = new LanguageClient("coderLsp", "coder-lsp", serverOptions, this.clientOptions());
+    this.client = new QuietLanguageClient("coderLsp", "coder-lsp", serverOptions, this.clientOptions());
     this.client.onNotification("coderLsp/status", (params: StatusParams) => this.statusChanged(params));
     this.client.onDidChangeState((event) => {
-      if (event.newState === State.Stopped && !this.stopping) this.status.update({ state: "stopped" });
+      // Keep an error (crash limit, failed start) visible rather than a plain "stopped".
+      if (event.newState === State.Stopped && !this.stopping && this.status.last.state !== "error") this.status.update({ state: "stopped" });
     });
     try {
       await this.client.start();
       return true;
     } catch (error) {
       this.output.error(`the server failed to start: ${String(error)}`);
-      this.status.update({ state: "error", message: `The server failed to start: ${String(error)}` });
+      if (this.status.last.state !== "error") this.status.update({ state: "error", message: "The server failed to start; see the log." });
       return false;
     }
   }
@@ -195,8 +207,13 @@ export class ServerController implements vscode.Disposable {
       initializationOptions: currentServerSettings(),
       outputChannel: this.output,
       middleware: this.middleware(),
+      // Logged, not shown: the crash limit and the status bar tell the user once.
+      initializationFailedHandler: (error) => {
+        this.output.error(`the server failed to initialize: ${String(error)}`);
+        return false;
+      },
       errorHandler: {
-        error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+        error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
         closed: () => this.closed(),
       },
     };
@@ -213,7 +230,7 @@ export class ServerController implements vscode.Disposable {
     }
     const message = `coder-lsp: the server crashed ${this.policy.recentCrashes} times in ${this.policy.windowMs / 60000} minutes and will not be restarted.`;
     this.output.error(message);
-    this.status.update({ state: "error", message: "The server keeps crashing; see the log." });
+    this.status.update({ state: "error", message: "The server keeps crashing; see the log." }, true);
     void vscode.window.showErrorMessage(message, "Show logs", "Restart server").then((choice) => {
       if (choice === "Show logs") this.output.show();
       if (choice === "Restart server") void vscode.commands.executeCommand("coderLsp.restartServer");

@@ -18,7 +18,8 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(status: StatusParams): void {
+  /** `quiet`: the caller already told the user, so an error shows no second message. */
+  update(status: StatusParams, quiet = false): void {
     this.last = status;
     const view = statusView(status);
     this.item.text = view.text;
@@ -33,11 +34,13 @@ export class StatusBar implements vscode.Disposable {
       this.loadingDone();
       this.loadingDone = undefined;
     }
-    if (status.state === "error" && status.message && status.message !== this.lastErrorShown) {
+    if (status.state === "error" && !quiet && status.message && status.message !== this.lastErrorShown) {
       // Once per distinct error, never on every notification.
       this.lastErrorShown = status.message;
-      void vscode.window.showErrorMessage(`coder-lsp: ${status.message}`, "Model settings", "Show logs").then((choice) => {
-        if (choice === "Model settings") void vscode.commands.executeCommand("workbench.action.openSettings", "coderLsp.model");
+      // A model problem is fixed in the model settings; anything else starts from the log.
+      const settings = /model|gguf/i.test(status.message) ? "coderLsp.model" : "coderLsp";
+      void vscode.window.showErrorMessage(`coder-lsp: ${status.message}`, "Open settings", "Show logs").then((choice) => {
+        if (choice === "Open settings") void vscode.commands.executeCommand("workbench.action.openSettings", settings);
         if (choice === "Show logs") void vscode.commands.executeCommand("coderLsp.showStatus");
       });
     }

@@ -220,6 +220,21 @@ async function badInput(page) {
     results.noGitMessage = (await toast.locator(".notification-list-item-message").textContent())?.trim();
   });
   await shot(page, "bad-input");
+  await step(page, "crashing-server", async () => {
+    // A server that exits at once: restarted up to the limit, then a clear message.
+    for (const file of config.crashingServer.settingsFiles) {
+      fs.writeFileSync(file, JSON.stringify(config.crashingServer.settings, null, 2));
+    }
+    // Toasts raised while others are open may only reach the notification center.
+    const failed = page.locator(".statusbar-item", { hasText: "coder-lsp" }).filter({ has: page.locator(".codicon-error") });
+    await failed.first().waitFor({ timeout: 60000 });
+    await runCommand(page, "Notifications: Show Notifications");
+    const message = page.locator(".notifications-center .notification-list-item-message", { hasText: "crashed" }).first();
+    await message.waitFor({ timeout: 60000 });
+    results.crashMessage = (await message.textContent())?.trim();
+    results.crashStatus = await failed.first().getAttribute("aria-label");
+  });
+  await shot(page, "crashing-server");
 }
 
 async function main() {

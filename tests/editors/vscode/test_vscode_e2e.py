@@ -239,10 +239,16 @@ def test_missing_server_and_no_git_are_explained(vscode_home, tmp_path, capsys):
     shutil.copytree(HERE / "workspace", workspace)
     _user_settings(vscode_home["user-data"], {**GHOST_SETTINGS, "coderLsp.server.path": str(tmp_path / "no-such-coder-lsp")})
     _install_extension(vscode_home, env)
-    results = _drive(vscode_home, env, workspace, tmp_path, {"expectMissingServer": True}, "bad-input")
+    crashing = {**GHOST_SETTINGS, "coderLsp.server.path": shutil.which("false") or "/bin/false"}
+    config = {"expectMissingServer": True,
+              "crashingServer": {"settingsFiles": [str(f) for f in _settings_files(vscode_home["user-data"])],
+                                 "settings": crashing}}
+    results = _drive(vscode_home, env, workspace, tmp_path, config, "bad-input")
     assert "not an executable" in results["missingServerMessage"]
     assert "pip install" in results["installHelp"]
     assert "not a git repository" in results["noGitMessage"]
+    assert "crashed 5 times" in results["crashMessage"]
+    assert "keeps crashing" in results["crashStatus"]
 
 
 def test_extension_lint_typecheck_and_unit_tests():
