@@ -40,8 +40,8 @@ BODY_NAMES = 3
 MAX_SIMILAR = 4
 MIN_SCORE = 0.01
 MIN_SNIPPET_TOKENS = 6
-PRIOR_SCAN_BEFORE = 150_000  # characters: how far from the cursor imports count as used
-PRIOR_SCAN_AFTER = 50_000
+PRIOR_SCAN_WORK = 6_000_000  # characters scanned, all imported names together, to tell used from unused
+PRIOR_SCAN_MIN = 40_000
 TOP_IMPORT_LINES = 300
 _CHAIN = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*")
 _SEPARATOR = re.compile(r"\.|::|->")
@@ -183,14 +183,18 @@ class _Ranking:
         locals_ = [r.local for r in self.imports if r.local and r.name]
         if not locals_:
             return
-        # Visible uses after the imports (substring tests: C speed, no tokenizing), near the cursor.
+        # Visible uses after the imports (substring tests: C speed, no tokenizing), near the cursor;
+        # the scanned span shrinks as the names grow, bounding the work on huge files.
+        names = list(dict.fromkeys(locals_))
         top_imports = [r.line for r in self.imports if r.line <= TOP_IMPORT_LINES]
         body_start = _offset_after_line(self.text, max(top_imports)) if top_imports else 0
-        if len(self.text) - body_start > PRIOR_SCAN_BEFORE + PRIOR_SCAN_AFTER:
-            region = self.text[max(body_start, self.offset - PRIOR_SCAN_BEFORE):self.offset + PRIOR_SCAN_AFTER]
+        span = max(PRIOR_SCAN_WORK // len(names), PRIOR_SCAN_MIN)
+        if len(self.text) - body_start > span:
+            start = max(body_start, self.offset - span * 3 // 4)
+            region = self.text[start:start + span]
         else:
             region = self.text[body_start:]
-        for local in dict.fromkeys(locals_):
+        for local in names:
             used = _appears(local, region)
             self.scores[("import", local)] += USED_IMPORT_PRIOR if used else UNUSED_IMPORT_PRIOR
 

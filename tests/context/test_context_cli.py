@@ -46,3 +46,18 @@ def test_bad_locations_fail_with_a_message(isolated_home):
         assert result.returncode == 2 and ("FILE:LINE:COL" in result.stderr or "1-based" in result.stderr)
     missing = run_context("--workspace", str(WORKSPACES / "python"), "--json", "missing.py:1:1")
     assert missing.returncode == 2 and "missing.py" in missing.stderr
+
+
+def test_tokens_are_counted_with_the_models_tokenizer(isolated_home):
+    import pytest
+
+    from tests.conftest import DEEPSEEK_MODEL
+
+    if not DEEPSEEK_MODEL.exists():
+        pytest.skip("the tiny fixture model is not built yet")
+    result = run_context("--workspace", str(WORKSPACES / "python"), "--budget", "200", "--json",
+                         "--model", str(DEEPSEEK_MODEL), "shop/services/checkout.py:8:5")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["snippets"] and payload["tokens"] <= 200
+    assert payload["tokens"] != sum(-(-len(row["text"]) // 4) for row in payload["snippets"])
