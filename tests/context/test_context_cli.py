@@ -53,6 +53,7 @@ def test_tokens_are_counted_with_the_models_tokenizer(isolated_home):
 
     from tests.conftest import DEEPSEEK_MODEL
 
+    pytest.importorskip("llama_cpp")
     if not DEEPSEEK_MODEL.exists():
         pytest.skip("the tiny fixture model is not built yet")
     result = run_context("--workspace", str(WORKSPACES / "python"), "--budget", "200", "--json",
