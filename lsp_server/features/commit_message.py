@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import subprocess
 import uuid
 from urllib.parse import unquote, urlparse
@@ -127,16 +128,23 @@ async def cancellable_progress(ls, title: str):
 
 
 def start_warm_sockets(server) -> None:
-    root = server.workspace_root()
-    toplevel = _git_toplevel(root) if root else None
-    if toplevel is None:
-        return
-    warm = WarmSocketServer(toplevel, lambda request: answer_hook(server, request))
-    try:
-        if warm.start():
-            server.commit_warm_sockets = [warm]
-    except OSError as error:  # another user's folder, a path too long: the hook loads the model itself
-        log.warning("commit-message socket not started: %s", error)
+    """One socket per git repository among the workspace folders, so `git commit` there reuses our model."""
+    server.commit_warm_sockets = []
+    toplevels = {top for folder in _workspace_folders(server) if (top := _git_toplevel(folder))}
+    for toplevel in sorted(toplevels):
+        warm = WarmSocketServer(toplevel, lambda request: answer_hook(server, request))
+        try:
+            if warm.start():
+                server.commit_warm_sockets.append(warm)
+        except OSError as error:  # another user's folder, a path too long: the hook loads the model itself
+            log.warning("commit-message socket for %s not started: %s", toplevel, error)
+
+
+def _workspace_folders(server) -> list[str]:
+    folders = [server.workspace_root()]
+    with contextlib.suppress(Exception):
+        folders += [unquote(urlparse(f.uri).path) for f in server.workspace.folders.values()]
+    return [folder for folder in dict.fromkeys(folders) if folder and os.path.isdir(folder)]
 
 
 def stop_warm_sockets(server) -> None:
