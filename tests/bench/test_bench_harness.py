@@ -82,3 +82,34 @@ def test_llama_vim_client_shows_cached_answers_typed_ahead():
     client.doc.apply(keys[1])
     client.current = 1
     assert client.hint()["text"] == " 1"  # typed '=' of the cached '= 1'
+
+
+def test_floor_worker_runs_only_the_newest_request():
+    import threading
+    import time as clock
+
+    from bench.floor import LatestOnlyWorker
+    from lsp_server.model.types import Cancelled
+
+    started = threading.Event()
+
+    class SlowEngine:
+        def complete(self, request, cancel):
+            started.set()
+            for _ in range(200):
+                cancel.raise_if_cancelled()
+                clock.sleep(0.005)
+            return type("Done", (), {"finish_reason": "length", "text": request})()
+
+    worker = LatestOnlyWorker(SlowEngine())
+    worker.submit(0, "first")
+    started.wait(5)
+    worker.submit(1, "second")  # cancels the running one
+    worker.submit(2, "third")  # replaces the waiting one
+    deadline = clock.time() + 10
+    while len(worker.results) < 3 and clock.time() < deadline:
+        clock.sleep(0.01)
+    worker.stop()
+    assert worker.results[0][1] is None and worker.results[1][1] is None
+    assert worker.results[2][1].text == "third"
+    assert Cancelled  # the engine's exception is what the worker catches
