@@ -47,6 +47,10 @@ def init_lua(options: EditorOptions) -> str:
     return f"""
 vim.opt.runtimepath:prepend({json.dumps(str(PLUGIN_DIR))})
 vim.opt.swapfile = false
+-- Probing for a Python provider costs seconds on every Python buffer; no test needs one.
+for _, provider in ipairs({{ 'python3', 'node', 'perl', 'ruby' }}) do
+  vim.g['loaded_' .. provider .. '_provider'] = 0
+end
 vim.opt.shadafile = 'NONE'
 vim.g.coder_lsp_messages = {{}}
 -- Record what the user is told (vim.g tables are copies: write the whole list back).
@@ -57,6 +61,7 @@ vim.notify = function(msg, level, opts)
 end
 require('coder_lsp').setup(vim.json.decode({json.dumps(json.dumps(setup))}))
 {options.extra_lua}
+vim.g.coder_lsp_test_init_done = true
 """
 
 
@@ -69,6 +74,8 @@ class Editor:
         init.write_text(init_lua(options))
         argv = [str(binary), "--embed", "--headless", "-n", "-i", "NONE", "-u", str(init)]
         self.nvim = pynvim.attach("child", argv=argv)
+        if not self.lua("return vim.g.coder_lsp_test_init_done"):
+            raise AssertionError(f"{init} failed: {self.lua('return vim.v.errmsg')}")
         self.nvim.command(f"cd {workdir}")
 
     def close(self) -> None:
