@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from tests.conftest import NOT_A_MODEL
 from tests.editors.nvim.harness import EditorOptions
 
 pytestmark = pytest.mark.editor
@@ -82,4 +83,19 @@ def test_huge_buffer_is_not_attached_and_says_why_once(editor, workspace):
     assert len(messages) == 1, editor.messages()
     editor.edit(workspace / "main.py")
     editor.wait_ready()
+    assert editor.lua(f"return {ERRMSG}") == ""
+
+
+def test_broken_model_is_reported_once_and_typing_stays_quiet(start_editor, workspace):
+    options = EditorOptions()
+    options.settings["model"]["path"] = str(NOT_A_MODEL)
+    editor = start_editor(options)
+    editor.edit(workspace / "main.py")
+    editor.wait_for("(require('coder_lsp.status').latest() or {}).state == 'error'", "the server's error status")
+    editor.type("Go# one")
+    editor.type(" two three<Esc>")
+    editor.type("o# four five<Esc>")
+    about_model = [m for m in editor.messages() if "not-a-model" in m or "model" in m.lower()]
+    assert len(about_model) == 1, editor.messages()
+    assert editor.ghost() is None
     assert editor.lua(f"return {ERRMSG}") == ""
