@@ -5,8 +5,8 @@ The command takes an optional repository (a path, a file URI, or
 generator on the model thread with cancellable work-done progress, and
 returns the message as a string (None when nothing is staged, cancelled or
 superseded; the user is told why). At start-up the server also listens on
-the warm socket for the workspace's repository, so `git commit` with the
-hook installed reuses the model this server already holds.
+a warm socket for each git repository among the workspace folders, so
+`git commit` there, with the hook installed, reuses the model it holds.
 """
 
 from __future__ import annotations
