@@ -27,7 +27,6 @@ import math
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tarfile

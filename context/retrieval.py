@@ -1,55 +1,29 @@
 """Context for one cursor: the definitions it needs, then similar code, under a budget.
 
-`retrieve` reads only the index's tables and a window of lines around the
-cursor; it never parses the workspace and never waits for indexing (a file
-the index has not seen yet is parsed once, alone). Names near the cursor are
-weighted by distance and scope, imports not used anywhere in the visible text
-get a prior (the cursor is often about to use them), and each name is
-resolved through the language's import rules (`context.resolve`), following
-re-exports. Snippets are packed in a fixed order: headers and class outlines
-by rank, then bodies of the best few, then similar windows from recent files.
+`retrieve` ranks what the cursor needs (`context.ranking`), then packs
+snippets in a fixed order: headers and class outlines by rank, then the
+bodies of the best few, then similar windows from recently edited files. It
+reads only the index's tables, the window around the cursor and the files
+its snippets come from; it never parses the workspace and never waits for
+indexing (a file the index has not seen yet is parsed once, alone). Same
+inputs, same snippets.
 """
 
 from __future__ import annotations
 
-import re
 import threading
-from collections import OrderedDict, defaultdict
-from functools import lru_cache
+from collections import OrderedDict
 
 from context import similar
-from context.imports import WILDCARD, ImportRecord, extract_imports
-from context.languages import language_for, language_name
+from context.languages import language_name
+from context.lookup import lookup
 from context.packing import Packer, TokenCounter, approx_tokens, body_snippet, definition_snippets
-from context.resolve import implicit_files, import_files
+from context.ranking import BODY_NAMES, MIN_SNIPPET_TOKENS, Ranking
 from context.snippet import Snippet
-from context.syntax import CONTAINER_KINDS, Definition, encode, extract_definitions
 
-WINDOW_BEFORE = 60
-WINDOW_AFTER = 20
-OUTSIDE_SCOPE = 0.4
-UNUSED_IMPORT_PRIOR = 0.5
-USED_IMPORT_PRIOR = 0.05
-FREE_NAME_WEIGHT = 0.6
-GLOBAL_WEIGHT = 0.3
-GLOBAL_MAX_CANDIDATES = 2
-# Languages where a name can come from anywhere in the build (headers, crate modules) without a visible import.
-GLOBAL_LANGUAGES = frozenset({"c", "cpp", "rust"})
-DEFS_PER_NAME = 2
-BODY_NAMES = 3
 MAX_SIMILAR = 4
-MIN_SCORE = 0.01
-MIN_SNIPPET_TOKENS = 6
-PRIOR_SCAN_WORK = 6_000_000  # characters scanned, all imported names together, to tell used from unused
-PRIOR_SCAN_MIN = 40_000
-TOP_IMPORT_LINES = 300
-_CHAIN = re.compile(r"(?<![\w$.])[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*")
-_SEPARATOR = re.compile(r"\.|::|->")
-_AFTER_DOT = re.compile(r"([A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(?:\.|::|->)$")
-_SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-AFTER_DOT_WEIGHT = 1.0
-AFTER_DOT_CANDIDATES = 40
-AFTER_DOT_MIN_WEIGHT = 0.4  # subwords from about the last ten lines
+_LINES_CACHE_SIZE = 32
+_CACHE_LOCK = threading.Lock()
 
 
 def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
@@ -63,367 +37,12 @@ def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
     cursor_line = text.count("\n", 0, offset)
     language = language_name(path)
     if language is not None:
-        ranked = _Ranking(index, rel, language, text, offset, cursor_line).ranked()
+        ranked = Ranking(index, rel, language, text, offset, cursor_line).ranked()
         _pack_definitions(index, ranked, packer)
     recent = recent or getattr(index, "recent_files", tuple)()
     _pack_similar(index, rel, text, offset, recent, packer)
     return tuple(packer.snippets)
 
-
-class _Ranking:
-    """Scores what the cursor needs: (score, name, candidate definitions, wanted members)."""
-
-    def __init__(self, index, rel: str, language: str, text: str, offset: int, cursor_line: int) -> None:
-        self.index, self.rel, self.language, self.text, self.offset = index, rel, language, text, offset
-        self.cursor_line = cursor_line
-        self.definitions, self.imports = _file_summary(index, rel, language, text)
-        self.local_names = {d.name for d in self.definitions}
-        self.bound: dict[str, ImportRecord] = {r.local: r for r in self.imports if r.local}
-        self.scores: dict[tuple, float] = defaultdict(float)
-        self.members: dict[tuple, set[str]] = defaultdict(set)
-        self.member_uses: dict[str, float] = defaultdict(float)
-        self._resolved: dict[tuple, list[tuple[str, Definition]]] = {}
-        self._free_files: list[str] | None = None
-        self.nearby_words: dict[str, float] = {}  # subword -> weight of its nearest use
-
-    def ranked(self) -> list[tuple[float, tuple, list[tuple[str, Definition]], set[str]]]:
-        self._score_window()
-        self._score_after_dot()
-        self._score_import_priors()
-        self._score_member_owners()
-        results = []
-        for key, score in self.scores.items():
-            found = self._resolve(key)
-            if found and score >= MIN_SCORE:
-                results.append([score, key, found, self.members[key]])
-        self._boost_classes_by_members(results)
-        results.sort(key=lambda item: (-item[0], item[1][1], item[1][0]))
-        return [tuple(item) for item in results]
-
-    def _score_window(self) -> None:
-        first, lines = _window(self.text, self.offset, self.cursor_line)
-        scope = _innermost(self.definitions, self.cursor_line + 1)
-        totals: dict[str, float] = defaultdict(float)  # chain -> summed weight of its uses
-        nearest: dict[str, float] = {}  # chain -> weight of its nearest use
-        for number, line in enumerate(lines, start=first):
-            distance = number - self.cursor_line
-            weight = 1.5 if distance == 0 else (1 / (1 + -distance / 8) if distance < 0 else 0.5 / (1 + distance / 4))
-            if scope is not None and not scope[0] <= number + 1 <= scope[1]:
-                weight *= OUTSIDE_SCOPE
-            for chain in _CHAIN.findall(line):
-                totals[chain] += weight
-                if weight > nearest.get(chain, 0.0):
-                    nearest[chain] = weight
-        for chain, weight in totals.items():
-            parts = _SEPARATOR.split(chain)
-            for word in _subwords(parts[-1]):
-                if nearest[chain] > self.nearby_words.get(word, 0.0):
-                    self.nearby_words[word] = nearest[chain]
-            self._score_chain(parts, weight)
-            if "::" in chain:  # `ns::Item`, `Type::CONST`: the items after a path are used too
-                for part in chain.split("::")[1:]:
-                    name = _SEPARATOR.split(part)[0]
-                    if name not in self.local_names:
-                        self.scores[("free", name)] += weight * FREE_NAME_WEIGHT * 0.5
-
-    def _score_chain(self, parts: list[str], weight: float) -> None:
-        for cut in range(len(parts), 0, -1):  # `import a.b` binds the dotted name a.b
-            record = self.bound.get(".".join(parts[:cut]))
-            if record is not None:
-                break
-        if record is None:
-            head = parts[0]
-            if head not in self.local_names:
-                self.scores[("free", head)] += weight * FREE_NAME_WEIGHT
-            for member in parts[1:]:
-                self.member_uses[member] += weight
-            return
-        rest = parts[cut:]
-        if record.name:
-            key = ("import", record.local)
-            self.scores[key] += weight
-            self.members[key].update(rest[:1])
-            if rest:  # `from pkg import module; module.name`
-                self.scores[("module", record.local, rest[0])] += weight
-        elif rest:
-            self.scores[("module", record.local, rest[0])] += weight
-
-    def _score_after_dot(self) -> None:
-        """`module.|`: the member comes next; rank the module's names by subwords seen nearby."""
-        line_start = self.text.rfind("\n", 0, self.offset) + 1
-        match = _AFTER_DOT.search(self.text, line_start, self.offset)
-        if match is None:
-            return
-        parts = _SEPARATOR.split(match.group(1))
-        record = next((self.bound[k] for k in (".".join(parts[:cut]) for cut in range(len(parts), 0, -1))
-                       if k in self.bound), None)
-        if record is None:
-            return
-        files = import_files(self.language, self.rel, record, self.index.table)
-        if record.name:
-            if self._resolve(("import", record.local)):  # `Class.|`: its outline
-                self.scores[("import", record.local)] += AFTER_DOT_WEIGHT
-                return
-            files = [f for f in files if _module_name(f) == record.name]  # `from pkg import module`
-        nearby = {word: weight for word, weight in self.nearby_words.items() if weight >= AFTER_DOT_MIN_WEIGHT}
-        candidates = []
-        for rel in files[:2]:
-            lookup = _lookup(self.index, rel)
-            if lookup is None:
-                continue
-            names = {name for word in nearby for name in lookup.names_with_word().get(word, ())}
-            for name in names:
-                words = _subwords(name)
-                candidates.append((sum(nearby.get(word, 0.0) for word in words) / len(words), name))
-        candidates.sort(key=lambda item: (-item[0], item[1]))
-        for similarity, name in candidates[:AFTER_DOT_CANDIDATES]:
-            self.scores[("member", record.local, name)] += AFTER_DOT_WEIGHT * (0.2 + similarity)
-
-    def _score_import_priors(self) -> None:
-        locals_ = [r.local for r in self.imports if r.local and r.name]
-        if not locals_:
-            return
-        # Visible uses after the imports (substring tests: C speed, no tokenizing), near the cursor;
-        # the scanned span shrinks as the names grow, bounding the work on huge files.
-        names = list(dict.fromkeys(locals_))
-        top_imports = [r.line for r in self.imports if r.line <= TOP_IMPORT_LINES]
-        body_start = _offset_after_line(self.text, max(top_imports)) if top_imports else 0
-        span = max(PRIOR_SCAN_WORK // len(names), PRIOR_SCAN_MIN)
-        if len(self.text) - body_start > span:
-            start = max(body_start, self.offset - span * 3 // 4)
-            region = self.text[start:start + span]
-        else:
-            region = self.text[body_start:]
-        for local in names:
-            used = _appears(local, region)
-            self.scores[("import", local)] += USED_IMPORT_PRIOR if used else UNUSED_IMPORT_PRIOR
-
-    def _score_member_owners(self) -> None:
-        """`obj.method()` on an object whose type lives in an imported module: that type's outline."""
-        if not self.member_uses:
-            return
-        files: list[str] = []
-        for record in self.imports:
-            if not record.name or record.name == WILDCARD:
-                files += import_files(self.language, self.rel, record, self.index.table)
-        for rel in dict.fromkeys(files):
-            lookup = _lookup(self.index, rel)
-            if lookup is None:
-                continue
-            for name, weight in self.member_uses.items():
-                for member in lookup.members_named.get(name, ()):
-                    if member.kind in ("method", "field"):
-                        key = ("owner", member.parent, rel)
-                        self.scores[key] += weight * 0.5
-                        self.members[key].add(name)
-
-    def _boost_classes_by_members(self, results: list) -> None:
-        if not self.member_uses:
-            return
-        for item in results:
-            _, key, found, wanted = item
-            if key[0] != "import":
-                continue
-            for rel, definition in found[:1]:
-                lookup = _lookup(self.index, rel)
-                if definition.kind not in CONTAINER_KINDS or lookup is None:
-                    continue
-                members = {m.name for m in lookup.members_of.get(definition.name, ())}
-                hits = members & self.member_uses.keys()
-                if hits:
-                    item[0] += sum(self.member_uses[name] for name in hits) * 0.5
-                    wanted.update(hits)
-
-    # -- resolution ------------------------------------------------------------
-    def _resolve(self, key: tuple) -> list[tuple[str, Definition]]:
-        if key not in self._resolved:
-            if key[0] == "import":
-                record = self.bound[key[1]]
-                found = _find(self.index, self.language, self.rel, record, record.name)
-            elif key[0] in ("module", "member"):
-                found = _find(self.index, self.language, self.rel, self.bound[key[1]], key[2])
-            elif key[0] == "owner":
-                found = _top_level(self.index, [key[2]], key[1])
-                found = [item for item in found if item[1].kind in CONTAINER_KINDS]
-            else:
-                found = self._resolve_free(key[1])
-            self._resolved[key] = found[:DEFS_PER_NAME]
-        return self._resolved[key]
-
-    def _resolve_free(self, name: str) -> list[tuple[str, Definition]]:
-        if self._free_files is None:  # once per request: names visible without an import
-            files = implicit_files(self.language, self.rel, self.index.table)
-            for record in self.imports:
-                if record.name == WILDCARD:
-                    files += import_files(self.language, self.rel, record, self.index.table)
-            self._free_files = list(dict.fromkeys(files))
-        found = _top_level(self.index, self._free_files, name)
-        if found:
-            return found
-        if self.language not in GLOBAL_LANGUAGES:
-            return []
-        candidates = [(f, d) for f, d in self.index.table.definitions_named(name) if not d.parent and f != self.rel]
-        if 0 < len(candidates) <= GLOBAL_MAX_CANDIDATES:
-            self.scores[("free", name)] *= GLOBAL_WEIGHT
-            return sorted(candidates, key=lambda item: (item[0], item[1].start_line))
-        return []
-
-
-@lru_cache(maxsize=65536)
-def _subwords(name: str) -> frozenset[str]:
-    return frozenset(word.lower() for word in _SUBWORD.findall(name))
-
-
-def _appears(name: str, text: str) -> bool:
-    """Whether `name` occurs in `text` as a whole identifier (str.find runs at C speed; a regex would not)."""
-    start = text.find(name)
-    while start >= 0:
-        end = start + len(name)
-        if not (start and _is_word_char(text[start - 1])) and not (end < len(text) and _is_word_char(text[end])):
-            return True
-        start = text.find(name, end)
-    return False
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char in "_$"
-
-
-def _offset_after_line(text: str, line: int) -> int:
-    """Offset of the line after `line` (1-based), past a parenthesized import's continuation lines."""
-    position = 0
-    for _ in range(line):
-        found = text.find("\n", position)
-        if found < 0:
-            return len(text)
-        position = found + 1
-    statement = text[text.rfind("\n", 0, max(position - 1, 0)) + 1:position]
-    if "(" in statement and ")" not in statement:
-        closing = text.find(")", position)
-        if closing >= 0:
-            position = text.find("\n", closing) + 1 or len(text)
-    return position
-
-
-def _find(index, language: str, importer: str, record: ImportRecord, name: str, depth: int = 0):
-    """Top-level definitions of `name` reached through `record`, following re-exports."""
-    files = import_files(language, importer, record, index.table)
-    if record.name and record.name != WILDCARD and name != record.name:
-        # `name` is an attribute of the imported thing, which must then be a module.
-        files = [f for f in files if _module_name(f) == record.name]
-    found = _top_level(index, files, name)
-    if found or depth >= 2:
-        return found
-    for rel in files:
-        entry = index.table.get(rel)
-        for forwarded in entry.imports if entry else ():
-            if forwarded.local == name:
-                found += _find(index, entry.language, rel, forwarded, forwarded.name or name, depth + 1)
-            elif forwarded.name == WILDCARD and depth == 0:
-                found += _find(index, entry.language, rel, forwarded, name, depth + 1)
-        if found:
-            return found
-    return found
-
-
-def _module_name(rel: str) -> str:
-    parts = rel.rsplit("/", 2)
-    stem = parts[-1].split(".", 1)[0]
-    return parts[-2] if stem in ("__init__", "index", "mod") and len(parts) > 1 else stem
-
-
-class _FileLookup:
-    """One file's definitions by name: top-level ones, members by owner, members by name."""
-
-    def __init__(self, definitions) -> None:
-        self.top: dict[str, list[Definition]] = defaultdict(list)
-        self.members_of: dict[str, list[Definition]] = defaultdict(list)
-        self.members_named: dict[str, list[Definition]] = defaultdict(list)
-        for d in definitions:
-            if d.parent:
-                self.members_of[d.parent].append(d)
-                self.members_named[d.name].append(d)
-            else:
-                self.top[d.name].append(d)
-        self._names_with_word: dict[str, list[str]] | None = None
-
-    def names_with_word(self) -> dict[str, list[str]]:
-        """Top-level names by the subwords of their name (`TextEdit` under "text" and "edit")."""
-        if self._names_with_word is None:
-            table: dict[str, list[str]] = defaultdict(list)
-            for name in self.top:
-                for word in _subwords(name):
-                    table[word].append(name)
-            self._names_with_word = table
-        return self._names_with_word
-
-
-_LOOKUPS: OrderedDict[tuple[str, str], _FileLookup] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_LINES_CACHE_SIZE = 32
-_LOOKUP_CACHE_SIZE = 512
-
-
-def _lookup(index, rel: str) -> _FileLookup | None:
-    entry = index.table.get(rel)
-    if entry is None:
-        return None
-    key = (rel, entry.digest)
-    found = _LOOKUPS.get(key)
-    if found is None:
-        found = _FileLookup(entry.definitions)
-        with _CACHE_LOCK:  # retrieval may run on more than one thread
-            _LOOKUPS[key] = found
-            while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:
-                _LOOKUPS.popitem(last=False)
-    return found
-
-
-def _top_level(index, files, name: str) -> list[tuple[str, Definition]]:
-    found = []
-    for rel in dict.fromkeys(files):
-        lookup = _lookup(index, rel)
-        if lookup is not None and name in lookup.top:
-            found += [(rel, d) for d in lookup.top[name]]
-    return found
-
-
-def _file_summary(index, rel: str, language: str, text: str):
-    entry = index.table.get(rel)
-    if entry is not None:
-        return entry.definitions, entry.imports
-    spec = language_for(language)
-    if spec is None or len(text) > index.max_file_bytes:
-        return (), ()
-    source = encode(text)
-    root = spec.parse(source).root_node
-    return tuple(extract_definitions(spec, source, root)), tuple(extract_imports(spec, source, root))
-
-
-def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
-    """(first line number, lines) from WINDOW_BEFORE lines above the cursor to WINDOW_AFTER below; 0-based."""
-    start = offset
-    for _ in range(WINDOW_BEFORE + 1):
-        start = text.rfind("\n", 0, start)
-        if start < 0:
-            break
-    start += 1
-    end = offset
-    for _ in range(WINDOW_AFTER + 1):
-        end = text.find("\n", end + 1)
-        if end < 0:
-            end = len(text)
-            break
-    return cursor_line - text.count("\n", start, offset), text[start:end].split("\n")
-
-
-def _innermost(definitions, line: int) -> tuple[int, int] | None:
-    best = None
-    for d in definitions:
-        if d.kind in ("function", "method") and d.start_line <= line <= d.end_line:
-            if best is None or d.end_line - d.start_line < best[1] - best[0]:
-                best = (d.start_line, d.end_line)
-    return best
 
 
 _LINES: OrderedDict[tuple[str, int], tuple[str, list[str]]] = OrderedDict()
@@ -457,10 +76,10 @@ def _pack_definitions(index, ranked, packer: Packer) -> None:
             break
         for rel, definition in found:
             lines = lines_of(rel)
-            lookup = _lookup(index, rel)
-            if lines is None or lookup is None:
+            file_lookup = lookup(index, rel)
+            if lines is None or file_lookup is None:
                 continue
-            members = lookup.members_of.get(definition.name, [])
+            members = file_lookup.members_of.get(definition.name, [])
             # A guess among a module's many names: one header line each, to show as many as fit.
             packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
                                                  compact=key[0] == "member"))

@@ -1,0 +1,111 @@
+"""Definitions by name per indexed file, and following an import to what it names.
+
+`lookup(index, path)` gives one file's definitions arranged for retrieval
+(top-level names, members by owner and by name, names by subword), cached
+per content hash. `find` resolves a name reached through an import record to
+top-level definitions, following re-exports (`from .x import Name` in a
+package `__init__`, JS `export ... from`) a couple of hops deep.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict, defaultdict
+from functools import lru_cache
+
+from context.imports import WILDCARD, ImportRecord
+from context.resolve import import_files
+from context.syntax import Definition
+
+_SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_CACHE_LOCK = threading.Lock()
+_LOOKUP_CACHE_SIZE = 512
+
+
+@lru_cache(maxsize=65536)
+def subwords(name: str) -> frozenset[str]:
+    """`TextDocumentEdit` -> {"text", "document", "edit"}."""
+    return frozenset(word.lower() for word in _SUBWORD.findall(name))
+
+
+def find(index, language: str, importer: str, record: ImportRecord, name: str, depth: int = 0):
+    """Top-level definitions of `name` reached through `record`, following re-exports."""
+    files = import_files(language, importer, record, index.table)
+    if record.name and record.name != WILDCARD and name != record.name:
+        # `name` is an attribute of the imported thing, which must then be a module.
+        files = [f for f in files if module_name(f) == record.name]
+    found = top_level(index, files, name)
+    if found or depth >= 2:
+        return found
+    for rel in files:
+        entry = index.table.get(rel)
+        for forwarded in entry.imports if entry else ():
+            if forwarded.local == name:
+                found += find(index, entry.language, rel, forwarded, forwarded.name or name, depth + 1)
+            elif forwarded.name == WILDCARD and depth == 0:
+                found += find(index, entry.language, rel, forwarded, name, depth + 1)
+        if found:
+            return found
+    return found
+
+
+def module_name(rel: str) -> str:
+    parts = rel.rsplit("/", 2)
+    stem = parts[-1].split(".", 1)[0]
+    return parts[-2] if stem in ("__init__", "index", "mod") and len(parts) > 1 else stem
+
+
+class FileLookup:
+    """One file's definitions by name: top-level ones, members by owner, members by name."""
+
+    def __init__(self, definitions) -> None:
+        self.top: dict[str, list[Definition]] = defaultdict(list)
+        self.members_of: dict[str, list[Definition]] = defaultdict(list)
+        self.members_named: dict[str, list[Definition]] = defaultdict(list)
+        for d in definitions:
+            if d.parent:
+                self.members_of[d.parent].append(d)
+                self.members_named[d.name].append(d)
+            else:
+                self.top[d.name].append(d)
+        self._names_with_word: dict[str, list[str]] | None = None
+
+    def names_with_word(self) -> dict[str, list[str]]:
+        """Top-level names by the subwords of their name (`TextEdit` under "text" and "edit")."""
+        if self._names_with_word is None:
+            table: dict[str, list[str]] = defaultdict(list)
+            for name in self.top:
+                for word in subwords(name):
+                    table[word].append(name)
+            self._names_with_word = table
+        return self._names_with_word
+
+
+_LOOKUPS: OrderedDict[tuple[str, str], FileLookup] = OrderedDict()
+
+
+def lookup(index, rel: str) -> FileLookup | None:
+    entry = index.table.get(rel)
+    if entry is None:
+        return None
+    key = (rel, entry.digest)
+    found = _LOOKUPS.get(key)
+    if found is None:
+        found = FileLookup(entry.definitions)
+        with _CACHE_LOCK:  # retrieval may run on more than one thread
+            _LOOKUPS[key] = found
+            while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:
+                _LOOKUPS.popitem(last=False)
+    return found
+
+
+def top_level(index, files, name: str) -> list[tuple[str, Definition]]:
+    found = []
+    for rel in dict.fromkeys(files):
+        file_lookup = lookup(index, rel)
+        if file_lookup is not None and name in file_lookup.top:
+            found += [(rel, d) for d in file_lookup.top[name]]
+    return found
+
+
