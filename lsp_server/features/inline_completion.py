@@ -16,6 +16,7 @@ model call. `suggest` is shared with the `textDocument/completion` fallback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 PROMPT_PREFIX_CHARS = 4_000
 PROMPT_SUFFIX_CHARS = 1_000
 SPECULATIVE_DELAY_S = 0.05
+SINGLE_LINE_MAX_TOKENS = 48
 
 
 def register(server) -> None:
@@ -83,36 +85,53 @@ async def suggest(ls, snapshot: DocumentSnapshot) -> str | None:
     if cached is not None:
         return cached
     multiline = wants_multiline(site, ls.settings.multiline)
-    ls.inline_pending[snapshot.uri] = ls.inline_pending.get(snapshot.uri, 0) + 1
-    try:
-        stats = ls.record_job("inline", snapshot.uri, offset=snapshot.offset, version=snapshot.version)
+    stats = ls.record_job("inline", snapshot.uri, offset=snapshot.offset, version=snapshot.version)
+    with _pending(ls, snapshot.uri):
         completion = await generate(ls, snapshot, multiline, stats)
-    finally:
-        ls.inline_pending[snapshot.uri] -= 1
-        if not ls.inline_pending[snapshot.uri]:
-            del ls.inline_pending[snapshot.uri]
     if completion is None or current_version(ls, snapshot.uri) != snapshot.version:
         return None
-    post_started = time.perf_counter()
-    try:
-        text = postprocess(site, completion.text, multiline=multiline)
-    except Exception as exc:  # a filter bug must not turn every keystroke into an error
-        log.exception("post-processing failed")
-        ls.show_once("postprocess", f"coder-lsp: post-processing failed: {exc}")
-        return None
-    stats["postMs"] = round((time.perf_counter() - post_started) * 1000, 3)
+    text = _polish(ls, site, completion.text, multiline, stats)
     ls.latencies_ms.append((time.perf_counter() - started) * 1000)
     if text:
-        ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)
-        if ls.settings.speculative:
-            asyncio.get_running_loop().call_later(SPECULATIVE_DELAY_S, _speculate, ls, snapshot, text)
+        _remember(ls, snapshot, prefix, suffix, text)
     return text or None
+
+
+@contextlib.contextmanager
+def _pending(ls, uri: str):
+    """Count requests in flight per document; speculation waits until there are none."""
+    ls.inline_pending[uri] = ls.inline_pending.get(uri, 0) + 1
+    try:
+        yield
+    finally:
+        ls.inline_pending[uri] -= 1
+        if not ls.inline_pending[uri]:
+            del ls.inline_pending[uri]
+
+
+def _polish(ls, site: CompletionSite, raw: str, multiline: bool, stats: dict) -> str:
+    """Hop 5: post-processing, timed; a filter bug must not turn every keystroke into an error."""
+    started = time.perf_counter()
+    try:
+        text = postprocess(site, raw, multiline=multiline)
+    except Exception as exc:
+        log.exception("post-processing failed")
+        ls.show_once("postprocess", f"coder-lsp: post-processing failed: {exc}")
+        text = ""
+    stats["postMs"] = round((time.perf_counter() - started) * 1000, 3)
+    return text
+
+
+def _remember(ls, snapshot: DocumentSnapshot, prefix: str, suffix: str, text: str) -> None:
+    """Cache what was shown, and speculate on its acceptance once the loop is idle."""
+    ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)
+    if ls.settings.speculative:
+        asyncio.get_running_loop().call_later(SPECULATIVE_DELAY_S, _speculate, ls, snapshot, text)
 
 
 async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict):
     """Hops 2-4: context, request and generation on the model thread; None if it did not finish."""
-    engine, settings, index = ls.engine, ls.settings, ls.index
-    workspace = ls.workspace_root()
+    engine, settings, index, workspace = ls.engine, ls.settings, ls.index, ls.workspace_root()
 
     def count_token(_text: str) -> None:
         stats["tokens"] += 1
@@ -123,16 +142,7 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
         snippets = _retrieve(index, snapshot, settings.context_budget, engine)
         stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
         cancel.raise_if_cancelled()
-        request = CompletionRequest(
-            prefix=_clean(snapshot.text[max(0, snapshot.offset - PROMPT_PREFIX_CHARS) : snapshot.offset]),
-            suffix=_clean(snapshot.text[snapshot.offset : snapshot.offset + PROMPT_SUFFIX_CHARS]),
-            path=_relative(snapshot.path, workspace),
-            repo=os.path.basename(workspace.rstrip(os.sep)) if workspace else "",
-            language=snapshot.language_id,
-            snippets=snippets,
-            max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, 48),
-            stop=() if multiline else ("\n",),
-        )
+        request = completion_request(snapshot, settings, multiline, snippets, workspace)
         completion = engine.complete(request, cancel, count_token)
         stats["jobMs"] = round((time.perf_counter() - started) * 1000, 3)
         return completion
@@ -147,11 +157,25 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
         ls.show_once("engine", f"coder-lsp: the model failed: {exc}")
         return None
     ls.finish_job(stats, "superseded" if completion is None else completion.finish_reason)
-    if completion is not None:
-        stats["engineMs"] = round(completion.total_ms, 3)
     if completion is None or completion.finish_reason == "cancelled":
         return None
+    stats["engineMs"] = round(completion.total_ms, 3)
     return completion
+
+
+def completion_request(snapshot, settings, multiline: bool, snippets: tuple, workspace: str | None) -> CompletionRequest:
+    """Hop 2: what the engine lays out as a prompt; one line stops at the newline."""
+    offset, text = snapshot.offset, snapshot.text
+    return CompletionRequest(
+        prefix=_clean(text[max(0, offset - PROMPT_PREFIX_CHARS) : offset]),
+        suffix=_clean(text[offset : offset + PROMPT_SUFFIX_CHARS]),
+        path=_relative(snapshot.path, workspace),
+        repo=os.path.basename(workspace.rstrip(os.sep)) if workspace else "",
+        language=snapshot.language_id,
+        snippets=snippets,
+        max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, SINGLE_LINE_MAX_TOKENS),
+        stop=() if multiline else ("\n",),
+    )
 
 
 def _retrieve(index, snapshot: DocumentSnapshot, budget: int, engine) -> tuple:
@@ -202,5 +226,5 @@ async def _speculative_completion(ls, snapshot: DocumentSnapshot) -> None:
     stats = ls.record_job("speculative", snapshot.uri, offset=snapshot.offset)
     completion = await generate(ls, snapshot, multiline, stats)
     if completion is not None:
-        text = postprocess(site, completion.text, multiline=multiline)
+        text = _polish(ls, site, completion.text, multiline, stats)
         ls.completion_cache.store(snapshot.uri, snapshot.offset, prefix, suffix, text)
