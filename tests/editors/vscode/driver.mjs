@@ -141,6 +141,19 @@ async function explainAndFix(page) {
     results.explanation = await previewText(page);
   });
   await shot(page, "explain");
+  await step(page, "explain-command", async () => {
+    await page.locator(".tabs-container .tab", { hasText: path.basename(config.errorFile) }).first().click();
+    await goToLine(page, config.errorLine, config.errorColumn);
+    await runCommand(page, "coder-lsp: Explain this error");
+    await page.locator(".tabs-container .tab", { hasText: "Explanation-2" }).first().waitFor({ timeout: 120000 });
+  });
+  await step(page, "show-status", async () => {
+    await runCommand(page, "coder-lsp: Show status and logs");
+    const output = page.locator(".part.panel .monaco-editor", { hasText: "coderLsp.status" }).first();
+    await output.waitFor({ timeout: 30000 });
+    results.statusLog = (await output.textContent())?.slice(0, 400);
+    await shot(page, "show-status");
+  });
   await step(page, "fix", async () => {
     await page.locator(".tabs-container .tab", { hasText: path.basename(config.errorFile) }).first().click();
     const widget = await openLightBulb(page);
@@ -179,6 +192,19 @@ async function switchModel(page) {
     await ready.first().waitFor({ timeout: config.readyTimeoutMs ?? 180000 });
   });
   results.switchedStatusBar = await page.locator(".statusbar-item", { hasText: config.switchModel.readyText }).first().textContent();
+}
+
+/** A file that is no model: the status bar turns to an error that names the problem. */
+async function brokenModel(page) {
+  await step(page, "broken-model", async () => {
+    for (const file of config.brokenModel.settingsFiles) {
+      fs.writeFileSync(file, JSON.stringify(config.brokenModel.settings, null, 2));
+    }
+    const failed = page.locator(".statusbar-item", { hasText: "coder-lsp" }).filter({ has: page.locator(".codicon-error") });
+    await failed.first().waitFor({ timeout: 120000 });
+    results.brokenModelStatus = await failed.first().getAttribute("aria-label");
+  });
+  await shot(page, "broken-model");
 }
 
 async function commitMessage(page) {
@@ -264,11 +290,12 @@ async function main() {
     await page.locator(".statusbar-item", { hasText: /· (CPU|GPU)/ }).first().waitFor({ timeout: 15000 }).catch(() => undefined);
     results.statusBar = await page.locator(".statusbar-item", { hasText: config.readyText }).first().textContent();
     await shot(page, "status-ready");
-    for (const part of config.parts ?? ["ghost", "switch-model", "explain", "commit"]) {
+    for (const part of config.parts ?? ["ghost", "switch-model", "explain", "commit", "broken-model"]) {
       if (part === "ghost") await ghostText(page);
       if (part === "switch-model") await switchModel(page);
       if (part === "explain") await explainAndFix(page);
       if (part === "commit") await commitMessage(page);
+      if (part === "broken-model") await brokenModel(page);
     }
   } catch (error) {
     log(`FAILED: ${error}`);

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEEPSEEK_MODEL, ROOT
+from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, ROOT
 
 pytestmark = pytest.mark.editor
 
@@ -212,6 +212,8 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
         "errorColumn": 16,
         "switchModel": {"settingsFiles": [str(f) for f in _settings_files(vscode_home["user-data"])],
                         "settings": CHAT_SETTINGS, "readyText": "Smollm2"},
+        "brokenModel": {"settingsFiles": [str(f) for f in _settings_files(vscode_home["user-data"])],
+                        "settings": {**CHAT_SETTINGS, "coderLsp.model.path": str(NOT_A_MODEL)}},
     }
     if os.environ.get("VSCODE_E2E_PARTS"):  # debugging: e.g. VSCODE_E2E_PARTS=explain,commit
         config["parts"] = os.environ["VSCODE_E2E_PARTS"].split(",")
@@ -231,6 +233,8 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     fixed = (workspace / "errors.js").read_text()
     assert "function add(a, b)" in fixed, fixed
     assert results["commitMessage"]
+    assert "coderLsp.status" in results["statusLog"]
+    assert NOT_A_MODEL.name in results["brokenModelStatus"] or "model" in results["brokenModelStatus"].lower()
 
 
 def test_missing_server_and_no_git_are_explained(vscode_home, tmp_path, capsys):
