@@ -49,6 +49,7 @@ class CoderServer(LanguageServer):
         self.cli_model = cli_model
         self.engine: Any = None
         self.engine_error = ""
+        self.device = ""  # "cpu" / "gpu" / "remote", from the loaded engine
         self.runner = ModelRunner()
         self.index: Any = None
         self.startup_hooks: list[Callable[[CoderServer], Any]] = []
@@ -82,8 +83,9 @@ class CoderServer(LanguageServer):
         if state == self.state and not message:
             return
         self.state = state
-        model = getattr(self.engine, "name", "") if self.engine is not None else ""
-        params = {"state": state, "message": message, "model": model}
+        engine = self.engine
+        model = getattr(engine, "name", "") if engine is not None else ""
+        params = {"state": state, "message": message, "model": model, "device": self.device}
         with contextlib.suppress(Exception):
             self.protocol.notify(STATUS_NOTIFICATION, params)
 
@@ -198,6 +200,7 @@ class CoderServer(LanguageServer):
                 return
             report(f"{engine.name} ({engine.prompt_format})")
         self.engine, self.engine_error = engine, ""
+        self.device = _describe(engine).get("device", "")
         self.model_loaded.set()
         self.set_state("ready", f"model {engine.name} ready")
 
@@ -278,6 +281,13 @@ class CoderServer(LanguageServer):
                 with contextlib.suppress(Exception):
                     self.engine.close()
         super().shutdown()
+
+
+def _describe(engine) -> dict:
+    try:
+        return engine.describe()
+    except Exception:
+        return {}
 
 
 def create_server(*, cli_model: str | None = None) -> CoderServer:

@@ -45,6 +45,7 @@ async def test_position_encoding_is_utf16_unless_utf8_is_offered(workspace, offe
 async def test_model_load_reports_progress_and_status(workspace):
     async with start_server(workspace) as lsp:
         assert [s["state"] for s in lsp.statuses][:2] == ["loading", "ready"]
+        assert lsp.statuses[1]["device"] == "cpu" and lsp.statuses[1]["model"]
         titles = [
             report.title
             for reports in lsp.client.progress_reports.values()
