@@ -77,17 +77,21 @@ def edit_delays(index: RepositoryIndex, root: Path, target: str) -> dict[str, fl
     return delays
 
 
-def retrieval_latency(index: RepositoryIndex, root: Path, cursors: int) -> tuple[list[float], list[float], float]:
+def retrieval_latency(index: RepositoryIndex, root: Path, cursors: int):
+    """Per cursor: the first request (cold per-file caches), then the same again (the next keystroke)."""
     tasks = sample(Package(root).tasks(), cursors)
-    wall, cpu, hits = [], [], 0
+    first: tuple[list[float], list[float]] = ([], [])
+    again: tuple[list[float], list[float]] = ([], [])
+    hits = 0
     for task in tasks:
         text, offset = masked(root, task)
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        snippets = retrieve(index, task.file, text, offset, 1024)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.thread_time() - cpu_started) * 1000)
+        for wall, cpu in (first, again):
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            snippets = retrieve(index, task.file, text, offset, 1024)
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - cpu_started) * 1000)
         hits += hit([(s.file, s.start_line, s.end_line) for s in snippets], task)
-    return wall, cpu, hits / max(len(tasks), 1)
+    return first, again, hits / max(len(tasks), 1)
 
 
 def main() -> int:
@@ -111,7 +115,7 @@ def main() -> int:
         time.sleep(0.5)  # let inotify watches settle before editing
         target = sorted(p for p in warm.table.paths() if p.endswith("/models/base.py"))[:1] or [warm.table.paths()[0]]
         delays = edit_delays(warm, root, target[0])
-        wall, cpu, recall = retrieval_latency(warm, root, args.cursors)
+        first, again, recall = retrieval_latency(warm, root, args.cursors)
         final_rss = rss_mib()
         warm.stop()
     rows = [
@@ -121,8 +125,10 @@ def main() -> int:
         ("warm restart from cache", f"{warm_s:.3f} s, {warm_cpu:.3f} s CPU ({warm_stats['from_cache']} from cache, "
                                     f"{warm_stats['parsed']} parsed)"),
         *((label, f"{seconds * 1000:.1f} ms") for label, seconds in delays.items()),
-        ("retrieval p50 / p95 (wall)", f"{statistics.median(wall):.2f} / {percentile(wall, 0.95):.2f} ms over {len(wall)} cursors"),
-        ("retrieval p50 / p95 (thread CPU)", f"{statistics.median(cpu):.2f} / {percentile(cpu, 0.95):.2f} ms"),
+        *((f"retrieval p50 / p95, {label} ({kind})", f"{statistics.median(values):.2f} / {percentile(values, 0.95):.2f} ms")
+          for label, timings in (("first request in a file", first), ("next keystroke", again))
+          for kind, values in zip(("wall", "thread CPU"), timings)),
+        ("retrieval cursors", f"{len(first[0])} (budget 1,024 tokens)"),
         (f"held-out recall @1024 ({name}, not in the dev set)", f"{recall:.1%}"),
         ("resident memory", f"{baseline_rss:.0f} MiB before, {indexed_rss:.0f} MiB indexed, {final_rss:.0f} MiB at the end"),
     ]
