@@ -151,7 +151,7 @@ async def test_newer_explain_supersedes_older_and_others_are_answered_meanwhile(
         assert model_jobs(await lsp.status(), "explain")[0]["outcome"] == "superseded"
 
 
-async def test_edit_during_fix_gives_no_edit(workspace):
+async def test_edit_during_fix_gives_no_edit_and_explain_still_answers(workspace):
     async with start_server(workspace, settings={"chatMaxTokens": 60}, env=SLOW) as lsp:
         uri = lsp.open("geometry.py", BROKEN)
         fix = (await list_actions(lsp, uri))[1]
@@ -161,6 +161,12 @@ async def test_edit_during_fix_gives_no_edit(workspace):
         resolved = await answer
         assert resolved.edit is None
         assert model_jobs(await lsp.status(), "fix")[0]["outcome"] == "done"
+        # An explanation stays true of the code it explained: it is still answered.
+        params = types.ExecuteCommandParams("coderLsp.explainDiagnostic", [{"uri": uri, "diagnostic": DIAGNOSTIC_JSON}])
+        _, answer = lsp.send(types.WORKSPACE_EXECUTE_COMMAND, params)
+        await lsp.wait_status(lambda s: any(j["tokens"] >= 1 for j in model_jobs(s, "explain")))
+        lsp.change(uri, BROKEN)
+        assert (await answer).startswith("### ")
 
 
 async def test_engine_failure(workspace):
