@@ -2,7 +2,8 @@
 
 Two changes to pygls's `LanguageServerProtocol`: a request whose params do
 not match the LSP types gets exactly one response (InvalidParams) instead of
-none, so a client never waits forever and the server keeps serving; and the
+none, so a client never waits forever and the server keeps serving (and a
+request after `shutdown` gets InvalidRequest rather than silence); and the
 position encoding is UTF-16 unless the client offers UTF-8 (pygls would take
 the client's first choice, UTF-32 included).
 """
@@ -58,5 +59,10 @@ class CoderProtocol(LanguageServerProtocol):
         if isinstance(message, MalformedRequest):
             log.warning("malformed %s request %r: answering %s", message.method, message.id, message.error)
             self._send_response(message.id, error=message.error.to_response_error())
+            return
+        if self._shutdown and getattr(message, "method", types.EXIT) != types.EXIT and hasattr(message, "id"):
+            # pygls drops requests after shutdown; LSP wants them answered with InvalidRequest.
+            error = types.ResponseError(code=types.ErrorCodes.InvalidRequest, message="the server is shutting down")
+            self._send_response(message.id, error=error)
             return
         super().handle_message(message)

@@ -180,3 +180,14 @@ async def test_indexing_reports_progress_and_follows_file_changes(workspace):
         )
         status = await lsp.wait_status(lambda s: s["index"]["files"] == 2)
         assert status["index"]["definitions"] >= 4
+
+
+async def test_requests_after_shutdown_get_an_error_and_exit_is_clean(workspace):
+    from pygls.exceptions import JsonRpcInvalidRequest
+
+    async with start_server(workspace) as lsp:
+        await lsp.client.shutdown_async(None)
+        with pytest.raises(JsonRpcInvalidRequest):
+            await lsp.status()
+        lsp.client.exit(None)
+        assert await asyncio.wait_for(lsp.client._server.wait(), 30) == 0
