@@ -100,8 +100,13 @@ class CoderServer(LanguageServer):
         """Run a background coroutine on the loop, keeping a reference until it ends."""
         task = asyncio.ensure_future(coroutine)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._background_done)
         return task
+
+    def _background_done(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
 
     # --- the model thread (hop 3) ------------------------------------------------
 

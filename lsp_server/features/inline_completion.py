@@ -132,6 +132,9 @@ def _remember(ls, snapshot: DocumentSnapshot, prefix: str, suffix: str, text: st
 async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict):
     """Hops 2-4: context, request and generation on the model thread; None if it did not finish."""
     engine, settings, index, workspace = ls.engine, ls.settings, ls.index, ls.workspace_root()
+    if engine is None:  # unloaded since the request began (a reload, a failure)
+        ls.finish_job(stats, "no-model")
+        return None
 
     def count_token(_text: str) -> None:
         stats["tokens"] += 1
@@ -209,7 +212,8 @@ def _relative(path: str, workspace: str | None) -> str:
 
 def _speculate(ls, snapshot: DocumentSnapshot, shown: str) -> None:
     """While idle, complete as if `shown` were accepted, and cache the result."""
-    if ls.inline_pending.get(snapshot.uri) or current_version(ls, snapshot.uri) != snapshot.version:
+    idle = not ls.inline_pending.get(snapshot.uri) and ls.engine is not None
+    if not idle or current_version(ls, snapshot.uri) != snapshot.version:
         return
     accepted = dataclasses.replace(
         snapshot,

@@ -36,7 +36,7 @@ def register(server) -> None:
             settings, bad_keys = parse_settings(pulled)
         ls.settings = settings
         ls.apply_settings(settings, bad_keys)  # same model settings: reports bad keys only
-        await _watch_files(ls)
+        ls.spawn(_watch_files(ls))
         await ls.load_model()
         ls.spawn(_start_index(ls))
         for hook in ls.startup_hooks:
