@@ -1,12 +1,9 @@
 /**
- * The language client and its life cycle: find and start `coder-lsp serve` over stdio,
- * send the `coderLsp` settings (initializationOptions, didChangeConfiguration and
- * workspace/configuration), debounce inline completions while always passing the
- * cancellation token, keep untitled/virtual/huge documents away from the server, and
- * restart after crashes up to a limit.
+ * The language client's life cycle: find and start `coder-lsp serve` over stdio, send the
+ * `coderLsp` settings (initializationOptions and didChangeConfiguration), feed the status
+ * bar from `coderLsp/status`, run server commands, and restart after crashes up to a
+ * limit, then stop with one clear message.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -16,68 +13,14 @@ import {
   LanguageClient,
   State,
   type LanguageClientOptions,
-  type Middleware,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { discoverServer, expandHome, type ServerCommand } from "./discovery";
+import { configuration, currentServerSettings, findServer, SECTION } from "./config";
+import type { ServerCommand } from "./discovery";
+import { createMiddleware } from "./middleware";
 import { RestartPolicy } from "./restartPolicy";
-import { isServedDocument, serverSettings, wantsInlineCompletion, type DocumentFacts } from "./settings";
-import { markdownOf } from "./results";
 import type { StatusBar } from "./statusBar";
 import type { StatusParams } from "./statusText";
-
-const SECTION = "coderLsp";
-
-export function configuration(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(SECTION);
-}
-
-/** Values set by the user in any scope; unset keys stay the server's defaults. */
-export function currentServerSettings(): Record<string, unknown> {
-  const config = configuration();
-  return serverSettings((key) => {
-    const inspected = config.inspect(key);
-    return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
-  });
-}
-
-function facts(document: vscode.TextDocument): DocumentFacts {
-  // UTF-16 length is close enough to bytes for a size guard and costs nothing.
-  return { scheme: document.uri.scheme, languageId: document.languageId, byteLength: document.getText().length };
-}
-
-function maxFileBytes(): number {
-  return configuration().get<number>("maxFileBytes", 1_000_000);
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export function findServer(): ServerCommand | undefined {
-  const config = configuration();
-  const setting = config.get<string>("server.path", "");
-  return discoverServer({
-    settingPath: expandHome(setting, os.homedir()),
-    extraArgs: config.get<string[]>("server.args", []),
-    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath),
-    envPath: process.env.PATH ?? "",
-    platform: process.platform,
-    isExecutable,
-  });
-}
-
-function sleep(ms: number, token: vscode.CancellationToken): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => { listener.dispose(); resolve(); }, ms);
-    const listener = token.onCancellationRequested(() => { clearTimeout(timer); listener.dispose(); resolve(); });
-  });
-}
 
 /**
  * The client logs its errors without raising a notification for each: a crash loop would
@@ -206,7 +149,7 @@ export class ServerController implements vscode.Disposable {
       documentSelector: [{ scheme: "file" }],
       initializationOptions: currentServerSettings(),
       outputChannel: this.output,
-      middleware: this.middleware(),
+      middleware: createMiddleware(this.skipped, (markdown) => this.markdownHandlers.forEach((show) => show("Explanation", markdown))),
       // Logged, not shown: the crash limit and the status bar tell the user once.
       initializationFailedHandler: (error) => {
         this.output.error(`the server failed to initialize: ${String(error)}`);
@@ -236,65 +179,6 @@ export class ServerController implements vscode.Disposable {
       if (choice === "Restart server") void vscode.commands.executeCommand("coderLsp.restartServer");
     });
     return { action: CloseAction.DoNotRestart, handled: true };
-  }
-
-  private middleware(): Middleware {
-    const served = (document: vscode.TextDocument) => isServedDocument(facts(document), maxFileBytes());
-    return {
-      didOpen: async (document, next) => {
-        if (!served(document)) {
-          this.skipped.add(document.uri.toString());
-          return;
-        }
-        return next(document);
-      },
-      didChange: async (event, next) => (this.skipped.has(event.document.uri.toString()) ? undefined : next(event)),
-      didSave: async (document, next) => (this.skipped.has(document.uri.toString()) ? undefined : next(document)),
-      didClose: async (document, next) => {
-        if (this.skipped.delete(document.uri.toString())) return;
-        return next(document);
-      },
-      provideInlineCompletionItems: async (document, position, context, token, next) => {
-        const config = configuration();
-        const rules = {
-          enable: config.get("enable", true) && config.get("enableInlineCompletion", true),
-          languages: config.get<Record<string, boolean>>("languages", {}),
-          maxFileBytes: maxFileBytes(),
-        };
-        if (this.skipped.has(document.uri.toString()) || !wantsInlineCompletion(facts(document), rules)) {
-          return null;
-        }
-        if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
-          await sleep(config.get<number>("debounceMs", 75), token);
-        }
-        // The token goes to the client, which sends $/cancelRequest when VS Code drops the request.
-        return token.isCancellationRequested ? null : next(document, position, context, token);
-      },
-      // VS Code shows the same suggestion as ghost text; the server's textDocument/completion
-      // fallback (for clients without inline completion) would only duplicate it in the list.
-      provideCompletionItem: async () => null,
-      provideCodeActions: async (document, range, context, token, next) =>
-        this.skipped.has(document.uri.toString()) || !served(document) ? [] : next(document, range, context, token),
-      // A light-bulb action runs the server command through here; show what it answers.
-      executeCommand: async (command, args, next) => {
-        if (command !== "coderLsp.explainDiagnostic") {
-          return next(command, args);
-        }
-        const title = "coder-lsp: explaining the error…";
-        const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async () => next(command, args));
-        if (result) {
-          this.markdownHandlers.forEach((handler) => handler("Explanation", markdownOf(result)));
-        }
-        return result;
-      },
-      workspace: {
-        configuration: async (params, token, next) => {
-          const answers = (await next(params, token)) as unknown[];
-          if (!Array.isArray(answers)) return answers;
-          return params.items.map((item, index) => (item.section === SECTION ? currentServerSettings() : answers[index]));
-        },
-      },
-    };
   }
 
   dispose(): void {

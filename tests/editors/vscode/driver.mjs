@@ -225,6 +225,12 @@ async function commitMessage(page) {
     throw new Error("the commit box stayed empty");
   });
   await shot(page, "commit-message");
+  await step(page, "install-git-hook", async () => {
+    await runCommand(page, "coder-lsp: Install git hook");
+    const toast = page.locator(".notification-toast", { hasText: /hook/i }).last();
+    await toast.waitFor({ timeout: 60000 });
+    results.hookMessage = (await toast.locator(".notification-list-item-message").textContent())?.trim();
+  });
 }
 
 /** No server and no git: the status bar, the install help and the commit command say why. */

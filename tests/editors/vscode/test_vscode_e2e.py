@@ -233,6 +233,7 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     fixed = (workspace / "errors.js").read_text()
     assert "function add(a, b)" in fixed, fixed
     assert results["commitMessage"]
+    assert (workspace / ".git" / "hooks" / "prepare-commit-msg").exists(), results.get("hookMessage")
     assert "coderLsp.status" in results["statusLog"]
     assert NOT_A_MODEL.name in results["brokenModelStatus"] or "model" in results["brokenModelStatus"].lower()
 
