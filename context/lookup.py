@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import threading
+from array import array
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
 
 from context.imports import WILDCARD, ImportRecord
 from context.resolve import import_files
 from context.syntax import Definition
+from context.tables import KINDS
 
 _SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _CACHE_LOCK = threading.Lock()
@@ -56,19 +58,57 @@ def module_name(rel: str) -> str:
     return parts[-2] if stem in ("__init__", "index", "mod") and len(parts) > 1 else stem
 
 
-class FileLookup:
-    """One file's definitions by name: top-level ones, members by owner, members by name."""
+class _DefinitionsBy:
+    """name -> definitions, built from positions in the packed record only when asked for."""
 
-    def __init__(self, definitions) -> None:
-        self.top: dict[str, list[Definition]] = defaultdict(list)
-        self.members_of: dict[str, list[Definition]] = defaultdict(list)
-        self.members_named: dict[str, list[Definition]] = defaultdict(list)
-        for d in definitions:
-            if d.parent:
-                self.members_of[d.parent].append(d)
-                self.members_named[d.name].append(d)
+    def __init__(self, positions: dict[str, list[int]], make) -> None:
+        self._positions, self._make = positions, make
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._positions
+
+    def __iter__(self):
+        return iter(self._positions)
+
+    def __getitem__(self, key: str) -> list[Definition]:
+        return [self._make(position) for position in self._positions[key]]
+
+    def get(self, key: str, default=()):
+        positions = self._positions.get(key)
+        return default if positions is None else [self._make(position) for position in positions]
+
+
+class FileLookup:
+    """One file's definitions by name: top-level ones, members by owner, members by name.
+
+    Built from the index's packed record (names, parents, kinds, line numbers) without
+    making a `Definition` for each of a big module's thousands of names up front.
+    """
+
+    def __init__(self, entry) -> None:
+        names, record = entry.names, entry.record
+        parents = record[2].split("\n") if names else []
+        kinds, numbers = record[3], array("I", record[4])
+        made: dict[int, Definition] = {}
+
+        def make(i: int) -> Definition:
+            if i not in made:
+                made[i] = Definition(names[i], KINDS[kinds[i]], numbers[3 * i], numbers[3 * i + 1], "", parents[i],
+                                     numbers[3 * i + 2])
+            return made[i]
+
+        top: dict[str, list[int]] = defaultdict(list)
+        members_of: dict[str, list[int]] = defaultdict(list)
+        members_named: dict[str, list[int]] = defaultdict(list)
+        for position, (name, parent) in enumerate(zip(names, parents)):
+            if parent:
+                members_of[parent].append(position)
+                members_named[name].append(position)
             else:
-                self.top[d.name].append(d)
+                top[name].append(position)
+        self.top = _DefinitionsBy(top, make)
+        self.members_of = _DefinitionsBy(members_of, make)
+        self.members_named = _DefinitionsBy(members_named, make)
         self._names_with_word: dict[str, list[str]] | None = None
 
     def names_with_word(self) -> dict[str, list[str]]:
@@ -92,7 +132,7 @@ def lookup(index, rel: str) -> FileLookup | None:
     key = (rel, entry.digest)
     found = _LOOKUPS.get(key)
     if found is None:
-        found = FileLookup(entry.definitions)
+        found = FileLookup(entry)
         with _CACHE_LOCK:  # retrieval may run on more than one thread
             _LOOKUPS[key] = found
             while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:

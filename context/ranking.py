@@ -13,6 +13,7 @@ are read: no parsing of the workspace per request.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import defaultdict
 
 from context.imports import WILDCARD, ImportRecord, extract_imports
@@ -20,6 +21,7 @@ from context.languages import language_for
 from context.lookup import find, lookup, module_name, subwords, top_level
 from context.resolve import implicit_files, import_files
 from context.syntax import CONTAINER_KINDS, Definition, encode, extract_definitions
+from context.tables import KINDS
 
 WINDOW_BEFORE = 60
 WINDOW_AFTER = 20
@@ -44,6 +46,7 @@ _AFTER_DOT = re.compile(r"([A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(?:
 AFTER_DOT_WEIGHT = 1.0
 AFTER_DOT_CANDIDATES = 40
 AFTER_DOT_MIN_WEIGHT = 0.4  # subwords from about the last ten lines
+_FUNCTION_CODES = frozenset({KINDS.index("function"), KINDS.index("method")})
 
 
 class Ranking:
@@ -52,8 +55,7 @@ class Ranking:
     def __init__(self, index, rel: str, language: str, text: str, offset: int, cursor_line: int) -> None:
         self.index, self.rel, self.language, self.text, self.offset = index, rel, language, text, offset
         self.cursor_line = cursor_line
-        self.definitions, self.imports = _file_summary(index, rel, language, text)
-        self.local_names = {d.name for d in self.definitions}
+        self.function_spans, self.local_names, self.imports = _file_summary(index, rel, language, text)
         self.bound: dict[str, ImportRecord] = {r.local: r for r in self.imports if r.local}
         self.scores: dict[tuple, float] = defaultdict(float)
         self.members: dict[tuple, set[str]] = defaultdict(set)
@@ -78,7 +80,7 @@ class Ranking:
 
     def _score_window(self) -> None:
         first, lines = _window(self.text, self.offset, self.cursor_line)
-        scope = _innermost(self.definitions, self.cursor_line + 1)
+        scope = _innermost(self.function_spans, self.cursor_line + 1)
         totals: dict[str, float] = defaultdict(float)  # chain -> summed weight of its uses
         nearest: dict[str, float] = {}  # chain -> weight of its nearest use
         for number, line in enumerate(lines, start=first):
@@ -278,15 +280,24 @@ def _offset_after_line(text: str, line: int) -> int:
 
 
 def _file_summary(index, rel: str, language: str, text: str):
+    """(function and method line spans, names defined, imports) of the cursor's file.
+
+    From the index when it has the file (a keystroke or two behind does not
+    matter here), read straight from its packed record; else parsed once.
+    """
     entry = index.table.get(rel)
     if entry is not None:
-        return entry.definitions, entry.imports
+        kinds, numbers = entry.record[3], array("I", entry.record[4])
+        spans = [(numbers[3 * i], numbers[3 * i + 1]) for i, kind in enumerate(kinds) if kind in _FUNCTION_CODES]
+        return spans, set(entry.names), entry.imports
     spec = language_for(language)
     if spec is None or len(text) > index.max_file_bytes:
-        return (), ()
+        return [], set(), ()
     source = encode(text)
     root = spec.parse(source).root_node
-    return tuple(extract_definitions(spec, source, root)), tuple(extract_imports(spec, source, root))
+    definitions = extract_definitions(spec, source, root, with_headers=False)
+    spans = [(d.start_line, d.end_line) for d in definitions if d.kind in ("function", "method")]
+    return spans, {d.name for d in definitions}, tuple(extract_imports(spec, source, root))
 
 
 def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
@@ -306,12 +317,9 @@ def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
     return cursor_line - text.count("\n", start, offset), text[start:end].split("\n")
 
 
-def _innermost(definitions, line: int) -> tuple[int, int] | None:
+def _innermost(spans, line: int) -> tuple[int, int] | None:
     best = None
-    for d in definitions:
-        if d.kind in ("function", "method") and d.start_line <= line <= d.end_line:
-            if best is None or d.end_line - d.start_line < best[1] - best[0]:
-                best = (d.start_line, d.end_line)
+    for start, end in spans:
+        if start <= line <= end and (best is None or end - start < best[1] - best[0]):
+            best = (start, end)
     return best
-
-

@@ -22,6 +22,7 @@ HEADER_EXTENSIONS = (".h", ".hpp", ".hh", ".hxx")
 
 
 _MEMO: dict[tuple, tuple[str, ...]] = {}
+_PATH_MEMO: dict[tuple, list[str]] = {}
 _MEMO_SIZE = 20_000
 
 
@@ -69,13 +70,19 @@ def _closest(importer: str, candidates) -> list[str]:
 def _module_files(importer: str, dotted_path: str, table: FileTable, exts: tuple[str, ...]) -> list[str]:
     """Files whose path ends with `dotted_path` (a/b/c): c.<ext> or c/__init__-like package files."""
     path = dotted_path.strip("/")
-    last = path.rsplit("/", 1)[-1]
-    found = [rel for rel in table.files_with_stem(last)
-             if rel.endswith(exts) and _ends_with(posixpath.splitext(rel)[0], path)]
-    for folder in table.dirs_named(last):
-        if _ends_with(folder, path):
-            found += [f"{folder}/__init__{ext}" for ext in exts if table.has(f"{folder}/__init__{ext}")]
-    return _closest(importer, found)
+    key = (id(table), table.layout_version, path, exts)
+    found = _PATH_MEMO.get(key)
+    if found is None:  # the same for every importer: many files import `django.db.models`
+        last = path.rsplit("/", 1)[-1]
+        found = [rel for rel in table.files_with_stem(last) for ext in exts
+                 if rel.endswith(ext) and _ends_with(rel[: -len(ext)], path)]
+        for folder in table.dirs_named(last):
+            if _ends_with(folder, path):
+                found += [f"{folder}/__init__{ext}" for ext in exts if table.has(f"{folder}/__init__{ext}")]
+        if len(_PATH_MEMO) >= _MEMO_SIZE:
+            _PATH_MEMO.clear()
+        _PATH_MEMO[key] = found
+    return _closest(importer, found) if len(found) > 1 else list(found)
 
 
 def _ends_with(path: str, tail: str) -> bool:
