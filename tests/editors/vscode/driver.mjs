@@ -109,6 +109,28 @@ async function ghostText(page) {
   });
   results.lineBeforeTab = before;
   results.lineAfterTab = await currentLineText(page);
+  results.ghostSamplesMs = [results.keystrokeToGhostMs, ...(await moreGhostSamples(page, config.ghostSamples ?? 4))];
+}
+
+/** Keystroke-to-ghost-text times on fresh comment lines; Escape dismisses each. */
+async function moreGhostSamples(page, count) {
+  const samples = [];
+  for (let index = 0; index < count; index += 1) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    const text = `# Sample ${index + 1} of the typing test: `;
+    await page.keyboard.type(text.slice(0, -1), { delay: 20 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press("Escape");
+    const keystroke = Date.now();
+    await page.keyboard.type(text.slice(-1));
+    const shown = await page.locator(GHOST).first().waitFor({ state: "visible", timeout: 30000 }).then(() => true, () => false);
+    samples.push(shown ? Date.now() - keystroke : null);
+  }
+  await page.keyboard.press("Escape");
+  await page.keyboard.press(`${mod}+S`);
+  return samples;
 }
 
 /** Ctrl+. on the error; retried because the actions arrive after the diagnostic. */
