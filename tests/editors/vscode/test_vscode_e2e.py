@@ -201,6 +201,7 @@ def _report(results: dict, capsys) -> None:
         print("[vscode e2e] steps: " + ", ".join(f"{s['name']} {s['ms']} ms" for s in results.get("steps", [])))
 
 
+@pytest.mark.timeout(900)
 def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path, capsys):
     env = _isolated_env(vscode_home)
     workspace = _workspace(tmp_path)
@@ -241,6 +242,7 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     assert NOT_A_MODEL.name in results["brokenModelStatus"] or "model" in results["brokenModelStatus"].lower()
 
 
+@pytest.mark.timeout(600)
 def test_missing_server_and_no_git_are_explained(vscode_home, tmp_path, capsys):
     env = _isolated_env(vscode_home)
     workspace = tmp_path / "no-git"
