@@ -55,15 +55,39 @@ def window(text: str, offset: int) -> tuple[str, str]:
 
 
 def wants_multiline(site: CompletionSite, mode: str = "auto") -> bool:
-    """Several lines on a blank line or after a block opener; one line mid-statement."""
+    """Several lines on a blank line or after a block opener, outside comments and strings."""
     if mode in ("always", "never"):
         return mode == "always"
     if site.line_after.strip():
         return False  # the cursor is inside a line: finish that line only
     before = site.line_before.rstrip()
-    if not before.strip():
-        return True
-    return before.endswith(BLOCK_OPENERS)
+    if before.strip() and not before.endswith(BLOCK_OPENERS):
+        return False
+    return not _in_comment_or_string(site)  # prose in a comment or docstring: one line at a time
+
+
+def _in_comment_or_string(site: CompletionSite) -> bool:
+    """Whether tree-sitter puts the cursor inside a comment or a string literal."""
+    if not site.language:
+        return False
+    try:
+        from context.languages import language_for
+
+        spec = language_for(site.language)
+        if spec is None:
+            return False
+        narrow = _narrow(site)
+        head = narrow.prefix.encode("utf-8", "replace")
+        tree = spec.parser().parse(head + narrow.suffix.encode("utf-8", "replace"))
+        node = tree.root_node.descendant_for_byte_range(max(0, len(head) - 1), len(head))
+    except Exception:
+        log.debug("syntax position failed", exc_info=True)
+        return False
+    while node is not None:
+        if "comment" in node.type or "string" in node.type:
+            return node.start_byte < len(head) <= node.end_byte
+        node = node.parent
+    return False
 
 
 def postprocess(site: CompletionSite, text: str, *, multiline: bool) -> str:

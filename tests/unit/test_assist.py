@@ -24,6 +24,8 @@ def site(prefix: str, suffix: str = "", language: str | None = "python") -> Comp
         ("x = foo(", ")\n", False),
         ("x = foo(", "bar)\n", False),
         ("value = compute", "\n", False),
+        ('def f():\n    """Docs.\n\n    ', '\n    """\n', False),  # blank line, but inside a docstring
+        ("# steps:", "\nx = 1\n", False),  # an opener, but inside a comment
     ],
 )
 def test_single_or_multi_line_from_the_position(prefix, suffix, multiline):
