@@ -119,6 +119,7 @@ def _polish(ls, site: CompletionSite, raw: str, multiline: bool, stats: dict) ->
         ls.show_once("postprocess", f"coder-lsp: post-processing failed: {exc}")
         text = ""
     stats["postMs"] = round((time.perf_counter() - started) * 1000, 3)
+    stats["chars"] = len(text)
     return text
 
 

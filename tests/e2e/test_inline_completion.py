@@ -151,15 +151,25 @@ async def test_typed_ahead_suggestion_comes_from_the_cache(workspace):
         assert status["cache"]["hits"] == 1 and len(inline_jobs(status)) == 1
 
 
-async def test_speculative_completion_after_a_shown_suggestion(workspace):
+async def test_speculative_completion_is_served_once_the_suggestion_is_accepted(workspace):
     source = "# a comment about the "
     async with start_server(workspace, settings={"multiline": "never", "speculative": True}) as lsp:
         uri = lsp.open("notes.py", source)
         first = await lsp.inline(uri, 0, len(source))
         if first is None:
             pytest.skip("the tiny model suggested nothing")
-        status = await lsp.wait_status(lambda s: any(j["kind"] == "speculative" and j["outcome"] != "running" and j["outcome"] != "queued" for j in s["jobs"]))
-        assert any(job["kind"] == "speculative" for job in status["jobs"])
+        shown = first.items[0].insert_text
+        finished = lambda s: [j for j in s["jobs"] if j["kind"] == "speculative" and "chars" in j]  # noqa: E731
+        (speculative,) = finished(await lsp.wait_status(finished))
+        assert speculative["offset"] == len(source + shown)
+        lsp.change(uri, source + shown)  # the user accepts the suggestion
+        second = await lsp.inline(uri, 0, len(source + shown))
+        status = await lsp.status()
+        if speculative["chars"]:
+            assert second.items[0].insert_text and status["cache"]["hits"] == 1
+            assert len(inline_jobs(status)) == 1  # no model call for the accepted continuation
+        else:
+            assert len(inline_jobs(status)) == 2
 
 
 async def test_completion_fallback_replaces_the_word_before_the_cursor(workspace):
