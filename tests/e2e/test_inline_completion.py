@@ -100,7 +100,7 @@ async def test_other_requests_answered_while_generating(workspace):
         uri = lsp.open("main.py", PYTHON_SOURCE)
         other = lsp.open("other.py", "x = 1\n")
         msg_id, answer = lsp.send(types.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.inline_params(uri, *end_of(PYTHON_SOURCE)))
-        status = await lsp.wait_status(lambda s: s["state"] == "busy")  # busy once it lasts a moment
+        await lsp.wait_status(lambda s: s["state"] == "busy")  # busy once it lasts a moment
         actions = await lsp.client.text_document_code_action_async(
             types.CodeActionParams(
                 types.TextDocumentIdentifier(other),
