@@ -71,9 +71,11 @@ class Ranking:
         self._score_member_owners()
         results = []
         for key, score in self.scores.items():
+            if score < MIN_SCORE or (key[0] == "free" and not self._free_sources()):
+                continue
             found = self._resolve(key)
-            if found and score >= MIN_SCORE:
-                results.append([score, key, found, self.members[key]])
+            if found:  # (resolving may discount the score: a global guess counts less)
+                results.append([self.scores[key], key, found, self.members[key]])
         self._boost_classes_by_members(results)
         results.sort(key=lambda item: (-item[0], item[1][1], item[1][0]))
         return [tuple(item) for item in results]
@@ -228,13 +230,18 @@ class Ranking:
             self._resolved[key] = found[:DEFS_PER_NAME]
         return self._resolved[key]
 
-    def _resolve_free(self, name: str) -> list[tuple[str, Definition]]:
+    def _free_sources(self) -> bool:
+        """Whether a name with no import can resolve at all here (most Python files: no)."""
         if self._free_files is None:  # once per request: names visible without an import
             files = implicit_files(self.language, self.rel, self.index.table)
             for record in self.imports:
                 if record.name == WILDCARD:
                     files += import_files(self.language, self.rel, record, self.index.table)
             self._free_files = list(dict.fromkeys(files))
+        return bool(self._free_files) or self.language in GLOBAL_LANGUAGES
+
+    def _resolve_free(self, name: str) -> list[tuple[str, Definition]]:
+        self._free_sources()
         found = top_level(self.index, self._free_files, name)
         if found:
             return found
