@@ -46,6 +46,7 @@ class RepositoryIndex:
         self._watch = watch
         self._docs: dict[str, str] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()
+        self._warmed: dict[str, tuple] = {}  # open document -> the imports its caches were warmed for
         self._queue: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._wake = threading.Condition()
         self._stopping = threading.Event()
@@ -99,6 +100,7 @@ class RepositoryIndex:
     def forget_document(self, path: str) -> None:
         rel = self.relative(path)
         if rel is not None and self._docs.pop(rel, None) is not None:
+            self._warmed.pop(rel, None)
             self._enqueue("file", rel)
 
     def file_changed(self, path: str) -> None:
@@ -233,6 +235,17 @@ class RepositoryIndex:
         if old is None or old.digest != digest:
             record = self._records.get(digest) or self._parse(language, data)
             self._put(rel, digest, record, len(data), 0, from_document=True)
+            if self._warmed.get(rel) != record[5]:  # opened, or its imports changed
+                self._warmed[rel] = record[5]
+                self._warm(rel)
+
+    def _warm(self, rel: str) -> None:
+        """Prepare what retrieval reads for this document's imports, so its first completion is quick."""
+        try:
+            from context.retrieval import warm
+            warm(self, rel)
+        except Exception:  # a cache left cold only costs the first request time
+            log.debug("warming retrieval caches for %s failed", rel, exc_info=True)
 
     def _index_disk(self, rel: str, path: str, records: dict[str, Record]) -> None:
         language = language_name(rel)

@@ -19,9 +19,11 @@ from context.languages import language_name
 from context.lookup import lookup
 from context.packing import Packer, TokenCounter, approx_tokens, body_snippet, definition_snippets
 from context.ranking import BODY_NAMES, MIN_SNIPPET_TOKENS, Ranking
+from context.resolve import import_files
 from context.snippet import Snippet
 
 MAX_SIMILAR = 4
+WARM_FILES_PER_IMPORT = 2
 _LINES_CACHE_SIZE = 32
 _CACHE_LOCK = threading.Lock()
 
@@ -61,6 +63,17 @@ def _lines(index, rel: str) -> list[str] | None:
             while len(_LINES) > _LINES_CACHE_SIZE:
                 _LINES.popitem(last=False)
     return hit[1]
+
+
+def warm(index, rel: str) -> None:
+    """Build the lookups and line caches for the files `rel` imports (the indexing thread calls this)."""
+    entry = index.table.get(rel)
+    if entry is None:
+        return
+    for record in entry.imports:
+        for other in import_files(entry.language, rel, record, index.table)[:WARM_FILES_PER_IMPORT]:
+            if lookup(index, other) is not None:
+                _lines(index, other)
 
 
 def _pack_definitions(index, ranked, packer: Packer) -> None:

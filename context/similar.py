@@ -16,7 +16,8 @@ WINDOW_LINES = 20
 STRIDE_LINES = 10
 QUERY_LINES = 20
 MIN_SCORE = 0.08
-MAX_RECENT_FILES = 12
+MAX_RECENT_FILES = 8
+MIN_SHARED_SHARE = 0.2
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _CACHE_SIZE = 64
 
@@ -32,7 +33,8 @@ class WindowCache:
         self._items: OrderedDict[tuple[str, int], tuple[str, list]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def windows(self, rel: str, text: str) -> list[tuple[int, int, frozenset[str]]]:
+    def windows(self, rel: str, text: str) -> tuple[list[tuple[int, int, frozenset[str]]], frozenset[str]]:
+        """The file's windows and the union of their identifiers (to skip unrelated files at once)."""
         key = (rel, hash(text))
         with self._lock:
             hit = self._items.get(key)
@@ -46,6 +48,7 @@ class WindowCache:
             tokens = identifiers("\n".join(lines[start:end]))
             if tokens:
                 result.append((start + 1, end, tokens))
+        result = (result, frozenset().union(*(tokens for _, _, tokens in result)))
         with self._lock:
             self._items[key] = (text, result)
             while len(self._items) > _CACHE_SIZE:
@@ -62,7 +65,10 @@ def ranked_windows(query: frozenset[str], files: list[tuple[str, str]]) -> list[
         return []
     scored = []
     for rel, text in files[:MAX_RECENT_FILES]:
-        for start, end, tokens in WINDOWS.windows(rel, text):
+        windows, vocabulary = WINDOWS.windows(rel, text)
+        if len(query & vocabulary) < MIN_SHARED_SHARE * len(query):
+            continue  # no window of this file can share enough with the query
+        for start, end, tokens in windows:
             shared = len(query & tokens)
             if shared:
                 score = shared / (len(query) + len(tokens) - shared)

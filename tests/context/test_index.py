@@ -115,3 +115,13 @@ def test_paths_outside_the_root_are_ignored(make_index, workspace, tmp_path):
     time.sleep(0.1)
     assert not index.table.definitions_named("outside")
     assert index.relative("file://" + str(workspace / "c/src/main.c")) == "src/main.c"
+
+
+def test_opening_a_document_warms_retrieval_for_its_imports(make_index, workspace):
+    from context import lookup as lookup_module
+
+    index = make_index(workspace / "python")
+    path = workspace / "python/shop/services/checkout.py"
+    lookup_module._LOOKUPS.clear()
+    index.set_document(str(path), path.read_text() + "\n# edited\n")
+    assert eventually(lambda: any(key[0] == "shop/services/pricing.py" for key in list(lookup_module._LOOKUPS)))
