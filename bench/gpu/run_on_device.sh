@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark on a lent GPU machine (see bench/gpu/README.md), in one call:
-#   1. install the carried wheels (.whl/) and build llama-cpp-python 0.3.36 with CUDA from
-#      the trimmed source package in .gpu/ (about 5 minutes on 16 cores); the same CMake
+#   1. install the carried wheels (.gpu-bench/wheels/) and build llama-cpp-python 0.3.36 with CUDA from
+#      the trimmed source package in .gpu-bench/ (about 5 minutes on 16 cores); the same CMake
 #      build also makes llama.cpp's llama-server, the peer;
 #   2. write a random-weight DeepSeek-Coder-shaped GGUF with the real tokenizer and quantize it;
 #   3. run bench/run.py --gpu on it (typing over LSP, llama-server, llama_cpp.server, floor).
@@ -26,20 +26,20 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
 
 if [ -z "${SKIP_BUILD:-}" ]; then
   say "installing wheels"
-  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" .whl/*.whl \
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" .gpu-bench/wheels/*.whl \
     >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
   say "building llama-cpp-python with CUDA (+ llama-server)"
   export CMAKE_BUILD_PARALLEL_LEVEL=16
   SERVER_ARGS="-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF"
   CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90 -DLLAVA_BUILD=off $SERVER_ARGS" \
     $PY -m pip install --no-build-isolation --no-deps --no-cache-dir --target "$SITE" \
-    --config-settings=build-dir=/tmp/lcp-build .gpu/llama_cpp_python-0.3.36.tar.gz >>"$OUT/build.log" 2>&1
+    --config-settings=build-dir=/tmp/lcp-build .gpu-bench/llama_cpp_python-0.3.36.tar.gz >>"$OUT/build.log" 2>&1
   if [ $? -ne 0 ]; then
     tail -15 "$OUT/build.log"
     say "build with the server failed; building the tested recipe without it"
     CMAKE_ARGS="-DGGML_CUDA=on -DCMAKE_CUDA_ARCHITECTURES=90 -DLLAVA_BUILD=off" \
       $PY -m pip install --no-build-isolation --no-deps --no-cache-dir --target "$SITE" \
-      .gpu/llama_cpp_python-0.3.36.tar.gz >"$OUT/build2.log" 2>&1 || { tail -20 "$OUT/build2.log"; exit 1; }
+      .gpu-bench/llama_cpp_python-0.3.36.tar.gz >"$OUT/build2.log" 2>&1 || { tail -20 "$OUT/build2.log"; exit 1; }
   fi
 fi
 export PYTHONPATH=$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}
@@ -57,7 +57,7 @@ else
   say "no llama-server; peer is llama_cpp.server only"
 fi
 
-VOCAB=.gpu/ggml-vocab-deepseek-coder.gguf
+VOCAB=.gpu-bench/ggml-vocab-deepseek-coder.gguf
 [ -f "$VOCAB" ] || VOCAB=fixtures/vocab/ggml-vocab-deepseek-coder.gguf
 MODEL=/tmp/models/deepseek-coder-$SHAPE-shape-$QUANT.gguf
 say "writing the $SHAPE-shape model ($QUANT)"
