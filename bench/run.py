@@ -199,7 +199,12 @@ def render(results: dict) -> str:
     out = [f"## coder-lsp benchmarks ({results['name']}, {results['date']}, commit {results['commit'][:12]})", "",
            f"Machine: {results['machine'].get('cpu', '?')} ({results['machine'].get('cpus')} CPUs)"
            + (f", GPU {results['machine']['gpu']}" if results["machine"].get("gpu") else "")
-           + f"; llama-cpp-python {results['machine'].get('llama_cpp_python', '?')}.", "",
+           + f"; llama-cpp-python {results['machine'].get('llama_cpp_python', '?')}"
+           + f"; llama.cpp threads: {results.get('threads') or 'default'}.", "",
+           "Models: " + "; ".join(f"`{m['file']}` = {m.get('name') or '?'} ({m.get('architecture')}, "
+                                  f"{m.get('layers')} layers x {m.get('width')}, {m['size_mb']} MB"
+                                  f"{', FIM' if m.get('fim') else ', no FIM: prefix-only'})"
+                                  for m in results["models"]) + ".", "",
            f"### Time to answer while typing ({len(keys)} keystrokes at ~100 ms/key, "
            f"{sum(1 for k in keys if k.pause_ms >= PAUSE_MS)} pauses >= {PAUSE_MS} ms; "
            f"max {results['max_tokens']} tokens, greedy)", ""]
@@ -233,7 +238,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="SERVER[+llama.vim] list: llama-server, llama_cpp.server; +llama.vim = its client logic")
     parser.add_argument("--skip-others", action="store_true", help="only the latency benchmarks")
     parser.add_argument("--other-timeout", type=int, default=900)
+    parser.add_argument("--render", metavar="JSON", help="print the tables of an earlier results file, rewrite its .md")
     args = parser.parse_args(argv)
+    if args.render:
+        results = json.loads(Path(args.render).read_text())
+        text = render(results)
+        Path(args.render).with_suffix(".md").write_text(text)
+        print(text)
+        return 0
     args.peers = [p for p in args.peers.split(",") if p]
     if not args.gpu and not args.threads:  # the same for every contender; half the cores avoids spin-wait stalls
         args.threads = max(1, (os.cpu_count() or 2) // 2)
