@@ -16,7 +16,7 @@ SITE=${SITE:-/tmp/site}
 SHAPE=${SHAPE:-1.3b}
 QUANT=${QUANT:-f16}              # q4_k_m quantizes after the build (about 15 s more)
 GPU=${GPU:-1}
-BUDGET_S=${BUDGET_S:-430}          # stop the benchmark before the device call's limit
+BUDGET_S=${BUDGET_S:-440}          # stop the benchmark before the device call's limit
 PY=${PY:-python3}
 mkdir -p "$OUT" "$SITE" /tmp/models
 T0=$(date +%s)
@@ -76,6 +76,7 @@ fi
 tail -2 "$OUT/make_model.log"
 
 LEFT=$(( BUDGET_S - ($(date +%s) - T0) ))
+LEFT=$(( LEFT < 30 ? 30 : LEFT ))  # `timeout 0` would mean no limit
 say "benchmark (${LEFT}s left)"
 GPU_FLAG=$([ "$GPU" = 1 ] && echo --gpu)
 BENCH_RESULTS=$OUT timeout "$LEFT" $PY bench/run.py $GPU_FLAG --quick --model "$MODEL" --name "${NAME:-gpu}" \
