@@ -23,6 +23,7 @@ from context.resolve import import_files
 from context.snippet import Snippet
 
 MAX_SIMILAR = 4
+MIN_SIMILAR_TOKENS = 24  # below this, no window fits: stop looking
 WARM_FILES_PER_IMPORT = 2
 _LINES_CACHE_SIZE = 32
 _CACHE_LOCK = threading.Lock()
@@ -66,10 +67,13 @@ def _lines(index, rel: str) -> list[str] | None:
 
 
 def warm(index, rel: str) -> None:
-    """Build the lookups and line caches for the files `rel` imports (the indexing thread calls this)."""
+    """Build what retrieval will read for an opened document (the indexing thread calls this):
+    its similar-code windows, and the lookups and lines of the files it imports."""
     entry = index.table.get(rel)
-    if entry is None:
+    text = index.document_text(rel)
+    if entry is None or text is None:
         return
+    similar.WINDOWS.windows(rel, text)
     for record in entry.imports:
         for other in import_files(entry.language, rel, record, index.table)[:WARM_FILES_PER_IMPORT]:
             if lookup(index, other) is not None:
@@ -104,9 +108,11 @@ def _pack_definitions(index, ranked, packer: Packer) -> None:
 
 
 def _pack_similar(index, rel: str, text: str, offset: int, recent, packer: Packer) -> None:
+    if packer.budget - packer.used < MIN_SIMILAR_TOKENS:
+        return
     rels = []
-    for path in recent:
-        other = index.relative(path)
+    for path in list(recent)[:similar.MAX_RECENT_FILES + 1]:
+        other = path if index.table.has(path) else index.relative(path)  # known paths skip realpath()
         if other is not None and other != rel and other not in rels:
             rels.append(other)
     if not rels:
@@ -119,12 +125,13 @@ def _pack_similar(index, rel: str, text: str, offset: int, recent, packer: Packe
             break
     query = similar.identifiers(text[start:offset])
     files = [(other, t) for other in rels if (t := index.text(other)) is not None]
+    texts = dict(files)
     added = 0
     for _score, other, first, last in similar.ranked_windows(query, files):
-        if added >= MAX_SIMILAR or packer.used >= packer.budget:
+        if added >= MAX_SIMILAR or packer.budget - packer.used < MIN_SIMILAR_TOKENS:
             break
         if packer.overlaps(other, first, last):
             continue
-        lines = _lines(index, other)
-        if lines is not None and packer.add(Snippet(other, first, last, "similar", "\n".join(lines[first - 1:last]))):
+        lines = texts[other].split("\n", last)[first - 1:last]
+        if packer.add(Snippet(other, first, last, "similar", "\n".join(lines))):
             added += 1

@@ -1,7 +1,8 @@
 """Similar code from recently edited or opened files: identifier-set Jaccard over windows.
 
 The query is the set of identifiers in the lines just above the cursor; the
-candidates are fixed-size windows (overlapping by half) of each recent file.
+candidates are fixed-size windows (overlapping by half; sparser in long files,
+so each request does bounded work) of the most recent files.
 Window identifier sets are cached per file text, so a keystroke costs one
 pass over the query lines and a set intersection per window.
 """
@@ -16,7 +17,8 @@ WINDOW_LINES = 20
 STRIDE_LINES = 10
 QUERY_LINES = 20
 MIN_SCORE = 0.08
-MAX_RECENT_FILES = 8
+MAX_RECENT_FILES = 6
+MAX_WINDOWS_PER_FILE = 150
 MIN_SHARED_SHARE = 0.2
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _CACHE_SIZE = 64
@@ -43,7 +45,9 @@ class WindowCache:
                 return hit[1]
         lines = text.split("\n")
         result = []
-        for start in range(0, max(len(lines) - WINDOW_LINES, 0) + 1, STRIDE_LINES):
+        # Long files are sampled with a wider stride, so no file costs more than MAX_WINDOWS_PER_FILE.
+        stride = max(STRIDE_LINES, -(-(len(lines) - WINDOW_LINES) // MAX_WINDOWS_PER_FILE))
+        for start in range(0, max(len(lines) - WINDOW_LINES, 0) + 1, stride):
             end = min(start + WINDOW_LINES, len(lines))
             tokens = identifiers("\n".join(lines[start:end]))
             if tokens:
