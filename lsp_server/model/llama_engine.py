@@ -21,6 +21,7 @@ from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.text import clean
+from lsp_server.model.tokens import TokenMemo, splits_at_lines
 from lsp_server.model.types import (
     CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
 )
@@ -82,6 +83,10 @@ class LlamaEngine:
         self.prompt_format = self.format.name
         self.chat_template = str(self._llm.metadata.get("tokenizer.chat_template", "") or "")
         self._fim_stop_ids = frozenset(self.format.ids.values()) | self._ids_of(("<fim_pad>", "<|fim_pad|>"))
+        self._fim_markers = frozenset(self.format.ids.values())
+        self._bos = tuple(self._llm.tokenize(b"", add_bos=True, special=False))
+        pretokenizer = str(self.info.metadata.get("tokenizer.ggml.pre", "") or "")
+        self._memo = TokenMemo(self._tokenize_plain, split_lines=splits_at_lines(pretokenizer))
 
     # --- format detection --------------------------------------------------------------
 
@@ -125,11 +130,28 @@ class LlamaEngine:
     # --- tokens --------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(clean(text).encode("utf-8"), add_bos=False, special=False)) if text else 0
+        return self._memo.count(clean(text)) if text else 0
+
+    def _tokenize_plain(self, text: str) -> list[int]:
+        """llama.cpp's tokens for `text`, with a buffer sized to the text (llama-cpp-python's
+        `tokenize` allocates and zeroes one of the training context's size on every call)."""
+        import llama_cpp
+
+        data = text.encode("utf-8")
+        room = len(data) + 8  # byte-level tokenizers make at most one token a byte
+        buffer = (llama_cpp.llama_token * room)()
+        count = llama_cpp.llama_tokenize(self._llm._model.vocab, data, len(data), buffer, room, False, False)
+        if count < 0:  # a tokenizer that makes more tokens than bytes: ask again with its size
+            room = -count
+            buffer = (llama_cpp.llama_token * room)()
+            count = llama_cpp.llama_tokenize(self._llm._model.vocab, data, len(data), buffer, room, False, False)
+            if count < 0:
+                raise EngineError(f"llama.cpp could not tokenize {len(data)} bytes of text")
+        return buffer[:count]
 
     def prompt_tokens(self, prompt: Prompt) -> list[int]:
         """Text parts tokenized on their own (no special tokens parsed), special parts by id, BOS if the model wants it."""
-        tokens = self._llm.tokenize(b"", add_bos=True, special=False)
+        tokens = list(self._bos)
         for part in prompt.parts:
             if isinstance(part, Special):
                 if part.role in self.format.ids:
@@ -138,19 +160,18 @@ class LlamaEngine:
                 tokens += self._text_tokens(part)
         return tokens
 
-    def _text_tokens(self, text: str) -> list[int]:
+    def _text_tokens(self, text: str) -> tuple[int, ...] | list[int]:
         """Tokens of plain text; a FIM token spelled in the text (user-defined tokens match even
         with special=False) is split into two ordinary pieces, so only our markers are markers."""
-        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-        markers = set(self.format.ids.values())
-        if markers.isdisjoint(tokens):
+        tokens = self._memo.tokens(text)
+        if self._fim_markers.isdisjoint(tokens):
             return tokens
         safe: list[int] = []
         for token in tokens:
-            if token in markers:
+            if token in self._fim_markers:
                 spelled = self._llm._model.token_get_text(token)
                 for piece in (spelled[:1], spelled[1:]):
-                    safe += self._llm.tokenize(piece.encode("utf-8"), add_bos=False, special=False)
+                    safe += self._memo.tokens(piece)
             else:
                 safe.append(token)
         return safe
