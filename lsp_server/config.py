@@ -116,8 +116,11 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "maxFileBytes": ("max_file_bytes", _int(1_000, 1 << 30)),
 }
 # Keys our editor clients keep in the same section for themselves (how to start the
-# server, protocol tracing): accepted and ignored, never reported as invalid.
+# server, protocol tracing), and project-file sections other parts read themselves
+# (`[commit]`, read by lsp_server.commit through lsp_server.project): accepted and
+# ignored here, never reported as invalid.
 CLIENT_KEYS = {"server", "trace"}
+OTHER_SECTIONS = {"commit"}
 INDEX_KEYS = {"exclude": ("index_exclude", _str_list)}
 MODEL_KEYS = {
     "path": ("path", _str),
@@ -139,9 +142,14 @@ BACKEND_KEYS = {
 }
 
 
+def _empty(raw: Any) -> bool:
+    """No settings: null, or an empty list (some clients send `[]` for an empty object)."""
+    return raw is None or (isinstance(raw, list) and not raw)
+
+
 def _read(raw: Any, keys: dict, where: str, bad: list[str]) -> dict[str, Any]:
     """The valid entries of one raw object, as dataclass keyword arguments."""
-    if raw is None:
+    if _empty(raw):
         return {}
     if not isinstance(raw, dict):
         bad.append(where.rstrip(".") or SECTION)
@@ -162,17 +170,35 @@ def _read(raw: Any, keys: dict, where: str, bad: list[str]) -> dict[str, Any]:
 def parse_settings(raw: Any) -> tuple[Settings, tuple[str, ...]]:
     """Settings from a raw `coderLsp` object, and the dotted names of rejected keys."""
     bad: list[str] = []
-    if raw is not None and not isinstance(raw, dict):
+    if _empty(raw):
+        raw = {}
+    if not isinstance(raw, dict):
         return Settings(), (SECTION,)
-    raw = dict(raw or {})
+    raw = dict(raw)
     nested = {name: raw.pop(name, None) for name in ("index", "model", "backend")}
-    for name in CLIENT_KEYS:
+    for name in CLIENT_KEYS | OTHER_SECTIONS:
         raw.pop(name, None)
     top = _read(raw, TOP_KEYS, "", bad)
     top.update(_read(nested["index"], INDEX_KEYS, "index.", bad))
     model_values = _read(nested["model"], MODEL_KEYS, "model.", bad)
     model_values.update(_read(nested["backend"], BACKEND_KEYS, "backend.", bad))
     return Settings(model=ModelSettings(**model_values), **top), tuple(bad)
+
+
+def merge_options(base: Any, override: Any) -> Any:
+    """`override` over `base`, key by key and into nested objects; an empty side gives the other.
+
+    The server merges the pulled `coderLsp` section over `initializationOptions`, so a
+    client that sends only one of them (or a null/empty section) keeps its settings.
+    """
+    if _empty(override) or override == {}:
+        return base
+    if not (isinstance(base, dict) and isinstance(override, dict)):
+        return override
+    merged = dict(base)
+    for name, value in override.items():
+        merged[name] = merge_options(merged.get(name), value) if isinstance(value, dict) else value
+    return merged
 
 
 def with_model_path(settings: Settings, path: str | None) -> Settings:

@@ -1,17 +1,20 @@
 """JSON-RPC rules pygls does not enforce by itself.
 
-Two changes to pygls's `LanguageServerProtocol`: a request whose params do
+Three changes to pygls's `LanguageServerProtocol`: a request whose params do
 not match the LSP types gets exactly one response (InvalidParams) instead of
 none, so a client never waits forever and the server keeps serving (and a
-request after `shutdown` gets InvalidRequest rather than silence); and the
+request after `shutdown` gets InvalidRequest rather than silence); the
 position encoding is UTF-16 unless the client offers UTF-8 (pygls would take
-the client's first choice, UTF-32 included).
+the client's first choice, UTF-32 included); and a `didChange` for a document
+that was never opened is logged and dropped (pygls raises KeyError, which
+would reach the user as an "internal error").
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -46,6 +49,13 @@ class CoderProtocol(LanguageServerProtocol):
     def lsp_initialize(self, params: types.InitializeParams):
         choose_position_encoding(params.capabilities)
         return (yield from super().lsp_initialize(params))
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if self.workspace.text_documents.get(unquote(params.text_document.uri)) is None:
+            log.warning("didChange for %s, which is not open: ignored", params.text_document.uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     def structure_message(self, data: dict[str, Any]):
         try:

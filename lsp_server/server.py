@@ -178,7 +178,7 @@ class CoderServer(LanguageServer):
     async def load_model(self) -> None:
         """(Re)load the engine on the model thread, with progress; failures say why once."""
         model_settings = self.settings.model
-        old_engine, self.engine = self.engine, None
+        old_engine, self.engine, self.device = self.engine, None, ""
         self.model_loaded.clear()
         self.set_state("loading", "loading the model")
         workspace = self.workspace_root()
@@ -217,7 +217,7 @@ class CoderServer(LanguageServer):
         return wrap_for_tests(engine)
 
     def _model_failed(self, reason: str) -> None:
-        self.engine, self.engine_error = None, reason
+        self.engine, self.engine_error, self.device = None, reason, ""
         self.model_loaded.set()
         self.set_state("error", reason)
         self.show_once("model-load", f"coder-lsp: the model could not be loaded: {reason}")

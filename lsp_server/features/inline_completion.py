@@ -21,6 +21,7 @@ import dataclasses
 import logging
 import os
 import time
+import zlib
 
 from lsprotocol import types
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 # snippets, and the engine tokenizes all of it on every keystroke.
 PROMPT_PREFIX_CHARS = 4_000
 PROMPT_SUFFIX_CHARS = 1_000
+PREFIX_ANCHOR_CHARS = 1_000  # how far into the prefix window to look for a stable first line
 SPECULATIVE_DELAY_S = 0.05
 SINGLE_LINE_MAX_TOKENS = 48
 
@@ -171,7 +173,7 @@ def completion_request(snapshot, settings, multiline: bool, snippets: tuple, wor
     """Hop 2: what the engine lays out as a prompt; one line stops at the newline."""
     offset, text = snapshot.offset, snapshot.text
     return CompletionRequest(
-        prefix=_clean(text[max(0, offset - PROMPT_PREFIX_CHARS) : offset]),
+        prefix=_clean(text[prefix_start(text, offset) : offset]),
         suffix=_clean(text[offset : offset + PROMPT_SUFFIX_CHARS]),
         path=_relative(snapshot.path, workspace),
         repo=os.path.basename(workspace.rstrip(os.sep)) if workspace else "",
@@ -180,6 +182,30 @@ def completion_request(snapshot, settings, multiline: bool, snippets: tuple, wor
         max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, SINGLE_LINE_MAX_TOKENS),
         stop=() if multiline else ("\n",),
     )
+
+
+def prefix_start(text: str, offset: int) -> int:
+    """Where the prompt's prefix starts: a line start that stays put while the user types.
+
+    Cutting at `offset - PROMPT_PREFIX_CHARS` would move the start one character a
+    keystroke, and with it every prefix token after the repository context, so the
+    model would evaluate the whole prefix again each time. Instead the prefix starts
+    at the first line in the window's head whose checksum picks it as an anchor
+    (about one line in 16, and blank lines): the start only moves when the window
+    passes that line.
+    """
+    start = max(0, offset - PROMPT_PREFIX_CHARS)
+    if start == 0:
+        return 0
+    first = line = text.find("\n", start, offset) + 1
+    if first == 0:
+        return start  # one enormous line: characters it is
+    limit = min(offset, start + PREFIX_ANCHOR_CHARS)
+    while line < limit and (end := text.find("\n", line, offset)) >= 0:
+        if zlib.crc32(text[line:end].encode("utf-8", "surrogatepass")) & 15 == 0:
+            return line
+        line = end + 1
+    return first
 
 
 def _retrieve(index, snapshot: DocumentSnapshot, budget: int, engine) -> tuple:

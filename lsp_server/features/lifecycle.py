@@ -1,11 +1,13 @@
 """Start-up, settings and shutdown: initialize, initialized, didChangeConfiguration.
 
 `initialize` reads the `coderLsp` section from `initializationOptions`;
-`initialized` reports bad settings, pulls the section again from the
-client, then loads the model off the event loop (with progress), starts the
-repository index (with progress), registers file watchers and runs the
-startup hooks. `workspace/didChangeConfiguration` pulls the section and
-swaps the settings whole; the server reloads the model only when model
+`initialized` pulls the section again from the client and merges it over
+those options key by key (so a client that sends only one of the two, or a
+null or empty section, keeps what it sent), reports bad settings, then loads
+the model off the event loop (with progress), starts the repository index
+(with progress), registers file watchers and runs the startup hooks.
+`workspace/didChangeConfiguration` pulls the section, merges it the same way
+and swaps the settings whole; the server reloads the model only when model
 settings changed.
 """
 
@@ -17,7 +19,7 @@ import uuid
 
 from lsprotocol import types
 
-from lsp_server.config import SECTION, parse_settings
+from lsp_server.config import SECTION, merge_options, parse_settings
 
 log = logging.getLogger(__name__)
 INDEX_POLL_S = 0.25
@@ -26,14 +28,12 @@ INDEX_POLL_S = 0.25
 def register(server) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls, params: types.InitializeParams) -> None:
-        ls.pending_settings = parse_settings(_section(params.initialization_options))
+        ls.initialization_options = _section(params.initialization_options)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls, params: types.InitializedParams) -> None:
-        settings, bad_keys = getattr(ls, "pending_settings", parse_settings(None))
         pulled = await _pull_section(ls)
-        if pulled is not None:
-            settings, bad_keys = parse_settings(pulled)
+        settings, bad_keys = parse_settings(merge_options(getattr(ls, "initialization_options", None), pulled))
         ls.settings = settings
         ls.apply_settings(settings, bad_keys)  # same model settings: reports bad keys only
         ls.spawn(_watch_files(ls))
@@ -50,7 +50,7 @@ def register(server) -> None:
         raw = await _pull_section(ls)
         if raw is None and isinstance(params.settings, dict):
             raw = _section(params.settings)
-        ls.apply_settings(*parse_settings(raw))
+        ls.apply_settings(*parse_settings(merge_options(getattr(ls, "initialization_options", None), raw)))
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls, *_args) -> None:
@@ -62,8 +62,8 @@ def register(server) -> None:
 
 
 def _section(options):
-    """`{"coderLsp": {...}}` or the bare section object."""
-    if isinstance(options, dict) and set(options) == {SECTION}:
+    """The section from `{"coderLsp": {...}, ...}`, or the bare section object."""
+    if isinstance(options, dict) and SECTION in options:
         return options[SECTION]
     return options
 

@@ -36,6 +36,18 @@ async def test_unknown_document(workspace):
         assert (await lsp.status())["state"] == "ready"
 
 
+async def test_change_to_a_document_never_opened_is_ignored_quietly(workspace):
+    async with start_server(workspace) as lsp:
+        unknown = (workspace / "never-opened.py").as_uri()
+        lsp.versions[unknown] = 1
+        lsp.change(unknown, "x = 1\n")
+        uri = lsp.open("main.py", PYTHON_SOURCE)
+        lsp.change(uri, PYTHON_SOURCE + "\n")  # the next document still syncs
+        assert (await lsp.status())["state"] == "ready"
+        assert await lsp.inline(unknown, 0, 5) is None
+        assert not lsp.error_messages()
+
+
 async def test_positions_past_the_end_are_clamped(workspace):
     cases = [(0, 10_000, len("x = 1")), (10_000, 3, len("x = 1\ny = 2\n")), (1, 2, len("x = 1\ny "))]
     async with start_server(workspace) as lsp:

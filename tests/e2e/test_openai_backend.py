@@ -44,6 +44,7 @@ async def test_openai_backend_then_the_server_goes_away(workspace, unused_tcp_po
         async with start_server(workspace, settings=settings) as lsp:
             status = await lsp.status()
             assert status["state"] == "ready" and status["model"]["device"] == "remote"
+            assert lsp.statuses[-1]["state"] == "ready" and lsp.statuses[-1]["device"] == "remote"
             uri = lsp.open("main.py", PYTHON_SOURCE)
             await lsp.inline(uri, 7, 8)
             markdown = await lsp.command("coderLsp.explainDiagnostic", {"uri": uri, "diagnostic": DIAGNOSTIC})

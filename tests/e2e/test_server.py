@@ -63,7 +63,7 @@ async def test_model_load_reports_progress_and_status(workspace):
 async def test_model_that_fails_to_load(workspace, broken):
     async with start_server(workspace, settings={"model": {"path": str(broken)}}) as lsp:
         state = await lsp.wait_state("error")
-        assert state["message"]
+        assert state["message"] and state["device"] == "" and state["model"] == ""
         uri = lsp.open("main.py", PYTHON_SOURCE)
         assert await lsp.inline(uri, 7, 8) is None
         assert await lsp.inline(uri, 7, 8) is None
@@ -191,3 +191,12 @@ async def test_requests_after_shutdown_get_an_error_and_exit_is_clean(workspace)
             await lsp.status()
         lsp.client.exit(None)
         assert await asyncio.wait_for(lsp.client._server.wait(), 30) == 0
+
+
+@pytest.mark.parametrize("pulled", [{}, []])
+async def test_an_empty_pulled_section_keeps_the_initialization_options(workspace, pulled):
+    async with start_server(workspace, settings={"maxTokens": 11}, configuration=pulled) as lsp:
+        status = await lsp.status()
+        assert status["state"] == "ready" and status["settings"]["maxTokens"] == 11
+        assert status["promptFormat"] == "deepseek"  # the model from initializationOptions, not the default
+        assert not [m for m in lsp.client.messages if m.type == types.MessageType.Warning]
