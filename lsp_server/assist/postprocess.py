@@ -230,11 +230,14 @@ def _longest_parsing_head(site: CompletionSite, text: str) -> str:
     """
     try:
         heads = _heads(text)
-        if not heads or _errors(site, heads[0]) == 0:
-            return heads[0] if heads else ""
+        if not heads:
+            return ""
+        whole = _errors(site, heads[0])
+        if whole == 0:
+            return heads[0]
         baseline = _errors(site, "")
         fits = lambda head: _errors(site, head) <= baseline  # noqa: E731
-        if fits(heads[0]):
+        if whole <= baseline:
             return heads[0]
         low, high, best = 1, len(heads) - 1, ""
         while low <= high:

@@ -16,7 +16,7 @@ import time
 
 from lsp_server.model import formats
 from lsp_server.model.chat import ChatPrompt, chat_prompt
-from lsp_server.model.generation import Generation, generate
+from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
@@ -86,7 +86,9 @@ class LlamaEngine:
         self._fim_markers = frozenset(self.format.ids.values())
         self._bos = tuple(self._llm.tokenize(b"", add_bos=True, special=False))
         pretokenizer = str(self.info.metadata.get("tokenizer.ggml.pre", "") or "")
-        self._memo = TokenMemo(self._tokenize_plain, split_lines=splits_at_lines(pretokenizer))
+        self._piece_lengths: dict[int, int] = {}
+        self._memo = TokenMemo(self._tokenize_plain, split_lines=splits_at_lines(pretokenizer),
+                               piece_length=self._piece_length)
 
     # --- format detection --------------------------------------------------------------
 
@@ -148,6 +150,13 @@ class LlamaEngine:
             if count < 0:
                 raise EngineError(f"llama.cpp could not tokenize {len(data)} bytes of text")
         return buffer[:count]
+
+    def _piece_length(self, token: int) -> int:
+        """Bytes of text `token` stands for (user-defined tokens included), remembered."""
+        length = self._piece_lengths.get(token)
+        if length is None:
+            length = self._piece_lengths[token] = len(token_piece(self._llm._model.vocab, token, special=False))
+        return length
 
     def prompt_tokens(self, prompt: Prompt) -> list[int]:
         """Text parts tokenized on their own (no special tokens parsed), special parts by id, BOS if the model wants it."""

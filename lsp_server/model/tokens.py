@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from itertools import chain
 from typing import Callable, Iterator
 
 # tokenizer.ggml.pre values whose split rule makes a newline after a non-space a token boundary.
@@ -65,12 +66,19 @@ def line_chunks(text: str) -> Iterator[str]:
 
 
 class TokenMemo:
-    """Plain-text tokens (no BOS, special tokens not parsed) of `tokenize`, remembered."""
+    """Plain-text tokens (no BOS, special tokens not parsed) of `tokenize`, remembered.
+
+    With `split_lines`, the chunks a text lacks are tokenized together in one call
+    (llama.cpp pays a fixed cost per call, about 0.3 ms for DeepSeek's regexes) and
+    the tokens are dealt back to their chunks by the byte length of each token's
+    piece (`piece_length`); chunk boundaries are token boundaries, so they line up.
+    """
 
     def __init__(self, tokenize: Callable[[str], list[int]], *, split_lines: bool,
-                 texts: int = 256, chunks: int = 8192) -> None:
+                 piece_length: Callable[[int], int] | None = None, texts: int = 256, chunks: int = 8192) -> None:
         self._tokenize = tokenize
-        self.split_lines = split_lines
+        self.split_lines = split_lines and piece_length is not None
+        self._piece_length = piece_length
         self._texts = LruMemo(texts)
         self._chunks = LruMemo(chunks)
 
@@ -87,14 +95,38 @@ class TokenMemo:
         return len(self.tokens(text))
 
     def _chunked(self, text: str) -> tuple[int, ...]:
-        tokens: list[int] = []
-        for chunk in line_chunks(text):
-            found = self._chunks.get(chunk)
-            if found is None:
-                found = tuple(self._tokenize(chunk))
+        chunks = list(line_chunks(text))
+        known = [self._chunks.get(chunk) for chunk in chunks]
+        start = 0
+        while start < len(chunks):  # tokenize each run of unknown chunks in one call
+            if known[start] is not None:
+                start += 1
+                continue
+            end = start
+            while end < len(chunks) and known[end] is None:
+                end += 1
+            known[start:end] = self._run_tokens(chunks[start:end])
+            for chunk, found in zip(chunks[start:end], known[start:end]):
                 self._chunks.put(chunk, found)
-            tokens += found
-        return tuple(tokens)
+            start = end
+        return tuple(chain.from_iterable(known))
+
+    def _run_tokens(self, run: list[str]) -> list[tuple[int, ...]]:
+        """Tokens of each chunk of `run`, from one tokenize call over the run."""
+        tokens = self._tokenize("".join(run)) if len(run) > 1 else None
+        if tokens is None:
+            return [tuple(self._tokenize(chunk)) for chunk in run]
+        dealt: list[tuple[int, ...]] = []
+        position = 0
+        for chunk in run:
+            size, first = len(chunk.encode("utf-8")), position
+            while size > 0 and position < len(tokens):
+                size -= self._piece_length(tokens[position])
+                position += 1
+            if size != 0:  # a token across the boundary: not expected, but never guess
+                return [tuple(self._tokenize(chunk)) for chunk in run]
+            dealt.append(tuple(tokens[first:position]))
+        return dealt if position == len(tokens) else [tuple(self._tokenize(chunk)) for chunk in run]
 
 
 def splits_at_lines(pretokenizer: str) -> bool:
