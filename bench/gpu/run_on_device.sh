@@ -12,7 +12,8 @@ export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 OUT=${OUT:-/tmp/bench-out}
-SITE=${SITE:-/tmp/site}
+SITE=${SITE:-/tmp/site-bench}
+REUSED=
 SHAPE=${SHAPE:-1.3b}
 QUANT=${QUANT:-f16}              # q4_k_m quantizes after the build (about 15 s more)
 GPU=${GPU:-1}
@@ -38,6 +39,17 @@ if [ -z "${SKIP_BUILD:-}" ]; then
       >"$OUT/make_model.log" 2>&1 &
     MODEL_PID=$!
   fi
+  # A warm machine may already hold a CUDA build of llama-cpp-python (GPU.md's recipe puts it in /tmp/site).
+  for reuse in /tmp/site /tmp/site-cuda; do
+    if [ "$reuse" != "$SITE" ] && PYTHONPATH=$SITE:$reuse $PY -c \
+        "import llama_cpp, sys; sys.exit(0 if llama_cpp.llama_supports_gpu_offload() else 1)" 2>/dev/null; then
+      say "reusing the CUDA llama-cpp-python in $reuse"
+      REUSED=$reuse
+      break
+    fi
+  done
+fi
+if [ -z "${SKIP_BUILD:-}" ] && [ -z "${REUSED:-}" ]; then
   say "building llama-cpp-python with CUDA (+ llama-server)"
   export CMAKE_BUILD_PARALLEL_LEVEL=16
   SERVER_ARGS="-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF"
@@ -52,11 +64,13 @@ if [ -z "${SKIP_BUILD:-}" ]; then
       .gpu-bench/llama_cpp_python-0.3.36.tar.gz >"$OUT/build2.log" 2>&1 || { tail -20 "$OUT/build2.log"; exit 1; }
   fi
 fi
-export PYTHONPATH=$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}
-export LD_LIBRARY_PATH=$SITE/llama_cpp/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+LLAMA_SITE=${REUSED:-$SITE}
+export PYTHONPATH=$SITE:${REUSED:+$REUSED:}$ROOT${PYTHONPATH:+:$PYTHONPATH}
+export LD_LIBRARY_PATH=$LLAMA_SITE/llama_cpp/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 $PY -c "import llama_cpp, sys; print('llama_cpp', llama_cpp.__version__, 'gpu offload', llama_cpp.llama_supports_gpu_offload())" \
   || exit 1
-SERVER_BIN=$(find /tmp/lcp-build "$SITE" "$ROOT/.cache/llama-server" -name llama-server -type f -perm -u+x 2>/dev/null | head -1)
+SERVER_BIN=$(find /tmp/lcp-build "$SITE" "$ROOT/.cache/llama-server" /tmp -maxdepth 6 -name llama-server -type f \
+  -perm -u+x 2>/dev/null | head -1)
 if [ -n "$SERVER_BIN" ] && "$SERVER_BIN" --version >/tmp/llama-server-version.txt 2>&1; then
   mkdir -p "$ROOT/.cache/llama-server/bin"
   [ "$SERVER_BIN" = "$ROOT/.cache/llama-server/bin/llama-server" ] || ln -sf "$SERVER_BIN" "$ROOT/.cache/llama-server/bin/llama-server"
