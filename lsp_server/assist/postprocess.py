@@ -226,23 +226,21 @@ def _longest_parsing_head(site: CompletionSite, text: str) -> str:
     """The longest head of `text` that adds no ERROR/MISSING nodes to the file.
 
     Longer heads break the parse more often than shorter ones, so after the
-    whole text fails a binary search over the heads costs a few parses.
+    whole text fails a binary search over the heads costs a few parses; those
+    are incremental, from the tree of the whole text with the tail cut away.
     """
     try:
         heads = _heads(text)
-        if not heads:
-            return ""
-        whole = _errors(site, heads[0])
-        if whole == 0:
-            return heads[0]
-        baseline = _errors(site, "")
-        fits = lambda head: _errors(site, head) <= baseline  # noqa: E731
-        if whole <= baseline:
+        if not heads or _errors(site, heads[0]) == 0:
+            return heads[0] if heads else ""
+        probe = _HeadProbe(site, heads[0])
+        baseline = probe.errors("")
+        if probe.whole <= baseline:
             return heads[0]
         low, high, best = 1, len(heads) - 1, ""
         while low <= high:
             middle = (low + high) // 2
-            if fits(heads[middle]):
+            if probe.errors(heads[middle]) <= baseline:
                 best, high = heads[middle], middle - 1
             else:
                 low = middle + 1
@@ -250,3 +248,35 @@ def _longest_parsing_head(site: CompletionSite, text: str) -> str:
     except Exception:
         log.debug("syntax check failed; keeping the text", exc_info=True)
         return text
+
+
+class _HeadProbe:
+    """Error counts of prefix + head + suffix for heads of one text, each parsed incrementally
+    from the tree of prefix + text + suffix (an edit that deletes the rest of the text)."""
+
+    def __init__(self, site: CompletionSite, text: str) -> None:
+        from context.languages import language_for
+        from context.syntax import count_errors, encode
+
+        self._count_errors = count_errors
+        self._parser = language_for(site.language).parser()
+        self._prefix, self._text, self._suffix = encode(site.prefix), encode(text), encode(site.suffix)
+        self._tree = self._parser.parse(self._prefix + self._text + self._suffix)
+        self.whole = count_errors(self._tree.root_node)
+
+    def errors(self, head: str) -> int:
+        from context.syntax import encode
+
+        kept = encode(head)
+        assert self._text.startswith(kept)  # heads are heads of the text
+        start, old_end = len(self._prefix) + len(kept), len(self._prefix) + len(self._text)
+        tree = self._tree.copy()
+        start_point = _point(self._prefix + kept)
+        tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=start, start_point=start_point,
+                  old_end_point=_point(self._prefix + self._text), new_end_point=start_point)
+        return self._count_errors(self._parser.parse(self._prefix + kept + self._suffix, tree).root_node)
+
+
+def _point(source: bytes) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) at the end of `source`."""
+    return source.count(b"\n"), len(source) - (source.rfind(b"\n") + 1)
