@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 # tokenizer.ggml.pre values whose split rule makes a newline after a non-space a token boundary.
 LINE_SPLIT_PRETOKENIZERS = frozenset({"gpt-2", "starcoder", "deepseek-coder", "deepseek-llm"})
 CHUNK_MASK = 3  # a candidate newline ends a chunk when hash(line) & 3 == 0: about 4 lines a chunk
+MEMO_MAX_CHARS = 65_536  # longer texts (a commit's diff) are tokenized in one call and not remembered
 
 
 class LruMemo:
@@ -85,6 +86,8 @@ class TokenMemo:
     def tokens(self, text: str) -> tuple[int, ...]:
         if not text:
             return ()
+        if len(text) > MEMO_MAX_CHARS:
+            return tuple(self._tokenize(text))
         found = self._texts.get(text)
         if found is None:
             found = self._chunked(text) if self.split_lines else tuple(self._tokenize(text))

@@ -61,3 +61,9 @@ def test_a_prompt_tokenizes_each_chunk_once_and_matches_per_part_tokens(engine_n
     assert tokens == expected
     tokenized.clear()
     assert engine.prompt_tokens(engine.build_prompt(request_)) == tokens and not tokenized  # all remembered
+
+
+def test_huge_texts_are_counted_but_not_remembered(deepseek):
+    text = code_lines(3000)
+    assert deepseek.count_tokens(text) == len(deepseek._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    assert deepseek._memo._texts.get(text) is None
