@@ -120,29 +120,40 @@ def _dechunk(data: bytes) -> bytes:
 class Peer:
     """How one peer is asked for a completion at a cursor, and how its answer is read."""
 
-    def __init__(self, peer: str, port: int, fim: bool, max_tokens: int) -> None:
-        self.peer, self.port, self.fim, self.max_tokens = peer, port, fim, max_tokens
+    def __init__(self, peer: str, port: int, fim: bool, max_tokens: int, stream: bool = True) -> None:
+        # llama-server stops a generation whose client went away only when streaming; a client that
+        # cancels per key must stream, or cancelled requests queue up behind each other.
+        self.peer, self.port, self.fim, self.max_tokens, self.stream = peer, port, fim, max_tokens, stream
 
     def request(self, doc: Document, cursor: int) -> tuple[str, dict]:
         before, middle, after = doc.split(cursor)
         if self.peer == "llama-server" and self.fim:
             return "/infill", {
                 "input_prefix": before, "input_suffix": after, "input_extra": [], "prompt": middle,
-                "n_predict": self.max_tokens, "cache_prompt": True, "stream": False,
+                "n_predict": self.max_tokens, "cache_prompt": True, "stream": self.stream,
                 "temperature": 0, "top_k": 1, "samplers": ["top_k"],
             }
         if self.peer == "llama-server":
             return "/completion", {"prompt": before + middle, "n_predict": self.max_tokens, "cache_prompt": True,
-                                   "stream": False, "temperature": 0, "top_k": 1, "samplers": ["top_k"]}
+                                   "stream": self.stream, "temperature": 0, "top_k": 1, "samplers": ["top_k"]}
         prompt = before + middle
         if self.fim:
             prompt = f"{DEEPSEEK_FIM[0]}{before}{middle}{DEEPSEEK_FIM[1]}{after}{DEEPSEEK_FIM[2]}"
         return "/v1/completions", {"prompt": prompt, "max_tokens": self.max_tokens, "temperature": 0,
                                    "stream": True}
 
+    @staticmethod
+    def _last_event(data: bytes) -> dict:
+        """A llama-server stream: the text of every event, the counts of the last (stop) one."""
+        events = [json.loads(line[6:]) for line in data.decode("utf-8", "replace").splitlines()
+                  if line.startswith("data: ") and line[6:].strip() not in ("", "[DONE]")]
+        final = dict(events[-1]) if events else {}
+        final["content"] = "".join(event.get("content", "") for event in events)
+        return final
+
     def parse(self, data: bytes) -> dict:
         if self.peer == "llama-server":
-            reply = json.loads(data)
+            reply = json.loads(data) if not self.stream else self._last_event(data)
             timings = reply.get("timings", {})
             prompt = reply.get("tokens_evaluated")
             cached = timings.get("cache_n", None if prompt is None else prompt - timings.get("prompt_n", 0))
@@ -227,7 +238,7 @@ async def run(model: str, *, peer: str = "llama-server", quick: bool = False, ma
     try:
         await wait_healthy(port, process, 300)
         load_s = time.perf_counter() - loaded
-        server = Peer(peer, port, fim, max_tokens)
+        server = Peer(peer, port, fim, max_tokens, stream=client != "llama.vim")  # llama.vim does not stream
         text, start = initial_text()
         _, warm, error = await ask(server, text, start)
         if warm is None:

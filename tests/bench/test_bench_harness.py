@@ -58,12 +58,16 @@ def test_summary_counts_only_answers_before_the_next_key():
 
 
 def test_peer_reads_infill_and_streamed_openai_answers():
-    infill = peer.Peer("llama-server", 1, True, 8)
+    infill = peer.Peer("llama-server", 1, True, 8, stream=False)
     path, body = infill.request(Document("def f():\n    ret\n"), 16)
     assert path == "/infill" and body["prompt"] == "    ret" and body["cache_prompt"] and body["n_predict"] == 8
     parsed = infill.parse(json.dumps({"content": "urn 1", "tokens_cached": 10, "tokens_evaluated": 7,
                                       "timings": {"cache_n": 5, "prompt_n": 2, "predicted_n": 3}}).encode())
     assert parsed == {"text": "urn 1", "generated_tokens": 3, "prompt_tokens": 7, "cached_tokens": 5}
+    streamed = peer.Peer("llama-server", 1, True, 8)
+    events = (b'data: {"content": "urn"}\n\ndata: {"content": " 1", "stop": true, "tokens_evaluated": 7, '
+              b'"timings": {"cache_n": 5, "prompt_n": 2, "predicted_n": 3}}\n\n')
+    assert streamed.parse(events) == parsed
     openai = peer.Peer("llama_cpp.server", 1, False, 8)
     stream = b'data: {"choices": [{"text": "ur"}]}\n\ndata: {"choices": [{"text": "n"}]}\n\ndata: [DONE]\n\n'
     assert openai.parse(stream) == {"text": "urn", "generated_tokens": 2}
