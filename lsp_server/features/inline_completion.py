@@ -166,6 +166,8 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
     if completion is None or completion.finish_reason == "cancelled":
         return None
     stats["engineMs"] = round(completion.total_ms, 3)
+    stats["promptTokens"] = completion.prompt_tokens
+    stats["cachedTokens"] = completion.cached_tokens
     return completion
 
 
