@@ -147,7 +147,28 @@ class CoderServer(LanguageServer):
         self.job_log.append(stats)
         return stats
 
+    async def run_logged_job(self, key: str | None, job: Callable, stats: dict) -> Any:
+        """`run_model_job` for a `record_job` entry, with the bookkeeping features share.
+
+        A cancelled request is logged and re-raised (pygls answers it); an engine
+        failure is logged, shown once per kind, and answers None. Otherwise the
+        caller closes `stats` with its own outcome.
+        """
+        try:
+            return await self.run_model_job(key, job, kind=stats["kind"])
+        except asyncio.CancelledError:
+            self.finish_job(stats, "cancelled")
+            raise
+        except EngineError as exc:
+            self.finish_job(stats, "error")
+            self.show_once("engine", f"coder-lsp: the model failed: {exc}")
+            return None
+
     def finish_job(self, stats: dict, outcome: str) -> None:
+        """Close a job_log entry; the first outcome stands (an error stays an error)."""
+        if stats.get("finished"):
+            return
+        stats["finished"] = True
         stats["outcome"] = outcome
         self.job_outcomes[f"{stats['kind']}:{outcome}"] += 1
 

@@ -11,7 +11,6 @@ purpose, so a newer request of the same kind supersedes the older one.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,6 @@ from lsp_server.features.documents import (
     take_snapshot,
 )
 from lsp_server.features.inline_completion import language_name
-from lsp_server.model.types import EngineError
 from lsp_server.server import invalid_params
 
 log = logging.getLogger(__name__)
@@ -121,15 +119,7 @@ async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
         reply = engine.chat(build_messages(), cancel, max_tokens=max_tokens, on_token=count_token)
         return finish(reply)
 
-    try:
-        result = await ls.run_model_job(f"{key}:{target.snapshot.uri}", job, kind=key)
-    except asyncio.CancelledError:
-        ls.finish_job(stats, "cancelled")
-        raise
-    except EngineError as exc:
-        ls.finish_job(stats, "error")
-        ls.show_once("engine", f"coder-lsp: the model failed: {exc}")
-        return None
+    result = await ls.run_logged_job(f"{key}:{target.snapshot.uri}", job, stats)
     ls.finish_job(stats, "done" if result is not None else "superseded")
     return result
 

@@ -28,7 +28,7 @@ from lsprotocol import types
 from lsp_server.assist.cache import CompletionCache
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline, window
 from lsp_server.features.documents import DocumentSnapshot, current_version, take_snapshot
-from lsp_server.model.types import CompletionRequest, EngineError
+from lsp_server.model.types import CompletionRequest
 
 log = logging.getLogger(__name__)
 
@@ -153,15 +153,7 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
         stats["jobMs"] = round((time.perf_counter() - started) * 1000, 3)
         return completion
 
-    try:
-        completion = await ls.run_model_job(snapshot.uri, job, kind=stats["kind"])
-    except asyncio.CancelledError:
-        ls.finish_job(stats, "cancelled")
-        raise
-    except EngineError as exc:
-        ls.finish_job(stats, "error")
-        ls.show_once("engine", f"coder-lsp: the model failed: {exc}")
-        return None
+    completion = await ls.run_logged_job(snapshot.uri, job, stats)
     ls.finish_job(stats, "superseded" if completion is None else completion.finish_reason)
     if completion is None or completion.finish_reason == "cancelled":
         return None
