@@ -73,14 +73,21 @@ local function open_float(markdown, focus_id)
   })
 end
 
-function M.explain()
+-- Calls fn(client, bufnr, diagnostics) with every diagnostic at the cursor, from any
+-- source, or says there is none: both commands need the same start.
+local function with_cursor_diagnostics(fn)
   local bufnr = api.nvim_get_current_buf()
   if #vim.diagnostic.get(bufnr, { lnum = api.nvim_win_get_cursor(0)[1] - 1 }) == 0 then
     vim.notify('coder-lsp: no diagnostic at the cursor', vim.log.levels.INFO)
     return
   end
   coder.with_client(bufnr, function(client)
-    local diagnostics = M.diagnostics_at_cursor(bufnr, client.offset_encoding)
+    fn(client, bufnr, M.diagnostics_at_cursor(bufnr, client.offset_encoding))
+  end)
+end
+
+function M.explain()
+  with_cursor_diagnostics(function(client, bufnr, diagnostics)
     local args = {
       uri = vim.uri_from_bufnr(bufnr),
       position = vim.lsp.util.make_position_params(0, client.offset_encoding).position,
@@ -123,13 +130,7 @@ local function apply_action(client, bufnr, action)
 end
 
 function M.fix()
-  local bufnr = api.nvim_get_current_buf()
-  if #vim.diagnostic.get(bufnr, { lnum = api.nvim_win_get_cursor(0)[1] - 1 }) == 0 then
-    vim.notify('coder-lsp: no diagnostic at the cursor', vim.log.levels.INFO)
-    return
-  end
-  coder.with_client(bufnr, function(client)
-    local diagnostics = M.diagnostics_at_cursor(bufnr, client.offset_encoding)
+  with_cursor_diagnostics(function(client, bufnr, diagnostics)
     local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
     params.context = { diagnostics = diagnostics, only = { 'quickfix' }, triggerKind = 1 }
     vim.notify('coder-lsp: asking for a fix…', vim.log.levels.INFO)
