@@ -121,7 +121,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="append", type=Path, help="GGUF to measure (repeatable)")
+    parser.add_argument("--model", action="append", type=lambda p: Path(p).resolve(), help="GGUF to measure (repeatable)")
     parser.add_argument("--requests", type=int, default=60, help="measured requests per model")
     parser.add_argument("--max-tokens", type=int, default=16)
     args = parser.parse_args()

@@ -94,8 +94,12 @@ def _spec(language: str) -> LanguageSpec:
 
 def error_count(language: str, text: str) -> int:
     """How many ERROR and MISSING nodes tree-sitter produced for `text`."""
-    _, tree, _ = _CACHE.get(_spec(language), text)
-    return count_errors(tree.root_node)
+    return count_errors(parse(language, text).root_node)
+
+
+def parse(language: str, text: str) -> tree_sitter.Tree:
+    """The (cached, shared) tree for `text`: copy it before editing it."""
+    return _CACHE.get(_spec(language), text)[1]
 
 
 def count_errors(root: tree_sitter.Node) -> int:

@@ -1,15 +1,20 @@
-"""Owns the JSON-RPC channel on stdout.
+"""Owns the JSON-RPC channel on stdin and stdout.
 
 llama.cpp prints to stdout and stderr from C, and llama-cpp-python points
 fd 1 elsewhere while it loads a model; either would corrupt or swallow a
 protocol message. At start-up `claim_stdout` keeps a private duplicate of
 fd 1 for JSON-RPC, then points fd 1 (and Python's `sys.stdout`) at stderr,
-so anything else that writes to "stdout" lands in the log instead.
+so anything else that writes to "stdout" lands in the log instead. When
+stdin is a pipe (as editors start servers), `PipeReader` lets the event loop
+read it directly; pygls's own reader hands every header line and body to a
+worker thread, three thread hops per message, three messages per keystroke.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import stat
 import sys
 from typing import BinaryIO
 
@@ -32,3 +37,38 @@ def claim_stdin() -> BinaryIO:
     os.dup2(null_fd, 0)
     os.close(null_fd)
     return os.fdopen(protocol_fd, "rb")  # buffered: read(n) must return n bytes
+
+
+def is_pipe(stream: BinaryIO) -> bool:
+    """Whether the event loop can watch `stream` (a pipe, socket or terminal; not a file)."""
+    if os.name == "nt":
+        return False
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+
+
+class PipeReader:
+    """pygls's reader interface (`readline`, `readexactly`; b"" at the end) on the event loop."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._source = stream
+        self._stream: asyncio.StreamReader | None = None
+
+    async def _reader(self) -> asyncio.StreamReader:
+        if self._stream is None:
+            self._stream = asyncio.StreamReader(limit=1 << 20)
+            protocol = asyncio.StreamReaderProtocol(self._stream)
+            await asyncio.get_running_loop().connect_read_pipe(lambda: protocol, self._source)
+        return self._stream
+
+    async def readline(self) -> bytes:
+        return await (await self._reader()).readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await (await self._reader()).readexactly(n)
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial

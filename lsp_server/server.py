@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import sys
 import threading
 import uuid
 from collections import Counter, deque
@@ -64,6 +65,27 @@ class CoderServer(LanguageServer):
         self._busy_timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._background: set[asyncio.Task] = set()
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """Serve on stdio; a piped stdin is read by the event loop itself (`PipeReader`)."""
+        from pygls.io_ import StdoutWriter, run_async
+
+        from lsp_server.protocol_io import PipeReader, is_pipe
+
+        stdin = stdin or sys.stdin.buffer
+        if not is_pipe(stdin):
+            return super().start_io(stdin, stdout)
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(run_async(stop_event=self._stop_event, reader=PipeReader(stdin), protocol=self.protocol,
+                                  logger=log, error_handler=self.report_server_error))
+        except BrokenPipeError:
+            log.error("the client closed the connection; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     # --- telling the user --------------------------------------------------------
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 PREFIX_WINDOW = 4000  # characters around the cursor that post-processing (and the cache) see
 SUFFIX_WINDOW = 2000
-SYNTAX_PREFIX = 1000  # the syntax checks parse a narrower window: they may run a few times
+SYNTAX_PREFIX = 600  # the syntax checks parse a narrower window: they may run a few times
 SYNTAX_SUFFIX = 400
 BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "do", "then")
 CLOSERS = set(")]}>\"'`;, \t")
@@ -187,12 +187,6 @@ def warm_up(language: str) -> None:
     enclosing_scope(language, "x\n", 0)
 
 
-def _errors(site: CompletionSite, text: str) -> int:
-    from context.syntax import error_count
-
-    return error_count(site.language, site.prefix + text + site.suffix)
-
-
 def _trim_to_scope(site: CompletionSite, text: str) -> str:
     """Cut where the completion runs past the end of the scope the cursor is in."""
     if "\n" not in text:
@@ -231,9 +225,11 @@ def _longest_parsing_head(site: CompletionSite, text: str) -> str:
     """
     try:
         heads = _heads(text)
-        if not heads or _errors(site, heads[0]) == 0:
-            return heads[0] if heads else ""
+        if not heads:
+            return ""
         probe = _HeadProbe(site, heads[0])
+        if probe.whole == 0:
+            return heads[0]
         baseline = probe.errors("")
         if probe.whole <= baseline:
             return heads[0]
@@ -252,16 +248,17 @@ def _longest_parsing_head(site: CompletionSite, text: str) -> str:
 
 class _HeadProbe:
     """Error counts of prefix + head + suffix for heads of one text, each parsed incrementally
-    from the tree of prefix + text + suffix (an edit that deletes the rest of the text)."""
+    from the tree of prefix + text + suffix (an edit that deletes the rest of the text). That
+    first tree comes from the syntax cache, where `_trim_to_scope` has usually just put it."""
 
     def __init__(self, site: CompletionSite, text: str) -> None:
         from context.languages import language_for
-        from context.syntax import count_errors, encode
+        from context.syntax import count_errors, encode, parse
 
         self._count_errors = count_errors
         self._parser = language_for(site.language).parser()
         self._prefix, self._text, self._suffix = encode(site.prefix), encode(text), encode(site.suffix)
-        self._tree = self._parser.parse(self._prefix + self._text + self._suffix)
+        self._tree = parse(site.language, site.prefix + text + site.suffix)
         self.whole = count_errors(self._tree.root_node)
 
     def errors(self, head: str) -> int:

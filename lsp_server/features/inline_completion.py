@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 PROMPT_PREFIX_CHARS = 4_000
 PROMPT_SUFFIX_CHARS = 1_000
 PREFIX_ANCHOR_CHARS = 1_000  # how far into the prefix window to look for a stable first line
-SPECULATIVE_DELAY_S = 0.05
+# Speculate on a suggestion's acceptance once the user has looked at it this long without
+# typing: nobody accepts sooner, and a speculative job still running when the next key
+# arrives would hold up that key's completion (a prompt batch is not interruptible).
+SPECULATIVE_DELAY_S = 0.2
 SINGLE_LINE_MAX_TOKENS = 48
 
 
@@ -142,9 +145,12 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
     def count_token(_text: str) -> None:
         stats["tokens"] += 1
 
+    submitted = time.perf_counter()
+
     def job(cancel):
         stats["outcome"] = "running"
         started = time.perf_counter()
+        stats["queueMs"] = round((started - submitted) * 1000, 3)
         snippets = _retrieve(index, snapshot, settings.context_budget, engine)
         stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
         cancel.raise_if_cancelled()

@@ -58,6 +58,23 @@ def reuse_prefix(llm: llama_cpp.Llama, tokens: list[int]) -> int:
     return 0
 
 
+def _greedy(llm: llama_cpp.Llama) -> Callable[[], int]:
+    """The most likely next token, read straight from the logits: llama.cpp's greedy sampler
+    first copies all n_vocab candidates into an array, which costs more than the argmax."""
+    n_vocab, ctx = llm.n_vocab(), llm._ctx.ctx
+
+    def sample() -> int:
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
+        return int(logits.argmax())
+
+    return sample
+
+
+def _sampler(llm: llama_cpp.Llama, temperature: float) -> Callable[[], int]:
+    llm._sampler = llm._init_sampler(temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
+    return llm.sample
+
+
 def generate(
     llm: llama_cpp.Llama,
     tokens: list[int],
@@ -76,7 +93,7 @@ def generate(
     for i in range(cached, len(tokens), llm.n_batch):
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : i + llm.n_batch])
-    llm._sampler = llm._init_sampler(temp=temperature, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0)
+    sample = _greedy(llm) if temperature <= 0 else _sampler(llm, temperature)
     vocab = llm._model.vocab
     stream = TextStream(stop_texts)
     parts: list[str] = []
@@ -84,7 +101,7 @@ def generate(
     finish, generated = "length", 0
     while generated < max_tokens:
         cancel.raise_if_cancelled()
-        token = llm.sample()
+        token = sample()
         generated += 1
         if not ttft:
             ttft = time.perf_counter() - start

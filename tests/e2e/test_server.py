@@ -7,11 +7,13 @@ DeepSeek-Coder GGUF (or a broken one) and talks LSP to it.
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 
 import pytest
 from lsprotocol import types
 
-from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, STARCODER_MODEL, TRUNCATED_MODEL
+from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, NOT_A_MODEL, STARCODER_MODEL, TRUNCATED_MODEL
 from tests.e2e.conftest import PYTHON_SOURCE, start_server
 
 
@@ -133,6 +135,59 @@ async def test_prints_to_stdout_do_not_corrupt_the_protocol(workspace, monkeypat
         uri = lsp.open("main.py", PYTHON_SOURCE)
         await lsp.inline(uri, 7, 8)
         assert (await lsp.status())["state"] == "ready"
+
+
+def _frame(message: dict) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+SESSION = [
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+    {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+    {"jsonrpc": "2.0", "method": "exit"},
+]
+
+
+def _replies(stdout: bytes) -> dict:
+    replies = {}
+    while stdout:
+        header, _, rest = stdout.partition(b"\r\n\r\n")
+        length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
+        message, stdout = json.loads(rest[:length]), rest[length:]
+        if "id" in message and "method" not in message:
+            replies[message["id"]] = message
+    return replies
+
+
+def test_stdin_from_a_file_is_served(workspace, tmp_path):
+    """A regular file on stdin (no pipe for the event loop to watch) is read the thread way."""
+    messages = tmp_path / "messages"
+    messages.write_bytes(b"".join(map(_frame, SESSION)))
+    with messages.open("rb") as stdin:
+        done = subprocess.run([*CODER_LSP, "serve", "--model", str(DEEPSEEK_MODEL)], stdin=stdin,
+                              capture_output=True, cwd=workspace, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    replies = _replies(done.stdout)
+    assert replies[1]["result"]["serverInfo"]["name"] == "coder-lsp"
+    assert replies[2]["result"] is None
+
+
+async def test_messages_split_across_pipe_writes(workspace):
+    """The event loop reads the pipe in whatever pieces arrive: headers and bodies cut anywhere."""
+    process = await asyncio.create_subprocess_exec(
+        *CODER_LSP, "serve", "--model", str(DEEPSEEK_MODEL), cwd=workspace,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    data = b"".join(map(_frame, SESSION))
+    for start in range(0, len(data), 7):  # 7-byte pieces, each its own write
+        process.stdin.write(data[start : start + 7])
+        await process.stdin.drain()
+        await asyncio.sleep(0.001)
+    stdout, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0
+    assert set(_replies(stdout)) == {1, 2}
 
 
 async def test_tcp_transport(workspace, unused_tcp_port):
