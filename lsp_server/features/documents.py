@@ -186,6 +186,8 @@ def register(server) -> None:
     def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
         if path := fs_path(params.text_document.uri):
             _tell_index(ls, "forget_document", path)
+            if sticky := getattr(ls, "sticky_context", None):
+                sticky.forget(path)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls, params: types.DidChangeWatchedFilesParams) -> None:

@@ -45,7 +45,10 @@ SINGLE_LINE_MAX_TOKENS = 48
 
 
 def register(server) -> None:
+    from context.sticky import StickyRetrieval
+
     server.completion_cache = CompletionCache()
+    server.sticky_context = StickyRetrieval()
     server.inline_pending: dict[str, int] = {}
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
@@ -151,7 +154,7 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
         stats["outcome"] = "running"
         started = time.perf_counter()
         stats["queueMs"] = round((started - submitted) * 1000, 3)
-        snippets = _retrieve(index, snapshot, settings.context_budget, engine)
+        snippets = _retrieve(ls.sticky_context, index, snapshot, settings.context_budget, engine, stats)
         stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
         cancel.raise_if_cancelled()
         request = completion_request(snapshot, settings, multiline, snippets, workspace)
@@ -208,15 +211,14 @@ def prefix_start(text: str, offset: int) -> int:
     return first
 
 
-def _retrieve(index, snapshot: DocumentSnapshot, budget: int, engine) -> tuple:
+def _retrieve(sticky, index, snapshot: DocumentSnapshot, budget: int, engine, stats: dict) -> tuple:
+    """Hop 2's repository context; the previous keystroke's while the user types on one line."""
     if index is None or budget <= 0 or not snapshot.path:
         return ()
     try:
-        from context.retrieval import retrieve
-
-        return tuple(
-            retrieve(index, snapshot.path, snapshot.text, snapshot.offset, budget, count_tokens=engine.count_tokens)
-        )
+        snippets, stats["contextReused"] = sticky(index, snapshot.path, snapshot.text, snapshot.offset, budget,
+                                                  count_tokens=engine.count_tokens)
+        return snippets
     except Exception:  # context is a bonus; a completion without it beats none
         log.exception("retrieval failed")
         return ()

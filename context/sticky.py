@@ -1,0 +1,81 @@
+"""Repository context that holds still while the user types on one line.
+
+Retrieval is cheap but not free (a few ms in a large repository), and the
+snippets open the prompt: when they change, the model evaluates the whole
+prompt again instead of the few tokens typed since the last request. So
+`StickyRetrieval` answers a keystroke with the snippets it found for the
+previous one when nothing retrieval looks at has moved: the same document,
+every line but the cursor's unchanged, no new complete identifier on the
+cursor's line (the word being typed is not one yet), the same budget and
+token counter, and younger than `max_age_s`, so changes elsewhere in the
+workspace still arrive while someone types one long line. And when a fresh
+retrieval finds the same snippets in another order (the word being typed
+shifts the ranking), the held order stays: same text, same prompt, same cache.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from context.retrieval import retrieve
+from context.snippet import Snippet
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+MAX_DOCUMENTS = 4
+
+
+@dataclass(frozen=True)
+class _Held:
+    before: str  # the text before the cursor's line
+    after: str  # the text after it
+    names: frozenset[str]  # complete identifiers on the cursor's line
+    key: tuple
+    at: float
+    snippets: tuple[Snippet, ...]
+
+
+def line_names(line: str, column: int) -> frozenset[str]:
+    """Identifiers on `line`, except the one the cursor at `column` is typing or touching."""
+    return frozenset(m.group() for m in _IDENTIFIER.finditer(line) if not m.start() <= column <= m.end())
+
+
+class StickyRetrieval:
+    def __init__(self, retrieve: Callable[..., tuple[Snippet, ...]] = retrieve, *, max_age_s: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._retrieve, self._max_age_s, self._clock = retrieve, max_age_s, clock
+        self._held: dict[str, _Held] = {}
+        self._lock = threading.Lock()
+        self.reused = 0
+
+    def __call__(self, index, path: str, text: str, offset: int, budget_tokens: int, *,
+                 count_tokens=None) -> tuple[tuple[Snippet, ...], bool]:
+        """The snippets for this cursor, and whether they are the previous keystroke's."""
+        start = text.rfind("\n", 0, offset) + 1
+        end = text.find("\n", offset)
+        end = len(text) if end < 0 else end
+        names = line_names(text[start:end], offset - start)
+        key = (id(index), budget_tokens, count_tokens)
+        now = self._clock()
+        with self._lock:
+            held = self._held.get(path)
+        if (held is not None and held.key == key and now - held.at < self._max_age_s and names <= held.names
+                and held.before == text[:start] and held.after == text[end:]):
+            self.reused += 1
+            return held.snippets, True
+        snippets = tuple(self._retrieve(index, path, text, offset, budget_tokens, count_tokens=count_tokens))
+        if held is not None and held.key == key and set(snippets) == set(held.snippets):
+            snippets = held.snippets
+        with self._lock:
+            self._held.pop(path, None)
+            self._held[path] = _Held(text[:start], text[end:], names, key, now, snippets)
+            while len(self._held) > MAX_DOCUMENTS:
+                self._held.pop(next(iter(self._held)))
+        return snippets, False
+
+    def forget(self, path: str) -> None:
+        with self._lock:
+            self._held.pop(path, None)
