@@ -22,6 +22,7 @@ from context import textcache
 from context.cache import IndexCache, content_hash
 from context.imports import extract_imports
 from context.languages import language_for, language_name
+from context.schedule import EditSchedule
 from context.syntax import encode, extract_definitions
 from context.tables import FileEntry, FileTable, Record, pack_record
 from context.workspace import SKIP_DIRS, IgnoreRules, read_source, walk
@@ -48,6 +49,7 @@ class RepositoryIndex:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._warmed: dict[str, tuple] = {}  # open document -> the imports its caches were warmed for
         self._queue: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._edits = EditSchedule()  # open documents being typed in: indexed when edits pause
         self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._ready = threading.Event()
@@ -88,19 +90,28 @@ class RepositoryIndex:
             self._thread.join(timeout=10)
 
     def set_document(self, path: str, text: str) -> None:
+        """An open document's text (it overrides disk): indexed now if just opened, else when edits pause."""
         rel = self.relative(path)
         if rel is not None:
+            opened = rel not in self._docs
             self._docs[rel] = text
             self._recent.pop(rel, None)
             self._recent[rel] = None
             while len(self._recent) > MAX_RECENT:
                 self._recent.popitem(last=False)
-            self._enqueue("file", rel)
+            if opened:
+                self._enqueue("file", rel)
+            else:
+                with self._wake:
+                    self._edits.edited(rel)
+                    self._wake.notify()
 
     def forget_document(self, path: str) -> None:
         rel = self.relative(path)
         if rel is not None and self._docs.pop(rel, None) is not None:
             self._warmed.pop(rel, None)
+            with self._wake:
+                self._edits.forget(rel)
             self._enqueue("file", rel)
 
     def file_changed(self, path: str) -> None:
@@ -149,7 +160,10 @@ class RepositoryIndex:
     def _take(self, timeout: float) -> tuple[str, str] | None:
         with self._wake:
             if not self._queue and not self._stopping.is_set():
-                self._wake.wait(timeout)
+                pending = self._edits.wait_s()
+                self._wake.wait(timeout if pending is None else min(timeout, pending))
+            for rel in self._edits.take_due():
+                self._queue[("file", rel)] = None
             return self._queue.popitem(last=False)[0] if self._queue else None
 
     def _drain(self) -> None:

@@ -51,8 +51,9 @@ def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
 _LINES: OrderedDict[tuple[str, int], tuple[str, list[str]]] = OrderedDict()
 
 
-def _lines(index, rel: str) -> list[str] | None:
-    text = index.text(rel)
+def _lines(index, rel: str, text: str | None = None) -> list[str] | None:
+    """The lines of `text` (by default the file's current text), split once per text."""
+    text = index.text(rel) if text is None else text
     if text is None:
         return None
     key = (rel, hash(text))
@@ -132,6 +133,6 @@ def _pack_similar(index, rel: str, text: str, offset: int, recent, packer: Packe
             break
         if packer.overlaps(other, first, last):
             continue
-        lines = texts[other].split("\n", last)[first - 1:last]
-        if packer.add(Snippet(other, first, last, "similar", "\n".join(lines))):
+        lines = _lines(index, other, texts[other])  # split once per text, not once per candidate window
+        if packer.add(Snippet(other, first, last, "similar", "\n".join(lines[first - 1:last]))):
             added += 1

@@ -81,6 +81,41 @@ def test_documents_override_disk_and_forgetting_restores_it(make_index, workspac
     assert index.recent_files()[0] == "shop/services/pricing.py"
 
 
+def test_typing_in_an_open_document_is_indexed_when_the_edits_pause(make_index, workspace):
+    index = make_index(workspace / "python")
+    path = str(workspace / "python/shop/services/pricing.py")
+    index.set_document(path, "def opened(x):\n    return x\n")
+    assert eventually(lambda: index.table.definitions_named("opened"))  # opening indexes at once
+    parsed = index.stats()["parsed"]
+    text = "def opened(x):\n    return x\n\n\ndef typed_"
+    for letter in "abcdefghijklmnop":  # sixteen keystrokes, faster than the quiet period
+        text += letter
+        index.set_document(path, text + "(y):\n    return y\n")
+    assert eventually(lambda: index.table.definitions_named("typed_abcdefghijklmnop"))
+    assert index.stats()["parsed"] - parsed <= 2  # not one parse a keystroke
+
+
+def test_edit_schedule_waits_for_a_pause_but_not_forever():
+    from context.schedule import EditSchedule
+
+    now = [0.0]
+    schedule = EditSchedule(quiet_s=0.3, max_delay_s=1.0, clock=lambda: now[0])
+    assert schedule.wait_s() is None and schedule.take_due() == []
+    schedule.edited("a.py")
+    assert schedule.wait_s() == 0.3
+    for _ in range(4):  # a keystroke every 0.2 s keeps it pending...
+        now[0] += 0.2
+        assert schedule.take_due() == []
+        schedule.edited("a.py")
+    assert abs(schedule.wait_s() - 0.2) < 1e-9  # ...until a second after the first edit, not 0.3 s after the last
+    now[0] += 0.2
+    assert schedule.take_due() == ["a.py"]
+    schedule.edited("b.py")
+    schedule.forget("b.py")
+    now[0] += 5
+    assert schedule.take_due() == [] and schedule.wait_s() is None
+
+
 def test_file_changed_adds_updates_and_removes(make_index, workspace):
     index = make_index(workspace / "go")
     new = workspace / "go/internal/store/extra.go"
