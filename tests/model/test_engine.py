@@ -28,6 +28,23 @@ def test_a_grown_prefix_reuses_the_cached_prompt(engine_name, request):
     assert again.cached_tokens > 0
 
 
+@pytest.mark.parametrize("engine_name", ["starcoder", "deepseek", "smollm2"])
+def test_greedy_argmax_picks_what_llama_cpps_greedy_sampler_picks(engine_name, request):
+    from lsp_server.model import generation
+
+    engine = request.getfixturevalue(engine_name)
+    llm = engine._llm
+    with engine._lock:
+        for prompt in (b"def add(a, b):\n    return", b"import os\n\nfor name in", b"x = [1, 2,"):
+            tokens = llm.tokenize(prompt, add_bos=True)
+            llm.reset()
+            llm.eval(tokens)
+            ours = generation._greedy(llm)()
+            llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
+            assert ours == llm.sample()
+        llm.reset()
+
+
 def test_streaming_pieces_add_up_to_the_text(starcoder):
     pieces: list[str] = []
     result = starcoder.complete(CompletionRequest(prefix="x = ", max_tokens=24), CancelToken(), on_token=pieces.append)
