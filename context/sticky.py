@@ -8,9 +8,10 @@ previous one when nothing retrieval looks at has moved: the same document,
 every line but the cursor's unchanged, no new complete identifier on the
 cursor's line (the word being typed is not one yet), the same budget and
 token counter, and younger than `max_age_s`, so changes elsewhere in the
-workspace still arrive while someone types one long line. And when a fresh
-retrieval finds the same snippets in another order (the word being typed
-shifts the ranking), the held order stays: same text, same prompt, same cache.
+workspace still arrive while someone types one long line. And a fresh
+retrieval is laid out to keep what it shares with the held snippets in the
+held order (`stable_order`): a word that shifts the ranking, or one new
+definition, then costs the prompt from that snippet on, not from the first.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def line_names(line: str, column: int) -> frozenset[str]:
     return frozenset(m.group() for m in _IDENTIFIER.finditer(line) if not m.start() <= column <= m.end())
 
 
+def stable_order(fresh: tuple[Snippet, ...], held: tuple[Snippet, ...]) -> tuple[Snippet, ...]:
+    """`fresh`'s snippets: the new ones in their ranked order, then those `held` had too, in the
+    held order. The prompt lays snippets out last first, so it starts as the held prompt did, up
+    to where a held snippet left, and the new ones sit nearest the cursor."""
+    kept = set(fresh) & set(held)
+    return tuple(s for s in fresh if s not in kept) + tuple(s for s in held if s in kept)
+
+
 class StickyRetrieval:
     def __init__(self, retrieve: Callable[..., tuple[Snippet, ...]] = retrieve, *, max_age_s: float = 5.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -67,8 +76,8 @@ class StickyRetrieval:
             self.reused += 1
             return held.snippets, True
         snippets = tuple(self._retrieve(index, path, text, offset, budget_tokens, count_tokens=count_tokens))
-        if held is not None and held.key == key and set(snippets) == set(held.snippets):
-            snippets = held.snippets
+        if held is not None and held.key == key:
+            snippets = stable_order(snippets, held.snippets)
         with self._lock:
             self._held.pop(path, None)
             self._held[path] = _Held(text[:start], text[end:], names, key, now, snippets)

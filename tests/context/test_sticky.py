@@ -56,8 +56,8 @@ def test_a_new_complete_identifier_refreshes(make_index):
     assert reused
 
 
-def test_a_new_set_comes_in_its_own_order():
-    results = [("a", "b"), ("b", "a"), ("b", "c")]
+def test_a_fresh_set_keeps_the_held_order_where_it_can():
+    results = [("a", "b"), ("b", "a"), ("c", "b")]
 
     def fake_retrieve(index, path, text, offset, budget, count_tokens=None):
         return results.pop(0)
@@ -65,7 +65,16 @@ def test_a_new_set_comes_in_its_own_order():
     sticky = StickyRetrieval(fake_retrieve, clock=Clock())
     assert sticky(None, "a.py", "x = 1\n", 3, 100)[0] == ("a", "b")
     assert sticky(None, "a.py", "x = 1\ny", 8, 100)[0] == ("a", "b")  # another line: the same set, held order
-    assert sticky(None, "a.py", "w = 1\ny", 8, 100)[0] == ("b", "c")  # another set: its own order
+    assert sticky(None, "a.py", "w = 1\ny", 8, 100)[0] == ("c", "b")  # b kept its place, c is new
+
+
+def test_stable_order_keeps_the_held_tail_of_the_prompt():
+    from context.sticky import stable_order
+
+    assert stable_order(("n1", "a", "n2", "c"), ("a", "b", "c")) == ("n1", "n2", "a", "c")
+    assert stable_order(("c", "b", "a"), ("a", "b", "c")) == ("a", "b", "c")
+    assert stable_order(("x",), ("a",)) == ("x",)
+    assert stable_order((), ("a",)) == ()
 
 
 def test_other_lines_documents_budgets_and_age_refresh(make_index):
