@@ -1,6 +1,6 @@
 """One command for every benchmark: markdown tables on stdout, JSON in bench/results/.
 
-    .venv/bin/python bench/run.py [--quick] [--gpu] [--model PATH ...] [--name NAME]
+    .venv/bin/python bench/run.py [--quick] [--gpu] [--model PATH ...] [--name NAME] [--inside Django==5.2.6]
 
 For each model (default on a CPU: the tiny random-weight DeepSeek-Coder
 fixture and the embedded SmolLM2-135M; with --gpu: the models given) it runs,
@@ -8,7 +8,8 @@ in one process and one sitting so the ratios compare like with like:
 the typing simulation over real LSP (`typing_sim.py`) with local context only,
 the same keystrokes against llama.cpp's `llama-server` and llama-cpp-python's
 server (`peer.py`), the engine alone on the same prompts (`floor.py`), and our
-server as shipped (repository context, multi-line chosen by syntax). Then it
+server as shipped (repository context, multi-line chosen by syntax), and with
+`--inside` the same again inside a copy of a large repository. Then it
 runs the other helpers' benchmarks that exist (engine_cache, lsp_overhead,
 context_eval, index_bench, commit_bench) as scripts and includes their
 tables. The JSON holds the machine, the models, the commit and every row.
@@ -156,6 +157,14 @@ def bench_model(model: str, args, results: dict) -> None:
                            **common)))
         if shipped:
             rows.append(shipped["summary"])
+    if args.inside:
+        package = args.inside.split("==")[0]
+        large = step(f"typing as shipped inside {args.inside} {name}", results, lambda: asyncio.run(
+            typing_sim.run(model, context=True, multiline="auto", inside=args.inside,
+                           label=f"ours as shipped, inside {package}", **common)))
+        if large:
+            large["summary"]["label"] += f" ({large['summary'].get('workspace_files')} files)"
+            rows.append(large["summary"])
     results.setdefault("attempts", {})[name] = {"ours": ours["attempts"] if ours else None}
 
 
@@ -237,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers", default="llama-server,llama-server+llama.vim,llama_cpp.server",
                         help="SERVER[+llama.vim] list: llama-server, llama_cpp.server; +llama.vim = its client logic")
     parser.add_argument("--skip-others", action="store_true", help="only the latency benchmarks")
+    parser.add_argument("--inside", metavar="NAME==VERSION",
+                        help="also type, as shipped, inside a copy of this source package (e.g. Django==5.2.6)")
     parser.add_argument("--other-timeout", type=int, default=900)
     parser.add_argument("--render", metavar="JSON", help="print the tables of an earlier results file, rewrite its .md")
     args = parser.parse_args(argv)

@@ -11,6 +11,11 @@ arrives before the next key. At each longer pause the client reads
 avoided by the completion cache come from the server's own counters.
 
     .venv/bin/python bench/typing_sim.py --model fixtures/models/deepseek-tiny.gguf [--quick]
+        [--context --multiline auto] [--inside Django==5.2.6]
+
+`--inside NAME==VERSION` types the same file inside a large repository: the
+package's source (fetched like `index_bench.py` does) with `inventory/`
+copied in, and waits for the index to be ready before the first key.
 
 (Named typing_sim.py, not typing.py: a bench/typing.py would shadow the
 standard library's `typing` for any script run from bench/.)
@@ -20,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -138,37 +145,66 @@ async def poll_jobs(client: LspClient, jobs: dict) -> dict:
     return status
 
 
+@contextlib.contextmanager
+def large_workspace(package: str):
+    """A temporary copy of a source package (NAME==VERSION) with `inventory/` in it."""
+    from bench.context_eval import fetch_sources
+
+    name, version = package.split("==")
+    source = fetch_sources({name: version})[name]
+    with tempfile.TemporaryDirectory(prefix="coder-lsp-typing-") as scratch:
+        root = Path(scratch) / name.lower()
+        shutil.copytree(source, root)
+        shutil.copytree(TARGET_FILE.parent, root / TARGET_FILE.parent.name)
+        yield root
+
+
+async def wait_indexed(client: LspClient, timeout: float) -> int | None:
+    """Files in the server's index once it is ready (None if it never got ready)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = await client.request("workspace/executeCommand", {"command": "coderLsp.status", "arguments": []}, 10)
+        index = (status or {}).get("index") or {}
+        if index.get("ready"):
+            return index.get("files")
+        await asyncio.sleep(0.2)
+    return None
+
+
 async def run(model: str, *, quick: bool = False, max_tokens: int = 32, context: bool = False,
               multiline: str = "always", gpu: bool = False, threads: int | None = None, n_ctx: int = 4096,
-              label: str = "") -> dict:
+              label: str = "", inside: str | None = None) -> dict:
     model = str(Path(model).resolve())
     settings = server_settings(model, max_tokens=max_tokens, context=context, multiline=multiline, gpu=gpu,
                                threads=threads, n_ctx=n_ctx)
-    client = LspClient(settings)
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("CODER_LSP_MODEL", None)
-    log = tempfile.NamedTemporaryFile("w+", prefix="coder-lsp-bench-", suffix=".log", delete=False)
-    await client.start([sys.executable, "-m", "lsp_server", "serve", "--model", model], str(WORKSPACE), env, log)
-    try:
-        return await _session(client, settings, model, quick, label, context)
-    except Exception as exc:
-        log.flush()
-        tail = Path(log.name).read_text()[-3000:]
-        raise RuntimeError(f"typing simulation failed: {exc!r}\nserver stderr ({log.name}):\n{tail}") from exc
-    finally:
-        await client.stop()
+    with large_workspace(inside) if inside else contextlib.nullcontext(WORKSPACE) as workspace:
+        client = LspClient(settings)
+        env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env.pop("CODER_LSP_MODEL", None)
+        log = tempfile.NamedTemporaryFile("w+", prefix="coder-lsp-bench-", suffix=".log", delete=False)
+        await client.start([sys.executable, "-m", "lsp_server", "serve", "--model", model], str(workspace), env, log)
+        try:
+            return await _session(client, settings, model, quick, label, context, workspace)
+        except Exception as exc:
+            log.flush()
+            tail = Path(log.name).read_text()[-3000:]
+            raise RuntimeError(f"typing simulation failed: {exc!r}\nserver stderr ({log.name}):\n{tail}") from exc
+        finally:
+            await client.stop()
 
 
-async def _session(client: LspClient, settings: dict, model: str, quick: bool, label: str, context: bool) -> dict:
-    await client.request("initialize", initialize_params(str(WORKSPACE), settings))
+async def _session(client: LspClient, settings: dict, model: str, quick: bool, label: str, context: bool,
+                   workspace: Path) -> dict:
+    await client.request("initialize", initialize_params(str(workspace), settings))
     client.notify("initialized", {})
     loaded = time.perf_counter()
     state = await wait_ready(client, 300)
     load_s = time.perf_counter() - loaded
     if state != "ready":
         raise RuntimeError(f"server state {state!r}")
+    indexed = await wait_indexed(client, 300) if context else None
     text, start = initial_text()
-    doc, uri = Document(text), TARGET_FILE.as_uri()
+    doc, uri = Document(text), (workspace / TARGET_FILE.relative_to(WORKSPACE)).as_uri()
     client.notify("textDocument/didOpen",
                   {"textDocument": {"uri": uri, "languageId": "python", "version": doc.version, "text": text}})
     warm = await client.request("textDocument/inlineCompletion", inline_params(uri, doc.position(start)), 120)
@@ -182,6 +218,7 @@ async def _session(client: LspClient, settings: dict, model: str, quick: bool, l
     summary.update(server_overhead(attempts))
     summary.update({
         "label": label or ("ours, repository context" if context else "ours, local context"),
+        "workspace_files": indexed,
         "model": Path(model).name,
         "model_load_s": round(load_s, 2),
         "warmup_suggestion": bool(suggestion_text(warm)),
@@ -207,9 +244,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--multiline", default="always", choices=("auto", "always", "never"))
     parser.add_argument("--gpu", action="store_true")
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--inside", metavar="NAME==VERSION", help="type inside a copy of this source package")
     args = parser.parse_args(argv)
     result = asyncio.run(run(args.model, quick=args.quick, max_tokens=args.max_tokens, context=args.context,
-                             multiline=args.multiline, gpu=args.gpu, threads=args.threads))
+                             multiline=args.multiline, gpu=args.gpu, threads=args.threads, inside=args.inside))
     print(json.dumps(result["summary"], indent=2))
     return result
 
