@@ -13,10 +13,14 @@ worker thread, three thread hops per message, three messages per keystroke.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import stat
 import sys
 from typing import BinaryIO
+
+log = logging.getLogger(__name__)
+LINE_LIMIT = 1 << 20  # header lines are short; a message body is read by length, not by line
 
 
 def claim_stdout() -> BinaryIO:
@@ -59,13 +63,18 @@ class PipeReader:
 
     async def _reader(self) -> asyncio.StreamReader:
         if self._stream is None:
-            self._stream = asyncio.StreamReader(limit=1 << 20)
+            self._stream = asyncio.StreamReader(limit=LINE_LIMIT)
             protocol = asyncio.StreamReaderProtocol(self._stream)
             await asyncio.get_running_loop().connect_read_pipe(lambda: protocol, self._source)
         return self._stream
 
     async def readline(self) -> bytes:
-        return await (await self._reader()).readline()
+        reader = await self._reader()
+        while True:
+            try:
+                return await reader.readline()
+            except ValueError:  # a "header line" over the limit is junk: it was dropped, read on
+                log.warning("dropped an input line longer than %d bytes", LINE_LIMIT)
 
     async def readexactly(self, n: int) -> bytes:
         try:

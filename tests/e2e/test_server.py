@@ -190,6 +190,18 @@ async def test_messages_split_across_pipe_writes(workspace):
     assert set(_replies(stdout)) == {1, 2}
 
 
+async def test_junk_without_newlines_on_the_pipe_is_dropped(workspace):
+    """Two megabytes without a newline (no header line is that long) are dropped; the session goes on."""
+    process = await asyncio.create_subprocess_exec(
+        *CODER_LSP, "serve", "--model", str(DEEPSEEK_MODEL), cwd=workspace,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    process.stdin.write(b"x" * (2 << 20) + b"\r\n" + b"".join(map(_frame, SESSION)))
+    stdout, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0
+    assert set(_replies(stdout)) == {1, 2}
+
+
 async def test_tcp_transport(workspace, unused_tcp_port):
     from pygls.lsp.client import LanguageClient
 
