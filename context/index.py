@@ -32,6 +32,7 @@ log = logging.getLogger("coder_lsp.context")
 SAVE_DELAY_S = 3.0
 MAX_REMEMBERED_SKIPS = 500
 MAX_RECENT = 16
+MAX_REMEMBERED_PATHS = 4096
 
 
 class RepositoryIndex:
@@ -50,6 +51,7 @@ class RepositoryIndex:
         self._warmed: dict[str, tuple] = {}  # open document -> the imports its caches were warmed for
         self._queue: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._edits = EditSchedule()  # open documents being typed in: indexed when edits pause
+        self._relative: dict[str, str | None] = {}
         self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._ready = threading.Event()
@@ -132,7 +134,18 @@ class RepositoryIndex:
         return doc if doc is not None else self.texts.read(rel, self.max_file_bytes)
 
     def relative(self, path: str) -> str | None:
-        """`path` (absolute, root-relative or file:// URI) relative to the root, or None if outside."""
+        """`path` (absolute, root-relative or file:// URI) relative to the root, or None if outside.
+        Remembered: resolving symlinks costs a system call per folder, and every keystroke asks."""
+        try:
+            return self._relative[path]
+        except KeyError:
+            pass
+        if len(self._relative) >= MAX_REMEMBERED_PATHS:
+            self._relative.clear()
+        self._relative[path] = rel = self._resolve(path)
+        return rel
+
+    def _resolve(self, path: str) -> str | None:
         if path.startswith("file://"):
             from urllib.parse import unquote, urlparse
             path = unquote(urlparse(path).path)
