@@ -20,12 +20,12 @@ MIN_SCORE = 0.08
 MAX_RECENT_FILES = 6
 MAX_WINDOWS_PER_FILE = 150
 MIN_SHARED_SHARE = 0.2
-_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _CACHE_SIZE = 64
 
 
 def identifiers(text: str) -> frozenset[str]:
-    return frozenset(_IDENTIFIER.findall(text))
+    return frozenset(IDENTIFIER.findall(text))
 
 
 class WindowCache:

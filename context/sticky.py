@@ -16,16 +16,15 @@ definition, then costs the prompt from that snippet on, not from the first.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from context.retrieval import retrieve
+from context.similar import IDENTIFIER
 from context.snippet import Snippet
 
-_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 MAX_DOCUMENTS = 4
 
 
@@ -39,9 +38,15 @@ class _Held:
     snippets: tuple[Snippet, ...]
 
 
+def _same_around(held: _Held, text: str, start: int, end: int) -> bool:
+    """Whether `text` outside `start:end` is what `held` saw there (no copies of the text)."""
+    return (len(held.before) == start and len(held.after) == len(text) - end
+            and text.startswith(held.before) and text.endswith(held.after))
+
+
 def line_names(line: str, column: int) -> frozenset[str]:
     """Identifiers on `line`, except the one the cursor at `column` is typing or touching."""
-    return frozenset(m.group() for m in _IDENTIFIER.finditer(line) if not m.start() <= column <= m.end())
+    return frozenset(m.group() for m in IDENTIFIER.finditer(line) if not m.start() <= column <= m.end())
 
 
 def stable_order(fresh: tuple[Snippet, ...], held: tuple[Snippet, ...]) -> tuple[Snippet, ...]:
@@ -72,7 +77,7 @@ class StickyRetrieval:
         with self._lock:
             held = self._held.get(path)
         if (held is not None and held.key == key and now - held.at < self._max_age_s and names <= held.names
-                and held.before == text[:start] and held.after == text[end:]):
+                and _same_around(held, text, start, end)):
             self.reused += 1
             return held.snippets, True
         snippets = tuple(self._retrieve(index, path, text, offset, budget_tokens, count_tokens=count_tokens))

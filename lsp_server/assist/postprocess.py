@@ -71,21 +71,18 @@ def _in_comment_or_string(site: CompletionSite) -> bool:
     if not site.language:
         return False
     try:
-        from context.languages import language_for
+        from context.syntax import encode, parse
 
-        spec = language_for(site.language)
-        if spec is None:
-            return False
         narrow = _narrow(site)
-        head = narrow.prefix.encode("utf-8", "replace")
-        tree = spec.parser().parse(head + narrow.suffix.encode("utf-8", "replace"))
-        node = tree.root_node.descendant_for_byte_range(max(0, len(head) - 1), len(head))
-    except Exception:
+        cursor = len(encode(narrow.prefix))
+        node = parse(site.language, narrow.prefix + narrow.suffix).root_node.descendant_for_byte_range(
+            max(0, cursor - 1), cursor)
+    except Exception:  # an unknown language included
         log.debug("syntax position failed", exc_info=True)
         return False
     while node is not None:
         if "comment" in node.type or "string" in node.type:
-            return node.start_byte < len(head) <= node.end_byte
+            return node.start_byte < cursor <= node.end_byte
         node = node.parent
     return False
 
@@ -255,23 +252,22 @@ class _HeadProbe:
         from context.languages import language_for
         from context.syntax import count_errors, encode, parse
 
-        self._count_errors = count_errors
+        self._count_errors, self._encode = count_errors, encode
         self._parser = language_for(site.language).parser()
         self._prefix, self._text, self._suffix = encode(site.prefix), encode(text), encode(site.suffix)
         self._tree = parse(site.language, site.prefix + text + site.suffix)
+        self._end = (len(self._prefix) + len(self._text), _point(self._prefix + self._text))
         self.whole = count_errors(self._tree.root_node)
 
     def errors(self, head: str) -> int:
-        from context.syntax import encode
-
-        kept = encode(head)
+        kept = self._encode(head)
         assert self._text.startswith(kept)  # heads are heads of the text
-        start, old_end = len(self._prefix) + len(kept), len(self._prefix) + len(self._text)
+        source = self._prefix + kept
+        start, start_point = len(source), _point(source)
         tree = self._tree.copy()
-        start_point = _point(self._prefix + kept)
-        tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=start, start_point=start_point,
-                  old_end_point=_point(self._prefix + self._text), new_end_point=start_point)
-        return self._count_errors(self._parser.parse(self._prefix + kept + self._suffix, tree).root_node)
+        tree.edit(start_byte=start, old_end_byte=self._end[0], new_end_byte=start, start_point=start_point,
+                  old_end_point=self._end[1], new_end_point=start_point)
+        return self._count_errors(self._parser.parse(source + self._suffix, tree).root_node)
 
 
 def _point(source: bytes) -> tuple[int, int]:
