@@ -163,9 +163,6 @@ class FileTable:
             found = [(rel, self._files[rel].definition(position)) for rel, position in self._by_name.get(name, ())]
         return tuple(found)
 
-    def count_named(self, name: str) -> int:
-        return len(self._by_name.get(name, ()))
-
     def files_with_stem(self, stem: str) -> tuple[str, ...]:
         with self._lock:
             return tuple(sorted(self._by_stem.get(stem, ())))

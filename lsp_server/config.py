@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -199,13 +199,6 @@ def merge_options(base: Any, override: Any) -> Any:
     for name, value in override.items():
         merged[name] = merge_options(merged.get(name), value) if isinstance(value, dict) else value
     return merged
-
-
-def with_model_path(settings: Settings, path: str | None) -> Settings:
-    """The settings with `model.path` replaced (the CLI's --model wins)."""
-    if not path:
-        return settings
-    return replace(settings, model=replace(settings.model, path=path))
 
 
 # --- project file: the same keys for the CLI and git hooks --------------------------

@@ -42,10 +42,6 @@ class DocumentSnapshot:
     def line_before_cursor(self) -> str:
         return self.text[self.text.rfind("\n", 0, self.offset) + 1 : self.offset]
 
-    def line_after_cursor(self) -> str:
-        end = self.text.find("\n", self.offset)
-        return self.text[self.offset : len(self.text) if end < 0 else end].rstrip("\r")
-
 
 def _units(char: str, encoding: str) -> int:
     code = ord(char)

@@ -90,11 +90,6 @@ class ModelRunner:
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
-    @property
-    def busy(self) -> bool:
-        with self._lock:
-            return self._running is not None or bool(self._queue)
-
     def _supersede(self, key: str) -> None:
         for entry in [e for e in self._queue if e.key == key]:
             self._queue.remove(entry)
