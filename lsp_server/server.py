@@ -1,70 +1,101 @@
-"""The pygls server object and the state every feature shares.
+"""The pygls server object: the state features share, each part with one owner.
 
-`CoderServer` holds the frozen `settings`, the `engine` (None until loaded,
-or when loading failed), the one model thread (`runner`), the repository
-`index`, and the `startup_hooks` / `shutdown_hooks` other parts add. It
-loads the model off the event loop with work-done progress, reports its
-state with `coderLsp/status`, shows each kind of error to the user once, and
-runs model work through `run_model_job`, which ties `$/cancelRequest` to the
-model's cancel flag. `create_server` registers every module in
-`features.FEATURES`.
+`CoderServer` holds the frozen `settings`, the model (`model`: a
+`ModelHost` that loads, switches and reports the engine), the one model
+thread (`runner`), the `jobs` log, the repository `index` (None until
+indexing starts), the inline completion state (`completions`) and the
+`startup_hooks` / `shutdown_hooks` features add. It loads the model off the
+event loop with work-done progress, reports its state with
+`coderLsp/status`, shows each kind of error to the user once, and runs model
+work through `run_model_job`, which ties `$/cancelRequest` to the model's
+cancel flag. It knows no feature: `features.create_server` registers them.
+The attributes older code reads (`engine`, `engine_error`, `completion_cache`,
+...) are properties over those owners.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import sys
 import threading
-import uuid
-from collections import Counter, deque
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from lsp_server import __version__
+from lsp_server.assist.pipeline import CompletionPipeline
 from lsp_server.config import Settings
+from lsp_server.jobs import JobLog
+from lsp_server.model.host import Loader, ModelHost
+from lsp_server.model.runner import ModelRunner
 from lsp_server.model.types import Cancelled, EngineError
+from lsp_server.progress import progress
 from lsp_server.protocol import CoderProtocol
+
+if TYPE_CHECKING:
+    from context.index import RepositoryIndex
+    from lsp_server.commit.warm_socket import WarmSocketServer
 
 log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "coderLsp/status"
 BUSY_AFTER_S = 0.25
+Hook = Callable[["CoderServer"], Any]
+
+
+@dataclass
+class CompletionState:
+    """Inline completion's state between requests: the pipeline (cache, held context), requests in flight."""
+
+    pipeline: CompletionPipeline = field(default_factory=CompletionPipeline)
+    pending: dict[str, int] = field(default_factory=dict)  # uri -> requests in flight
 
 
 class CoderServer(LanguageServer):
-    def __init__(self, *, cli_model: str | None = None) -> None:
+    def __init__(self, *, cli_model: str | None = None, loader: Loader | None = None) -> None:
         super().__init__(
             name="coder-lsp",
             version=__version__,
             protocol_cls=CoderProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        from lsp_server.model.runner import ModelRunner
-
         self.settings = Settings()
-        self.cli_model = cli_model
-        self.engine: Any = None
-        self.engine_error = ""
-        self.device = ""  # "cpu" / "gpu" / "remote", from the loaded engine
+        self.model = ModelHost(cli_model=cli_model, loader=loader)
         self.runner = ModelRunner()
-        self.index: Any = None
-        self.startup_hooks: list[Callable[[CoderServer], Any]] = []
-        self.shutdown_hooks: list[Callable[[CoderServer], Any]] = []
+        self.jobs = JobLog()
+        self.index: RepositoryIndex | None = None
+        self.completions = CompletionState()
+        self.commit_warm_sockets: list[WarmSocketServer] = []
+        self.startup_hooks: list[Hook] = []
+        self.shutdown_hooks: list[Hook] = []
+        self.initialization_options: Any = None  # the lifecycle feature's, from `initialize`
+        self.shutdown_started = self.exit_requested = False
         self.state = "loading"
-        self.latencies_ms: deque[float] = deque(maxlen=50)
-        self.job_log: deque[dict] = deque(maxlen=50)  # what the model thread did, for coderLsp.status
-        self.job_outcomes: Counter[str] = Counter()
-        self.model_loaded = threading.Event()  # set once a load finished, ok or not
         self._shown_errors: set[str] = set()
         self._jobs_in_flight = 0
         self._busy_timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._background: set[asyncio.Task] = set()
+
+    # --- what older code reads, over the owners above ------------------------------
+
+    engine = property(lambda self: self.model.engine, doc="The loaded engine, None while loading or failed.")
+    engine_error = property(lambda self: self.model.error)
+    device = property(lambda self: self.model.device)
+    model_loaded = property(lambda self: self.model.loaded)
+    latencies_ms = property(lambda self: self.jobs.latencies_ms)
+    job_log = property(lambda self: self.jobs.records)
+    job_outcomes = property(lambda self: self.jobs.outcomes)
+    completion_cache = property(lambda self: self.completions.pipeline.cache)
+    sticky_context = property(lambda self: self.completions.pipeline.sticky)
+    inline_pending = property(lambda self: self.completions.pending)
+
+    record_job = property(lambda self: self.jobs.record)
+    finish_job = property(lambda self: self.jobs.finish)
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """Serve on stdio; a piped stdin is read by the event loop itself (`PipeReader`)."""
@@ -105,9 +136,7 @@ class CoderServer(LanguageServer):
         if state == self.state and not message:
             return
         self.state = state
-        engine = self.engine
-        model = getattr(engine, "name", "") if engine is not None else ""
-        params = {"state": state, "message": message, "model": model, "device": self.device}
+        params = {"state": state, "message": message, "model": self.model.name, "device": self.model.device}
         with contextlib.suppress(Exception):
             self.protocol.notify(STATUS_NOTIFICATION, params)
 
@@ -132,7 +161,7 @@ class CoderServer(LanguageServer):
 
     # --- the model thread (hop 3) ------------------------------------------------
 
-    async def run_model_job(self, key: str | None, job: Callable, *, kind: str = "job") -> Any:
+    async def run_model_job(self, key: str | None, job: Callable) -> Any:
         """Run `job(cancel)` on the model thread; None if superseded or cancelled.
 
         `$/cancelRequest` cancels the awaiting task; its CancelledError sets the
@@ -163,36 +192,19 @@ class CoderServer(LanguageServer):
             return
         request_future.add_done_callback(lambda f: f.cancelled() and task.cancel())
 
-    def record_job(self, kind: str, uri: str, **details: Any) -> dict:
-        """A job_log entry the job fills in (tokens) and `finish_job` closes."""
-        stats = {"kind": kind, "uri": uri, "tokens": 0, "outcome": "queued", **details}
-        self.job_log.append(stats)
-        return stats
-
     async def run_logged_job(self, key: str | None, job: Callable, stats: dict) -> Any:
-        """`run_model_job` for a `record_job` entry, with the bookkeeping features share.
-
-        A cancelled request is logged and re-raised (pygls answers it); an engine
-        failure is logged, shown once per kind, and answers None. Otherwise the
-        caller closes `stats` with its own outcome.
-        """
+        """`run_model_job` for a `jobs` entry: a cancelled request is logged and re-raised (pygls
+        answers it); an engine failure is logged, shown once, and answers None; else the caller
+        closes `stats` with its own outcome."""
         try:
-            return await self.run_model_job(key, job, kind=stats["kind"])
+            return await self.run_model_job(key, job)
         except asyncio.CancelledError:
-            self.finish_job(stats, "cancelled")
+            self.jobs.finish(stats, "cancelled")
             raise
         except EngineError as exc:
-            self.finish_job(stats, "error")
+            self.jobs.finish(stats, "error")
             self.show_once("engine", f"coder-lsp: the model failed: {exc}")
             return None
-
-    def finish_job(self, stats: dict, outcome: str) -> None:
-        """Close a job_log entry; the first outcome stands (an error stays an error)."""
-        if stats.get("finished"):
-            return
-        stats["finished"] = True
-        stats["outcome"] = outcome
-        self.job_outcomes[f"{stats['kind']}:{outcome}"] += 1
 
     def _job_started(self) -> None:
         # "busy" only once work has lasted a moment: a status bar that flips on every
@@ -220,22 +232,8 @@ class CoderServer(LanguageServer):
 
     async def load_model(self) -> None:
         """(Re)load the engine on the model thread, with progress; failures say why once."""
-        model_settings = self.settings.model
-        old_engine, self.engine, self.device = self.engine, None, ""
-        self.model_loaded.clear()
+        swap = self.model.load_job(self.settings.model, self.workspace_root())
         self.set_state("loading", "loading the model")
-        workspace = self.workspace_root()
-
-        def swap(cancel) -> Any:
-            if old_engine is not None:
-                old_engine.close()
-            cancel.raise_if_cancelled()
-            engine = self._load_engine(model_settings, workspace)
-            if cancel.cancelled:  # a newer load superseded this one while it loaded
-                engine.close()
-                raise Cancelled()
-            return engine
-
         async with self.progress("coder-lsp: loading model") as report:
             try:
                 engine = await self.run_model_job("model:load", swap)
@@ -247,63 +245,27 @@ class CoderServer(LanguageServer):
             if engine is None:  # superseded by a newer load
                 return
             report(f"{engine.name} ({engine.prompt_format})")
-        self.engine, self.engine_error = engine, ""
-        self.device = _describe(engine).get("device", "")
-        self.model_loaded.set()
+        self.model.loaded_ok(engine)
         self.set_state("ready", f"model {engine.name} ready")
 
-    def _load_engine(self, model_settings, workspace: str | None) -> Any:
-        from lsp_server.assist.scripted import wrap_for_tests
-        from lsp_server.model.loader import load_engine
-
-        engine = load_engine(model_settings, cli_model=self.cli_model, workspace=workspace)
-        return wrap_for_tests(engine)
-
     def _model_failed(self, reason: str) -> None:
-        self.engine, self.engine_error, self.device = None, reason, ""
-        self.model_loaded.set()
+        self.model.load_failed(reason)
         self.set_state("error", reason)
         self.show_once("model-load", f"coder-lsp: the model could not be loaded: {reason}")
-
-    # --- settings ----------------------------------------------------------------
 
     def apply_settings(self, settings: Settings, bad_keys: tuple[str, ...]) -> None:
         """Swap the settings whole; reload the model only when its settings changed."""
         old, self.settings = self.settings, settings
         if bad_keys:
             names = ", ".join(f"coderLsp.{key}" for key in bad_keys)
-            self.show_once(
-                f"settings:{names}",
-                f"coder-lsp: ignored invalid setting {names}; using the default",
-                types.MessageType.Warning,
-            )
+            self.show_once(f"settings:{names}", f"coder-lsp: ignored invalid setting {names}; using the default",
+                           types.MessageType.Warning)
         if old.model != settings.model:
             self.spawn(self.load_model())
 
-    # --- progress ----------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def progress(self, title: str):
-        """Work-done progress when the client supports it; yields report(message)."""
-        window = self.client_capabilities.window
-        if not (window and window.work_done_progress):
-            yield lambda message: None
-            return
-        token = f"coder-lsp/{uuid.uuid4()}"
-        try:
-            await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
-        except Exception:
-            yield lambda message: None
-            return
-        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title))
-
-        def report(message: str) -> None:
-            self.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
-
-        try:
-            yield report
-        finally:
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+    def progress(self, title: str, *, cancellable: bool = False):
+        """Work-done progress (`lsp_server.progress`); yields report(message, percent=None)."""
+        return progress(self, title, cancellable=cancellable)
 
     # --- workspace and shutdown --------------------------------------------------
 
@@ -325,30 +287,9 @@ class CoderServer(LanguageServer):
                     self.index.stop()
             with contextlib.suppress(Exception):
                 self.runner.shutdown()
-            if self.engine is not None:
-                with contextlib.suppress(Exception):
-                    self.engine.close()
+            with contextlib.suppress(Exception):
+                self.model.close()
         super().shutdown()
-
-
-def _describe(engine) -> dict:
-    try:
-        return engine.describe()
-    except Exception:
-        return {}
-
-
-def create_server(*, cli_model: str | None = None) -> CoderServer:
-    """A server with every feature module in `features.FEATURES` registered."""
-    from lsp_server.features import FEATURES
-
-    server = CoderServer(cli_model=cli_model)
-    for name in FEATURES:
-        try:
-            importlib.import_module(f"lsp_server.features.{name}").register(server)
-        except Exception:  # one broken feature must not take completions down with it
-            log.exception("feature %s failed to register", name)
-    return server
 
 
 def invalid_params(message: str) -> JsonRpcInvalidParams:

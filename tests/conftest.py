@@ -22,6 +22,13 @@ NOT_A_MODEL = MODELS / "not-a-model.gguf"
 TRUNCATED_MODEL = MODELS / "truncated.gguf"
 PYTHON = sys.executable
 CODER_LSP = [PYTHON, "-m", "lsp_server"]
+SCRIPTED_ENV = "CODER_LSP_TEST_ENGINE"  # see tests/scripted_engine.py
+
+
+def server_command(env: dict[str, str] | None = None) -> list[str]:
+    """`coder-lsp serve`, or the tests' scripted launcher when `CODER_LSP_TEST_ENGINE` is set."""
+    scripted = SCRIPTED_ENV in (os.environ if env is None else env)
+    return [PYTHON, "-m", "tests.scripted_server", "serve"] if scripted else [*CODER_LSP, "serve"]
 
 
 @pytest.fixture

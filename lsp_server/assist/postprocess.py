@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-PREFIX_WINDOW = 4000  # characters around the cursor that post-processing (and the cache) see
-SUFFIX_WINDOW = 2000
-SYNTAX_PREFIX = 600  # the syntax checks parse a narrower window: they may run a few times
+# The site is `prompt_window.window`, what the model saw; the syntax checks parse a narrower
+# part of it, since they may run a few times per completion.
+SYNTAX_PREFIX = 600
 SYNTAX_SUFFIX = 400
 BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "do", "then")
 CLOSERS = set(")]}>\"'`;, \t")
@@ -40,18 +40,6 @@ class CompletionSite:
     @property
     def line_after(self) -> str:
         return self.suffix.split("\n", 1)[0].rstrip("\r")
-
-
-def window(text: str, offset: int) -> tuple[str, str]:
-    """Prefix and suffix windows around `offset`, cut at line boundaries."""
-    start = max(0, offset - PREFIX_WINDOW)
-    if start:
-        start = text.find("\n", start, offset) + 1 or start
-    end = min(len(text), offset + SUFFIX_WINDOW)
-    if end < len(text):
-        cut = text.rfind("\n", offset, end)
-        end = cut if cut >= 0 else end
-    return text[start:offset], text[offset:end]
 
 
 def wants_multiline(site: CompletionSite, mode: str = "auto") -> bool:

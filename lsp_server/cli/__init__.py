@@ -1,7 +1,7 @@
 """The `coder-lsp` command line: one subcommand per module in this package.
 
 Each module (`serve`, `complete`, `context_cmd`, `explain`, `commit_msg`,
-`hook`, `doctor`, `bench`) exposes `add_arguments(parser)` and
+`hook`, `doctor`, `demo`) exposes `add_arguments(parser)` and
 `run(args) -> int`; this file only dispatches, importing the chosen module
 lazily so that `coder-lsp --help` stays fast.
 """
@@ -34,11 +34,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, (_, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         if only in (None, name):
-            try:
-                _module(name).add_arguments(command_parser)
-            except ModuleNotFoundError:
-                if only == name:
-                    raise
+            _module(name).add_arguments(command_parser)
     return parser
 
 

@@ -1,23 +1,34 @@
-"""`coder-lsp complete FILE:LINE:COL`: one completion at a cursor, with its timings.
+"""`coder-lsp complete FILE:LINE:COL`: what the editor would show at a cursor, with its timings.
 
 LINE and COL are 1-based; COL counts characters. The file is read as bytes
 and decoded leniently, so a file that is not valid UTF-8 still completes.
-Repository context comes from `context.retrieval` over a freshly built index
-of the workspace (the nearest folder above FILE holding `.git` or a project
-file, or `--workspace`), when that package is available. With `--json` the
-output is one object: text, model, prompt_format, prompt_tokens,
-cached_tokens, generated_tokens, ttft_ms, total_ms, finish_reason, snippets,
-load_ms. A bad FILE:LINE:COL is a message on stderr and exit status 2.
+The completion goes through `assist.pipeline`, as the editor's does, over a
+freshly built index of the workspace (the nearest folder above FILE holding
+`.git` or a project file, or `--workspace`): same prompt window, context,
+one line or several, and post-processing. With `--json` the output is one
+object: text (what the editor shows), raw_text (what the model wrote),
+model, prompt_format, prompt_tokens, cached_tokens, generated_tokens,
+ttft_ms, total_ms, finish_reason, snippets, load_ms. A bad FILE:LINE:COL is
+a message on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from context.index import RepositoryIndex
+from context.languages import language_name
+from lsp_server.assist.pipeline import CompletionPipeline, Outcome, TextSnapshot
+from lsp_server.config import Settings, project_settings
+from lsp_server.model.loader import load_engine
+from lsp_server.model.quiet import stdout_to_stderr
+from lsp_server.model.types import Engine, EngineError
 
 INDEX_WAIT_S = 20.0
 
@@ -81,56 +92,41 @@ def find_workspace(path: Path) -> Path:
     return path.parent
 
 
-def language_of(path: Path) -> str:
-    try:
-        from context.languages import language_name
-
-        return language_name(str(path)) or ""
-    except ImportError:
-        return ""
+def snapshot(cursor: Cursor) -> TextSnapshot:
+    """The cursor as the pipeline reads an editor's document: the language id is the file's language."""
+    return TextSnapshot(uri=cursor.path.as_uri(), path=str(cursor.path), language_id=language_name(str(cursor.path)) or "",
+                        version=None, text=cursor.text, offset=cursor.offset)
 
 
-def retrieve_snippets(cursor: Cursor, budget: int, count_tokens, exclude=()) -> tuple:
-    """Repository context for the cursor, or () when the context package is not available."""
-    try:
-        from context.index import RepositoryIndex
-        from context.retrieval import retrieve
-    except ImportError:
-        return ()
-    index = RepositoryIndex(str(cursor.workspace), exclude=tuple(exclude), watch=False)
+def open_index(workspace: Path, settings: Settings) -> RepositoryIndex:
+    """The workspace index the server would build, started and (within INDEX_WAIT_S) ready; call stop()."""
+    index = RepositoryIndex(str(workspace), exclude=settings.index_exclude, max_file_bytes=settings.max_file_bytes,
+                            watch=False)
     index.start()
+    deadline = time.monotonic() + INDEX_WAIT_S
+    while not index.ready and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return index
+
+
+def complete_at(cursor: Cursor, engine: Engine, settings: Settings) -> Outcome:
+    """What the editor would show at the cursor, through the same pipeline."""
+    index = open_index(cursor.workspace, settings)
     try:
-        deadline = time.monotonic() + INDEX_WAIT_S
-        while not index.ready and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return tuple(retrieve(index, str(cursor.path), cursor.text, cursor.offset, budget, count_tokens=count_tokens))
+        return CompletionPipeline().complete(snapshot(cursor), settings, engine, index, str(cursor.workspace))
     finally:
         index.stop()
 
 
-def completion_request(cursor: Cursor, engine, settings, max_tokens: int | None = None):
-    from lsp_server.model.types import CompletionRequest
-
-    snippets = retrieve_snippets(cursor, settings.context_budget, engine.count_tokens, settings.index_exclude)
-    return CompletionRequest(
-        prefix=cursor.text[: cursor.offset], suffix=cursor.text[cursor.offset :], path=cursor.relative_path,
-        language=language_of(cursor.path), snippets=snippets, max_tokens=max_tokens or settings.max_tokens,
-        repo=cursor.workspace.name,
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    from lsp_server.config import project_settings
-    from lsp_server.model.loader import load_engine
-    from lsp_server.model.quiet import stdout_to_stderr
-    from lsp_server.model.types import CancelToken, EngineError
-
     try:
         cursor = parse_location(args.location, args.workspace)
     except BadLocation as err:
         print(f"coder-lsp complete: {err}", file=sys.stderr)
         return 2
     settings, bad_keys = project_settings(cursor.workspace)
+    if args.max_tokens:
+        settings = dataclasses.replace(settings, max_tokens=args.max_tokens)
     for key in bad_keys:
         print(f"coder-lsp complete: ignoring invalid setting {key}", file=sys.stderr)
     try:
@@ -139,21 +135,26 @@ def run(args: argparse.Namespace) -> int:
             engine = load_engine(settings.model, cli_model=args.model, workspace=str(cursor.workspace))
             load_ms = (time.perf_counter() - started) * 1000
             try:
-                request = completion_request(cursor, engine, settings, args.max_tokens)
-                completion = engine.complete(request, CancelToken())
+                outcome = complete_at(cursor, engine, settings)
             finally:
                 engine.close()
     except EngineError as err:
         print(f"coder-lsp complete: {err}", file=sys.stderr)
         return 1
     if args.json:
-        fields = {name: getattr(completion, name) for name in (
-            "text", "model", "prompt_format", "prompt_tokens", "cached_tokens", "generated_tokens",
-            "ttft_ms", "total_ms", "finish_reason")}
-        fields.update(snippets=len(request.snippets), load_ms=round(load_ms, 1))
-        for name in ("ttft_ms", "total_ms"):
-            fields[name] = round(fields[name], 1)
-        print(json.dumps(fields, ensure_ascii=False))
+        print(json.dumps(_fields(outcome, load_ms), ensure_ascii=False))
     else:
-        print(completion.text)
+        print(outcome.text)
     return 0
+
+
+def _fields(outcome: Outcome, load_ms: float) -> dict:
+    completion, request = outcome.completion, outcome.request
+    fields = {name: getattr(completion, name) for name in (
+        "model", "prompt_format", "prompt_tokens", "cached_tokens", "generated_tokens", "ttft_ms", "total_ms",
+        "finish_reason")}
+    fields.update(text=outcome.text, raw_text=completion.text, snippets=len(request.snippets),
+                  load_ms=round(load_ms, 1))
+    for name in ("ttft_ms", "total_ms"):
+        fields[name] = round(fields[name], 1)
+    return fields

@@ -3,7 +3,8 @@
 Loads the resolved model (by default the embedded SmolLM2), then does what
 the editor features do: completes code at a cursor (the body of
 `cheapest_item` in `shop/pricing.py`, as if the user had just typed
-`return min(cart.items, key=`), and explains the deliberate error in `shop/report.py`, which
+`return min(cart.items, key=`) through the editor's own pipeline, so it
+prints what the editor would show, and explains the deliberate error in `shop/report.py`, which
 the Python compiler finds (a missing colon). The explanation streams as it is
 generated. Timings are printed for each step.
 """
@@ -14,6 +15,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
+from lsp_server.assist.explain import explain_messages
+from lsp_server.cli.complete import Cursor, complete_at
+from lsp_server.config import project_settings
+from lsp_server.model.loader import load_engine
+from lsp_server.model.quiet import stdout_to_stderr
+from lsp_server.model.types import CancelToken, EngineError
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 CURSOR_FILE, CURSOR_AFTER = "shop/pricing.py", "    return min(cart.items, key="
@@ -34,9 +42,7 @@ class Style:
         return f"\033[{code}m{text}\033[0m" if self.enabled else text
 
 
-def _cursor(workspace: Path):
-    from lsp_server.cli.complete import Cursor
-
+def _cursor(workspace: Path) -> tuple[Cursor, str]:
     path = workspace / CURSOR_FILE
     text = path.read_text(encoding="utf-8")
     line_start = text.index(CURSOR_AFTER)
@@ -56,31 +62,24 @@ def _compile_error(path: Path) -> tuple[int, str] | None:
 
 
 def _complete(engine, settings, workspace: Path, style: Style) -> None:
-    from lsp_server.cli.complete import completion_request
-    from lsp_server.model.types import CancelToken
-
     cursor, expected = _cursor(workspace)
-    request = completion_request(cursor, engine, settings, max_tokens=48)
-    request = type(request)(**{**request.__dict__, "stop": ("\n\n",)})
-    result = engine.complete(request, CancelToken())
+    outcome = complete_at(cursor, engine, settings)  # what the editor would show here
+    result, snippets = outcome.completion, len(outcome.request.snippets)
     mode = "fill-in-the-middle" if result.prompt_format != "none" else "prefix-only: this model has no FIM tokens"
     print(style("1", f"1. Completion at {CURSOR_FILE}:{cursor.line}:{cursor.column}") + f"  ({mode})")
     lines = cursor.text[: cursor.offset].splitlines()
     for number, text in enumerate(lines[-3:-1], start=cursor.line - 2):
         print(style("2", f"   {number:>3} | ") + text)
-    proposal = result.text.rstrip().splitlines() or ["(no proposal)"]
+    proposal = outcome.text.splitlines() or ["(no proposal)"]
     print(style("2", f"   {cursor.line:>3} | ") + lines[-1] + style("36", proposal[0]))
     for extra in proposal[1:4]:
         print(style("2", "       | ") + style("36", extra))
     print(style("2", f"         the file has: {CURSOR_AFTER.strip()}{expected}"))
-    print(f"   prompt {result.prompt_tokens} tokens ({len(request.snippets)} context snippets), "
+    print(f"   prompt {result.prompt_tokens} tokens ({snippets} context snippets), "
           f"first token {result.ttft_ms:.0f} ms, {result.generated_tokens} tokens in {result.total_ms:.0f} ms\n")
 
 
 def _explain(engine, workspace: Path, max_tokens: int, style: Style) -> None:
-    from lsp_server.assist.explain import explain_messages
-    from lsp_server.model.types import CancelToken
-
     path = workspace / ERROR_FILE
     found = _compile_error(path)
     if found is None:
@@ -98,11 +97,6 @@ def _explain(engine, workspace: Path, max_tokens: int, style: Style) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lsp_server.config import project_settings
-    from lsp_server.model.loader import load_engine
-    from lsp_server.model.quiet import stdout_to_stderr
-    from lsp_server.model.types import EngineError
-
     workspace = Path(args.workspace).resolve()
     if not (workspace / CURSOR_FILE).is_file():
         print(f"coder-lsp demo: {workspace} is not the demo project (fixtures/demo of a coder-lsp clone)", file=sys.stderr)

@@ -47,10 +47,8 @@ def gpu_offload() -> bool | str:
 
 
 def grammars() -> dict[str, bool]:
-    try:
-        from context.languages import language_for, supported_languages
-    except ImportError:
-        return {}
+    from context.languages import language_for, supported_languages
+
     return {name: language_for(name) is not None for name in supported_languages()}
 
 

@@ -18,20 +18,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
 
 
-def run(args) -> int:
+def run(args, *, loader=None) -> int:
+    """Serve until the client goes; `loader` replaces the model loader (the tests' scripted engine)."""
     logging.basicConfig(
         stream=sys.stderr, level=args.log_level.upper(), format="coder-lsp %(levelname)s %(name)s: %(message)s"
     )
     from lsp_server.protocol_io import claim_stdin, claim_stdout
-    from lsp_server.server import create_server
+    from lsp_server.features import create_server
 
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
-        server = create_server(cli_model=args.model)
+        server = create_server(cli_model=args.model, loader=loader)
         server.start_tcp(host or "127.0.0.1", int(port))
         return 0
     protocol_out, protocol_in = claim_stdout(), claim_stdin()
-    server = create_server(cli_model=args.model)
+    server = create_server(cli_model=args.model, loader=loader)
     try:
         server.start_io(protocol_in, protocol_out)
     finally:

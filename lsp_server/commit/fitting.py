@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from context.languages import language_for
+from context.syntax import definitions
 from lsp_server.commit.staged import StagedChanges, StagedFile, read_blob
 
 LOCK_FILES = {
@@ -81,11 +83,6 @@ def changed_symbols(toplevel: str, staged_file: StagedFile, parse: bool = True) 
 
 
 def _definitions_touched(toplevel: str, staged_file: StagedFile) -> list[str] | None:
-    try:
-        from context.languages import language_for
-        from context.syntax import definitions
-    except ImportError:  # the context package is built in parallel; fall back until it lands
-        return None
     try:
         spec = language_for(staged_file.path)
         if spec is None:

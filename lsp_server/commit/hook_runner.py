@@ -16,14 +16,15 @@ import os
 import subprocess
 import sys
 import threading
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from lsp_server.commit import warm_socket
 from lsp_server.commit.generate import generate_commit_message
 from lsp_server.commit.staged import NothingStaged
+from lsp_server.config import project_settings
 from lsp_server.model.types import CancelToken
+from lsp_server.project import load_project_options
 
 SKIPPED_SOURCES = {"message", "template", "merge", "squash", "commit"}
 DEFAULT_TIMEOUT_S = 60.0
@@ -48,18 +49,8 @@ def commit_settings(toplevel: str) -> CommitSettings:
 
 
 def _project_section(toplevel: str) -> dict:
-    try:
-        from lsp_server.project import load_project_options
-    except ImportError:  # the shared reader is optional here; read the file directly without it
-        load_project_options = None
-    if load_project_options is not None:
-        found = load_project_options(toplevel)
-        return found[1] if found else {}
-    path = Path(toplevel) / ".coder-lsp.toml"
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+    found = load_project_options(toplevel)
+    return found[1] if found else {}
 
 
 def run_hook(message_file: str, source: str = "", sha: str = "", *, model: str | None = None) -> int:
@@ -133,12 +124,6 @@ def message_for(toplevel: str, timeout_s: float, model: str | None, cancel: Canc
 
 
 def model_settings(toplevel: str):
-    try:
-        from lsp_server.config import project_settings
-    except ImportError:
-        from lsp_server.model.settings import ModelSettings
-
-        return ModelSettings()
     return project_settings(toplevel)[0].model
 
 

@@ -15,13 +15,14 @@ import statistics
 from lsprotocol import types
 
 from lsp_server.features import diagnostic_help
+from lsp_server.server import CoderServer
 
 EXPLAIN = "coderLsp.explainDiagnostic"
 FIX = "coderLsp.fixDiagnostic"
 STATUS = "coderLsp.status"
 
 
-def register(server) -> None:
+def register(server: CoderServer) -> None:
     @server.command(EXPLAIN)
     async def explain_diagnostic(ls, *arguments):
         ls.link_cancellation()
@@ -47,22 +48,22 @@ def register(server) -> None:
         return status_report(ls)
 
 
-def status_report(ls) -> dict:
-    engine = ls.engine
+def status_report(ls: CoderServer) -> dict:
+    engine = ls.model.engine
     described = _safe(engine.describe) if engine is not None else None
-    latencies = list(ls.latencies_ms)
+    latencies = list(ls.jobs.latencies_ms)
+    pipeline = ls.completions.pipeline
     return {
         "state": ls.state,
-        "error": ls.engine_error,
+        "error": ls.model.error,
         "model": described,
         "promptFormat": getattr(engine, "prompt_format", None),
         "device": (described or {}).get("device"),
         "index": _safe(ls.index.stats) if ls.index is not None else None,
         "latencyMs": _latency_summary(latencies),
-        "jobs": [dict(job) for job in list(ls.job_log)[-20:]],
-        "jobOutcomes": dict(ls.job_outcomes),
-        "cache": {"entries": len(ls.completion_cache), "hits": ls.completion_cache.hits,
-                  "contextReused": ls.sticky_context.reused},
+        "jobs": [dict(job) for job in list(ls.jobs.records)[-20:]],
+        "jobOutcomes": dict(ls.jobs.outcomes),
+        "cache": {"entries": len(pipeline.cache), "hits": pipeline.cache.hits, "contextReused": pipeline.sticky.reused},
         "settings": {"debounceMs": ls.settings.debounce_ms, "maxTokens": ls.settings.max_tokens},
         "positionEncoding": getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding),
         "memoryRssMb": _rss_mb(),

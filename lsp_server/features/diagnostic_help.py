@@ -28,7 +28,7 @@ from lsp_server.features.documents import (
     position_at,
     take_snapshot,
 )
-from lsp_server.features.inline_completion import language_name
+from lsp_server.assist.pipeline import document_language
 from lsp_server.server import invalid_params
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ async def explain(ls, target: DiagnosticTarget) -> str | None:
 async def fix(ls, target: DiagnosticTarget) -> types.WorkspaceEdit | None:
     """A minimal edit of the enclosing statement or function that parses; None otherwise."""
     snapshot = target.snapshot
-    language = language_name(snapshot)
+    language = document_language(snapshot.language_id, snapshot.path)
     region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
 
     def build_messages():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import threading
-from types import SimpleNamespace
 
 import pytest
 
 from lsp_server.commit import hooks, warm_socket
-from lsp_server.features.commit_message import answer_hook
+from lsp_server.commit.hook_server import answer_hook
+from lsp_server.model.host import ModelHost
 from lsp_server.model.runner import ModelRunner
 from lsp_server.model.settings import ModelSettings
 from tests.commit.conftest import git
@@ -80,13 +79,13 @@ def test_hook_asks_the_running_server_instead_of_loading(repo, engine, monkeypat
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Add tracked")
     runner = ModelRunner()
-    fake_server = SimpleNamespace(engine=engine, engine_error="", runner=runner, model_loaded=threading.Event())
-    fake_server.model_loaded.set()
+    model = ModelHost()
+    model.loaded_ok(engine)
     asked, answers = [], []
 
     def handler(request):
         asked.append(request)
-        answers.append(answer_hook(fake_server, request))
+        answers.append(answer_hook(model, runner, request))
         return answers[-1]
 
     server = warm_socket.WarmSocketServer(str(repo), handler)

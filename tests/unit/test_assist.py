@@ -7,7 +7,8 @@ from lsprotocol import types
 
 from lsp_server.assist.cache import CompletionCache
 from lsp_server.assist.fix import Region, accepted_fix, extract_code, minimal_change, region_for
-from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline, window
+from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
+from lsp_server.assist.prompt_window import window
 from lsp_server.config import Settings, parse_settings, project_settings
 from lsp_server.features.documents import offset_at, position_at
 

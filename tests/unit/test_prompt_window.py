@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lsp_server.features.inline_completion import PROMPT_PREFIX_CHARS, prefix_start
+from lsp_server.assist.prompt_window import PREFIX_CHARS as PROMPT_PREFIX_CHARS, prefix_start
 
 TEXT = "".join(f"    total_{i} = compute(values[{i}], weight={i})\n" for i in range(600))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pynvim
 
-from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, ROOT
+from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, ROOT, server_command
 
 PLUGIN_DIR = ROOT / "nvim"
 NVIM_BINARIES = {
@@ -26,14 +26,15 @@ NVIM_BINARIES = {
     "0.11": ROOT / ".venvs" / "nvim-0.11" / "bin" / "nvim",
 }
 # CODER_LSP_NVIM_SERVER runs these tests against another server command line.
-SERVER_CMD = shlex.split(os.environ.get("CODER_LSP_NVIM_SERVER", "")) or [*CODER_LSP, "serve"]
+SERVER_OVERRIDE = shlex.split(os.environ.get("CODER_LSP_NVIM_SERVER", ""))
+SERVER_CMD = SERVER_OVERRIDE or [*CODER_LSP, "serve"]
 # Small and quick on the tiny random-weight model; the real code path all the same.
 TEST_SETTINGS = {"maxTokens": 12, "chatMaxTokens": 24, "speculative": False, "model": {"path": str(DEEPSEEK_MODEL)}}
 
 
 @dataclass
 class EditorOptions:
-    cmd: list[str] = field(default_factory=lambda: list(SERVER_CMD))
+    cmd: list[str] = field(default_factory=lambda: list(SERVER_CMD) if SERVER_OVERRIDE else server_command())
     settings: dict | None = field(default_factory=lambda: json.loads(json.dumps(TEST_SETTINGS)))  # None: defaults
     setup: dict = field(default_factory=lambda: {"debounce_ms": 30})
     extra_lua: str = ""

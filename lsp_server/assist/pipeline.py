@@ -1,0 +1,167 @@
+"""One completion at a cursor, from a document snapshot to the text to show; no LSP here.
+
+The editor's inline completion, its `textDocument/completion` fallback,
+`coder-lsp complete` and `coder-lsp demo` all go through these steps, so
+the command line prints what the editor shows:
+
+1. `prepare` (cheap, on the caller's thread): the prompt window
+   (`prompt_window`), the syntax site, one line or several, and a cached
+   answer for typed-ahead text;
+2. `generate` (on the model thread): repository context (`context.sticky`),
+   the `CompletionRequest`, and the engine's generation;
+3. `finish` (back on the caller's thread): post-processing, and the cache.
+`complete` runs the three in a row for callers without an event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from context.languages import language_for
+from context.sticky import StickyRetrieval
+from lsp_server.assist.cache import CompletionCache
+from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
+from lsp_server.assist.prompt_window import window
+from lsp_server.config import Settings
+from lsp_server.model.types import CancelToken, Completion, CompletionRequest, Engine
+
+log = logging.getLogger(__name__)
+SINGLE_LINE_MAX_TOKENS = 48
+
+
+class Snapshot(Protocol):
+    """What the pipeline reads of a document (`features.documents.DocumentSnapshot` has it)."""
+
+    uri: str
+    path: str
+    language_id: str
+    version: int | None
+    text: str
+    offset: int  # cursor, in code points into `text`
+
+
+@dataclass(frozen=True)
+class TextSnapshot:
+    """A `Snapshot` of text that is not an open editor document (a file on disk, the demo)."""
+
+    uri: str
+    path: str
+    language_id: str
+    version: int | None
+    text: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Step 1's result: the window both the prompt and post-processing read."""
+
+    site: CompletionSite
+    multiline: bool
+    cached: str | None  # the rest of a suggestion already shown, when the user typed its head
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `complete` produced: the text to show, and how the model got there."""
+
+    text: str
+    completion: Completion | None
+    request: CompletionRequest | None
+
+
+def document_language(language_id: str, path: str) -> str | None:
+    """The tree-sitter language of a document, from its language id or else its file suffix;
+    None without a grammar (post-processing then skips its syntax checks)."""
+    spec = (language_id and language_for(language_id)) or language_for(path)
+    return spec.name if spec is not None else None
+
+
+@dataclass
+class CompletionPipeline:
+    """The state completions share between keystrokes: the cache and the held context."""
+
+    cache: CompletionCache = field(default_factory=CompletionCache)
+    sticky: StickyRetrieval = field(default_factory=StickyRetrieval)
+
+    def prepare(self, snapshot: Snapshot, settings: Settings) -> Prepared:
+        prefix, suffix = window(snapshot.text, snapshot.offset)
+        site = CompletionSite(prefix, suffix, document_language(snapshot.language_id, snapshot.path))
+        cached = self.cache.lookup(snapshot.uri, snapshot.offset, prefix, suffix)
+        return Prepared(site, wants_multiline(site, settings.multiline), cached)
+
+    def generate(self, snapshot: Snapshot, prepared: Prepared, settings: Settings, engine: Engine, index,
+                 workspace: str | None, cancel: CancelToken, stats: dict) -> tuple[Completion, CompletionRequest]:
+        """Step 2, on the model thread: context, request, generation; `stats` gets the timings."""
+        started = time.perf_counter()
+        snippets = self._retrieve(index, snapshot, settings.context_budget, engine, stats)
+        stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
+        cancel.raise_if_cancelled()
+        request = completion_request(snapshot, prepared, settings, snippets, workspace)
+
+        def count_token(_text: str) -> None:
+            stats["tokens"] = stats.get("tokens", 0) + 1
+
+        completion = engine.complete(request, cancel, count_token)
+        stats["jobMs"] = round((time.perf_counter() - started) * 1000, 3)
+        stats["engineMs"] = round(completion.total_ms, 3)
+        stats["promptTokens"] = completion.prompt_tokens
+        stats["cachedTokens"] = completion.cached_tokens
+        return completion, request
+
+    def finish(self, snapshot: Snapshot, prepared: Prepared, raw: str, stats: dict) -> str:
+        """Step 3: the post-processed text ("" if nothing is worth showing), remembered for typing ahead."""
+        started = time.perf_counter()
+        text = postprocess(prepared.site, raw, multiline=prepared.multiline)
+        stats["postMs"] = round((time.perf_counter() - started) * 1000, 3)
+        stats["chars"] = len(text)
+        self.cache.store(snapshot.uri, snapshot.offset, prepared.site.prefix, prepared.site.suffix, text)
+        return text
+
+    def complete(self, snapshot: Snapshot, settings: Settings, engine: Engine, index=None,
+                 workspace: str | None = None, cancel: CancelToken | None = None) -> Outcome:
+        """The three steps in a row, on this thread (the command line, the demo)."""
+        prepared = self.prepare(snapshot, settings)
+        if prepared.cached is not None:
+            return Outcome(prepared.cached, None, None)
+        completion, request = self.generate(snapshot, prepared, settings, engine, index, workspace,
+                                            cancel or CancelToken(), {})
+        return Outcome(self.finish(snapshot, prepared, completion.text, {}), completion, request)
+
+    def _retrieve(self, index, snapshot: Snapshot, budget: int, engine: Engine, stats: dict) -> tuple:
+        """Repository context; the previous keystroke's while the user types on one line."""
+        if index is None or budget <= 0 or not snapshot.path:
+            return ()
+        try:
+            snippets, stats["contextReused"] = self.sticky(index, snapshot.path, snapshot.text, snapshot.offset,
+                                                           budget, count_tokens=engine.count_tokens)
+            return snippets
+        except Exception:  # context is a bonus; a completion without it beats none
+            log.exception("retrieval failed")
+            return ()
+
+
+def completion_request(snapshot: Snapshot, prepared: Prepared, settings: Settings, snippets: tuple,
+                       workspace: str | None) -> CompletionRequest:
+    """What the engine lays out as a prompt; one line stops at the newline."""
+    multiline = prepared.multiline
+    return CompletionRequest(
+        prefix=prepared.site.prefix,
+        suffix=prepared.site.suffix,
+        path=relative_path(snapshot.path, workspace),
+        repo=os.path.basename(workspace.rstrip(os.sep)) if workspace else "",
+        language=snapshot.language_id,
+        snippets=snippets,
+        max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, SINGLE_LINE_MAX_TOKENS),
+        stop=() if multiline else ("\n",),
+    )
+
+
+def relative_path(path: str, workspace: str | None) -> str:
+    if workspace and path.startswith(workspace):
+        return os.path.relpath(path, workspace).replace(os.sep, "/")
+    return os.path.basename(path)

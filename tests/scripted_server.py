@@ -1,0 +1,29 @@
+"""`python -m tests.scripted_server serve ...`: `coder-lsp serve` whose engine the tests script.
+
+The real server, the real loader and the real engine, with the engine
+wrapped by `tests.scripted_engine` as `CODER_LSP_TEST_ENGINE` says (a delay
+per token, failures). `tests.conftest.server_command` picks this launcher
+whenever a test sets that variable, so production code carries no test hook.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from lsp_server.cli import build_parser
+from lsp_server.cli import serve
+from lsp_server.model.loader import load_engine
+from tests.scripted_engine import wrap_for_tests
+
+
+def scripted_loader(*args, **kwargs):
+    return wrap_for_tests(load_engine(*args, **kwargs))
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser(only="serve").parse_args(argv)
+    return serve.run(args, loader=scripted_loader)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
