@@ -23,12 +23,13 @@ TRUNCATED_MODEL = MODELS / "truncated.gguf"
 PYTHON = sys.executable
 CODER_LSP = [PYTHON, "-m", "lsp_server"]
 SCRIPTED_ENV = "CODER_LSP_TEST_ENGINE"  # see tests/scripted_engine.py
+SCRIPTED_SERVER = [PYTHON, "-m", "tests.scripted_server"]
 
 
 def server_command(env: dict[str, str] | None = None) -> list[str]:
     """`coder-lsp serve`, or the tests' scripted launcher when `CODER_LSP_TEST_ENGINE` is set."""
     scripted = SCRIPTED_ENV in (os.environ if env is None else env)
-    return [PYTHON, "-m", "tests.scripted_server", "serve"] if scripted else [*CODER_LSP, "serve"]
+    return [*SCRIPTED_SERVER, "serve"] if scripted else [*CODER_LSP, "serve"]
 
 
 @pytest.fixture
