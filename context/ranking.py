@@ -13,18 +13,14 @@ are read: no parsing of the workspace per request.
 from __future__ import annotations
 
 import re
-from array import array
 from collections import defaultdict
 
-from context.imports import WILDCARD, ImportRecord, extract_imports
-from context.languages import language_for
+from context.cursor_text import _appears, _file_summary, _innermost, _offset_after_line, _window
+from context.imports import WILDCARD, ImportRecord
 from context.lookup import find, lookup, module_name, subwords, top_level
 from context.resolve import implicit_files, import_files
-from context.syntax import CONTAINER_KINDS, Definition, encode, extract_definitions
-from context.tables import KINDS
+from context.syntax import CONTAINER_KINDS, Definition
 
-WINDOW_BEFORE = 60
-WINDOW_AFTER = 20
 OUTSIDE_SCOPE = 0.4
 UNUSED_IMPORT_PRIOR = 0.5
 USED_IMPORT_PRIOR = 0.05
@@ -46,7 +42,6 @@ _AFTER_DOT = re.compile(r"([A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(?:
 AFTER_DOT_WEIGHT = 1.0
 AFTER_DOT_CANDIDATES = 40
 AFTER_DOT_MIN_WEIGHT = 0.4  # subwords from about the last ten lines
-_FUNCTION_CODES = frozenset({KINDS.index("function"), KINDS.index("method")})
 
 
 class Ranking:
@@ -252,81 +247,3 @@ class Ranking:
             self.scores[("free", name)] *= GLOBAL_WEIGHT
             return sorted(candidates, key=lambda item: (item[0], item[1].start_line))
         return []
-
-
-def _appears(name: str, text: str) -> bool:
-    """Whether `name` occurs in `text` as a whole identifier (str.find runs at C speed; a regex would not)."""
-    start = text.find(name)
-    while start >= 0:
-        end = start + len(name)
-        if not (start and _is_word_char(text[start - 1])) and not (end < len(text) and _is_word_char(text[end])):
-            return True
-        start = text.find(name, end)
-    return False
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char in "_$"
-
-
-def _offset_after_line(text: str, line: int) -> int:
-    """Offset of the line after `line` (1-based), past a parenthesized import's continuation lines."""
-    position = 0
-    for _ in range(line):
-        found = text.find("\n", position)
-        if found < 0:
-            return len(text)
-        position = found + 1
-    statement = text[text.rfind("\n", 0, max(position - 1, 0)) + 1:position]
-    if "(" in statement and ")" not in statement:
-        closing = text.find(")", position)
-        if closing >= 0:
-            position = text.find("\n", closing) + 1 or len(text)
-    return position
-
-
-
-def _file_summary(index, rel: str, language: str, text: str):
-    """(function and method line spans, names defined, imports) of the cursor's file.
-
-    From the index when it has the file (a keystroke or two behind does not
-    matter here), read straight from its packed record; else parsed once.
-    """
-    entry = index.table.get(rel)
-    if entry is not None:
-        kinds, numbers = entry.record[3], array("I", entry.record[4])
-        spans = [(numbers[3 * i], numbers[3 * i + 1]) for i, kind in enumerate(kinds) if kind in _FUNCTION_CODES]
-        return spans, set(entry.names), entry.imports
-    spec = language_for(language)
-    if spec is None or len(text) > index.max_file_bytes:
-        return [], set(), ()
-    source = encode(text)
-    root = spec.parse(source).root_node
-    definitions = extract_definitions(spec, source, root, with_headers=False)
-    spans = [(d.start_line, d.end_line) for d in definitions if d.kind in ("function", "method")]
-    return spans, {d.name for d in definitions}, tuple(extract_imports(spec, source, root))
-
-
-def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
-    """(first line number, lines) from WINDOW_BEFORE lines above the cursor to WINDOW_AFTER below; 0-based."""
-    start = offset
-    for _ in range(WINDOW_BEFORE + 1):
-        start = text.rfind("\n", 0, start)
-        if start < 0:
-            break
-    start += 1
-    end = offset
-    for _ in range(WINDOW_AFTER + 1):
-        end = text.find("\n", end + 1)
-        if end < 0:
-            end = len(text)
-            break
-    return cursor_line - text.count("\n", start, offset), text[start:end].split("\n")
-
-
-def _innermost(spans, line: int) -> tuple[int, int] | None:
-    best = None
-    for start, end in spans:
-        if start <= line <= end and (best is None or end - start < best[1] - best[0]):
-            best = (start, end)
-    return best

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from context import index as index_module
+from context import index_worker as index_module  # where the crawl reads files
 from context.retrieval import retrieve
 
 
