@@ -51,11 +51,21 @@ async def test_cancel_request_stops_generation_and_server_stays_responsive(stage
     async with start_server(staged_repo, env=env) as session:
         params = types.ExecuteCommandParams(command=COMMAND, arguments=[str(staged_repo)])
         msg_id, future = session.send(types.WORKSPACE_EXECUTE_COMMAND, params)
-        await asyncio.sleep(0.5)
+        token = await wait_for(lambda: commit_progress_token(session))
+        reports = session.client.progress_reports[token]
+        await wait_for(lambda: _generating(reports) >= 3)  # the model is generating (one report a token)
         session.cancel(msg_id)
         with pytest.raises(JsonRpcRequestCancelled):
             await asyncio.wait_for(future, 30)
+        stopped_at = _generating(reports)
+        await asyncio.sleep(0.5)  # SLOW is 40 ms a token: a dozen more reports if generation went on
+        # Within one token: the one being generated when the flag was set, and its report on the way.
+        assert _generating(reports) <= stopped_at + 2
         assert isinstance(await session.command(COMMAND, str(staged_repo)), str)
+
+
+def _generating(reports) -> int:
+    return sum(isinstance(r, types.WorkDoneProgressReport) and r.message == "Generating the message" for r in reports)
 
 
 def commit_progress_token(session):

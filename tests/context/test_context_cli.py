@@ -49,13 +49,8 @@ def test_bad_locations_fail_with_a_message(isolated_home):
 
 
 def test_tokens_are_counted_with_the_models_tokenizer(isolated_home):
-    import pytest
-
     from tests.conftest import DEEPSEEK_MODEL
 
-    pytest.importorskip("llama_cpp")
-    if not DEEPSEEK_MODEL.exists():
-        pytest.skip("the tiny fixture model is not built yet")
     result = run_context("--workspace", str(WORKSPACES / "python"), "--budget", "200", "--json",
                          "--model", str(DEEPSEEK_MODEL), "shop/services/checkout.py:8:5")
     assert result.returncode == 0, result.stderr

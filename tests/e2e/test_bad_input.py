@@ -109,8 +109,8 @@ async def test_ten_megabyte_document(workspace):
         middle = await lsp.inline(uri, line // 2, 4)
         status = await lsp.status()
         assert [job["outcome"] for job in inline_jobs(status)] in (["stop", "stop"], ["length", "length"], ["stop", "length"], ["length", "stop"])
-        assert result is None or result.items[0].insert_text
-        assert middle is None or middle.items[0].insert_text
+        assert result.items[0].insert_text.strip()  # the fixture model is deterministic: a suggestion
+        assert middle is None  # ...and mid-line, text that post-processing rejects
 
 
 async def test_lone_surrogates(workspace):
@@ -118,7 +118,7 @@ async def test_lone_surrogates(workspace):
     async with start_server(workspace) as lsp:
         uri = lsp.open("odd.py", text)
         result = await lsp.inline(uri, 2, 8)
-        assert result is None or isinstance(result.items[0].insert_text, str)
+        assert result.items[0].insert_text.strip()  # a suggestion, in spite of the surrogates
         job = inline_jobs(await lsp.status())[0]
         assert job["outcome"] in ("stop", "length") and job["offset"] == len(text)
 
@@ -138,5 +138,5 @@ async def test_a_thousand_requests_in_a_second_only_the_newest_runs(workspace):
         ran = sum(count for name, count in outcomes.items() if name in ("inline:stop", "inline:length"))
         assert sum(outcomes.values()) + status["cache"]["hits"] == 1000
         assert ran <= 20  # each newer request supersedes the queued and running older ones
-        assert results[-1] is None or results[-1].items
+        assert results[-1].items[0].insert_text  # the newest request is answered, with text
         assert status["memoryRssMb"] - before < 100

@@ -26,6 +26,11 @@ def end_of(text: str) -> tuple[int, int]:
     return len(lines) - 1, len(lines[-1])
 
 
+# What the DeepSeek fixture model starts its suggestion with after "# a comment about the " (greedy
+# decoding on fixed random weights: the same on every run; a change here means the prompt changed).
+COMMENT_SUGGESTION = "йски"
+
+
 def inline_jobs(status: dict) -> list[dict]:
     return [job for job in status["jobs"] if job["kind"] == "inline"]
 
@@ -141,9 +146,8 @@ async def test_typed_ahead_suggestion_comes_from_the_cache(workspace):
     async with start_server(workspace, settings={"multiline": "never"}) as lsp:
         uri = lsp.open("notes.py", source)
         first = await lsp.inline(uri, 0, len(source))
-        if first is None or len(first.items[0].insert_text) < 2:
-            pytest.skip("the tiny model suggested nothing to type ahead into")
         shown = first.items[0].insert_text
+        assert shown.startswith(COMMENT_SUGGESTION)  # the fixture model is deterministic
         lsp.change(uri, source + shown[0])
         second = await lsp.inline(uri, 0, len(source) + 1)
         assert second.items[0].insert_text == shown[1:]
@@ -156,20 +160,17 @@ async def test_speculative_completion_is_served_once_the_suggestion_is_accepted(
     async with start_server(workspace, settings={"multiline": "never", "speculative": True}) as lsp:
         uri = lsp.open("notes.py", source)
         first = await lsp.inline(uri, 0, len(source))
-        if first is None:
-            pytest.skip("the tiny model suggested nothing")
         shown = first.items[0].insert_text
+        assert shown.startswith(COMMENT_SUGGESTION)
         finished = lambda s: [j for j in s["jobs"] if j["kind"] == "speculative" and "chars" in j]  # noqa: E731
         (speculative,) = finished(await lsp.wait_status(finished))
         assert speculative["offset"] == len(source + shown)
         lsp.change(uri, source + shown)  # the user accepts the suggestion
         second = await lsp.inline(uri, 0, len(source + shown))
         status = await lsp.status()
-        if speculative["chars"]:
-            assert second.items[0].insert_text and status["cache"]["hits"] == 1
-            assert len(inline_jobs(status)) == 1  # no model call for the accepted continuation
-        else:
-            assert len(inline_jobs(status)) == 2
+        assert speculative["chars"] > 0  # the model continues the accepted text (deterministically)
+        assert second.items[0].insert_text and status["cache"]["hits"] == 1
+        assert len(inline_jobs(status)) == 1  # no model call for the accepted continuation
 
 
 async def test_completion_fallback_replaces_the_word_before_the_cursor(workspace):
@@ -180,9 +181,7 @@ async def test_completion_fallback_replaces_the_word_before_the_cursor(workspace
             types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(0, len(source)))
         )
         assert inline_jobs(await lsp.status())[0]["tokens"] > 0
-        if result is None:
-            pytest.skip("the tiny model suggested nothing here")
-        (item,) = result.items
+        (item,) = result.items  # the fixture model is deterministic: it suggests text here
         assert result.is_incomplete
         assert item.text_edit.range == types.Range(types.Position(0, len(source) - 3), types.Position(0, len(source)))
         assert item.text_edit.new_text.startswith("wor") and len(item.text_edit.new_text) > 3
