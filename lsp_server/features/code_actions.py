@@ -14,6 +14,7 @@ from lsprotocol import types
 
 from lsp_server.features import diagnostic_help
 from lsp_server.features.documents import open_document
+from lsp_server.server import CoderServer
 
 EXPLAIN_KIND = "quickfix.explain"
 MAX_DIAGNOSTICS = 4
@@ -22,9 +23,9 @@ OPTIONS = types.CodeActionOptions(
 )
 
 
-def register(server) -> None:
+def register(server: CoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, OPTIONS)
-    def code_action(ls, params: types.CodeActionParams):
+    def code_action(ls: CoderServer, params: types.CodeActionParams):
         uri = params.text_document.uri
         document = open_document(ls, uri)
         if document is None or not _offered(ls, document.language_id):
@@ -38,7 +39,7 @@ def register(server) -> None:
         return actions or None
 
     @server.feature(types.CODE_ACTION_RESOLVE)
-    async def resolve_code_action(ls, action: types.CodeAction):
+    async def resolve_code_action(ls: CoderServer, action: types.CodeAction):
         data = action.data if isinstance(action.data, dict) else {}
         if data.get("coderLsp") != "fix" or action.edit is not None:
             return action

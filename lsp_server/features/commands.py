@@ -24,7 +24,7 @@ STATUS = "coderLsp.status"
 
 def register(server: CoderServer) -> None:
     @server.command(EXPLAIN)
-    async def explain_diagnostic(ls, *arguments):
+    async def explain_diagnostic(ls: CoderServer, *arguments):
         ls.link_cancellation()
         target = diagnostic_help.targets_from_arguments(ls, arguments)[0]
         if not diagnostic_help.enabled(ls, target):
@@ -32,7 +32,7 @@ def register(server: CoderServer) -> None:
         return await diagnostic_help.explain(ls, target)
 
     @server.command(FIX)
-    async def fix_diagnostic(ls, *arguments):
+    async def fix_diagnostic(ls: CoderServer, *arguments):
         ls.link_cancellation()
         target = diagnostic_help.targets_from_arguments(ls, arguments)[0]
         if not diagnostic_help.enabled(ls, target):
@@ -44,7 +44,7 @@ def register(server: CoderServer) -> None:
         return {"applied": bool(result.applied), "edit": ls.protocol._converter.unstructure(edit)}
 
     @server.command(STATUS)
-    def status(ls, *_arguments):
+    def status(ls: CoderServer, *_arguments):
         return status_report(ls)
 
 

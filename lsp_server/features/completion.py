@@ -15,13 +15,14 @@ from lsprotocol import types
 
 from lsp_server.features.documents import take_snapshot
 from lsp_server.features.inline_completion import should_complete, suggest
+from lsp_server.server import CoderServer
 
 WORD_BEFORE = re.compile(r"[\w$]*$")
 
 
-def register(server) -> None:
+def register(server: CoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " "]))
-    async def completion(ls, params: types.CompletionParams):
+    async def completion(ls: CoderServer, params: types.CompletionParams):
         snapshot = take_snapshot(ls, params.text_document.uri, params.position)
         if not should_complete(ls, snapshot):
             return None
