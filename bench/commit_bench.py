@@ -100,15 +100,13 @@ def wait_for_socket(repo: Path, seconds: float) -> bool:
 
 def serve_in_process(repo: Path, engine) -> warm_socket.WarmSocketServer:
     """The socket as `coder-lsp serve` runs it (same handler), from this process."""
-    import threading
-    from types import SimpleNamespace
-
-    from lsp_server.features.commit_message import answer_hook
+    from lsp_server.commit.hook_server import answer_hook
+    from lsp_server.model.host import ModelHost
     from lsp_server.model.runner import ModelRunner
 
-    state = SimpleNamespace(engine=engine, engine_error="", runner=ModelRunner(), model_loaded=threading.Event())
-    state.model_loaded.set()
-    server = warm_socket.WarmSocketServer(str(repo), lambda request: answer_hook(state, request))
+    model, runner = ModelHost(), ModelRunner()
+    model.loaded_ok(engine)
+    server = warm_socket.WarmSocketServer(str(repo), lambda request: answer_hook(model, runner, request))
     server.start()
     return server
 

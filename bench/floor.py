@@ -30,19 +30,16 @@ if str(ROOT) not in sys.path:
 from bench.keystrokes import TARGET_FILE, WORKSPACE, Document, initial_text, typing_script  # noqa: E402
 from bench.stats import Attempt, attempts_json, percentile, summarize  # noqa: E402
 
-# The server's windows (lsp_server/features/inline_completion.py); read from there when it imports.
-try:
-    from lsp_server.features.inline_completion import PROMPT_PREFIX_CHARS, PROMPT_SUFFIX_CHARS
-except Exception:  # noqa: BLE001 - the floor must run even if the server module does not import
-    PROMPT_PREFIX_CHARS, PROMPT_SUFFIX_CHARS = 12_000, 4_000
+from lsp_server.assist.prompt_window import window  # noqa: E402 - the server's own prompt window
 
 
 def request_at(text: str, offset: int, max_tokens: int):
     from lsp_server.model.types import CompletionRequest
 
+    prefix, suffix = window(text, offset)
     fields = dict(
-        prefix=text[max(0, offset - PROMPT_PREFIX_CHARS) : offset],
-        suffix=text[offset : offset + PROMPT_SUFFIX_CHARS],
+        prefix=prefix,
+        suffix=suffix,
         path=TARGET_FILE.relative_to(WORKSPACE).as_posix(),
         language="python",
         max_tokens=max_tokens,

@@ -70,7 +70,7 @@ class Completion:
     generated_tokens: int = 0
     ttft_ms: float = 0.0
     total_ms: float = 0.0
-    finish_reason: str = "stop"  # "stop" | "length" | "cancelled"
+    finish_reason: str = "stop"  # "stop" | "length" (a cancelled request raises Cancelled instead)
 
 
 @dataclass(frozen=True)
