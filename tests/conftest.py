@@ -23,7 +23,7 @@ TRUNCATED_MODEL = MODELS / "truncated.gguf"
 PYTHON = sys.executable
 CODER_LSP = [PYTHON, "-m", "lsp_server"]
 SCRIPTED_ENV = "CODER_LSP_TEST_ENGINE"  # see tests/scripted_engine.py
-SCRIPTED_SERVER = [PYTHON, "-m", "tests.scripted_server"]
+SCRIPTED_SERVER = [PYTHON, str(ROOT / "tests" / "scripted_server.py")]
 
 
 def server_command(env: dict[str, str] | None = None) -> list[str]:

@@ -1,10 +1,10 @@
-"""A test-only wrapper that slows or breaks the real engine on cue (see `tests.scripted_server`).
+"""A test-only wrapper that slows or breaks the real engine on cue (see `tests/scripted_server.py`).
 
 Timing-controlled end-to-end tests (cancel mid-generation, a request that
 arrives while another generates, an edit during generation) need generation
 to last long enough to act on, and engine-failure tests need a failure.
 `CODER_LSP_TEST_ENGINE` turns this on for a server started through
-`tests.scripted_server` (the tests' own launcher; production code knows
+`tests/scripted_server.py` (the tests' own launcher; production code knows
 nothing of it), e.g.
 `delay_ms=30` (sleep after every real token), `fail` (every call raises
 EngineError) or `delay_ms=30,fail_after=5`. The real engine still does all

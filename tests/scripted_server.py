@@ -1,4 +1,4 @@
-"""`python -m tests.scripted_server serve ...`: `coder-lsp serve` whose engine the tests script.
+"""`python tests/scripted_server.py serve ...`: `coder-lsp serve` whose engine the tests script.
 
 The real server, the real loader and the real engine, with the engine
 wrapped by `tests.scripted_engine` as `CODER_LSP_TEST_ENGINE` says (a delay
@@ -9,11 +9,14 @@ whenever a test sets that variable, so production code carries no test hook.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from lsp_server.cli import build_parser
-from lsp_server.cli import serve
-from lsp_server.model.loader import load_engine
-from tests.scripted_engine import wrap_for_tests
+# Run by path from any folder (an editor starts it in the workspace): the checkout comes first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lsp_server.cli import build_parser, serve  # noqa: E402
+from lsp_server.model.loader import load_engine  # noqa: E402
+from tests.scripted_engine import wrap_for_tests  # noqa: E402
 
 
 def scripted_loader(*args, **kwargs):

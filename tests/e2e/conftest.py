@@ -21,7 +21,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, ROOT, SCRIPTED_ENV, SCRIPTED_SERVER, env_without_model
+from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, SCRIPTED_ENV, SCRIPTED_SERVER, env_without_model
 
 STATUS = "coderLsp/status"
 _ids = itertools.count(1)
@@ -177,10 +177,7 @@ async def start_server(
     options = {"model": {"path": str(DEEPSEEK_MODEL)}, "speculative": False, **(settings or {})}
     server_env = env_without_model(**(env or {}))
     server_env.setdefault("PYTHONUNBUFFERED", "1")
-    launcher = CODER_LSP
-    if SCRIPTED_ENV in server_env:  # the scripted launcher lives in tests/
-        launcher = SCRIPTED_SERVER
-        server_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), server_env.get("PYTHONPATH")]))
+    launcher = SCRIPTED_SERVER if SCRIPTED_ENV in server_env else CODER_LSP  # tests/scripted_server.py
     config = ClientServerConfig(server_command=[*launcher, "serve", *args], server_env=server_env)
     client = await config.start()
     session = Session(client, workspace)

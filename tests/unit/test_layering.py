@@ -204,5 +204,6 @@ if __name__ == "__main__":
     print("module cycles:", [sorted(c) for c in cycles(graph)] or "none")
     print("layer cycles:", [sorted(c) for c in cycles(layer_graph(graph))] or "none")
     print("longest modules:", ", ".join(f"{name} {lines}" for lines, name in _longest()))
-    inline = "lsp_server.features.inline_completion"
-    print(f"{inline} imports:", ", ".join(sorted(graph.get(inline, ()))))
+    for name in ("lsp_server.features.inline_completion", "lsp_server.assist.pipeline", "lsp_server.cli.complete"):
+        if name in graph:
+            print(f"{name} imports:", ", ".join(sorted(graph[name])))
