@@ -16,7 +16,7 @@ from lsprotocol import types
 from lsp_server.features.documents import take_snapshot
 from lsp_server.features.inline_completion import should_complete, suggest
 
-WORD_BEFORE = re.compile(r"[\w$]*$")
+WORD_BEFORE = re.compile(r"[\w$]*")  # matched on the reversed line: `[\w$]*$` is quadratic in a long line
 
 
 def register(server) -> None:
@@ -28,7 +28,7 @@ def register(server) -> None:
         text = await suggest(ls, snapshot)
         if not text:
             return None
-        word = WORD_BEFORE.search(snapshot.line_before_cursor()).group(0)
+        word = WORD_BEFORE.match(snapshot.line_before_cursor()[::-1]).group(0)[::-1]
         start = types.Position(snapshot.position.line, snapshot.position.character - _units(ls, word))
         label = (word + text).strip().splitlines()[0][:80]
         item = types.CompletionItem(
