@@ -25,6 +25,7 @@ from context.similar import query  # noqa: E402
 from context.sticky import cursor_names  # noqa: E402
 from lsp_server.assist.postprocess import CompletionSite, wants_multiline, window  # noqa: E402
 from lsp_server.features.inline_completion import prefix_start  # noqa: E402
+from lsp_server.positions import offset_at  # noqa: E402
 
 HEAD = "import os\nfrom util import add\n\n\ndef total(values):\n    return "
 
@@ -39,13 +40,12 @@ def timed(step, repeat: int = 3) -> float:
 
 
 def steps(index, path: str, text: str) -> dict:
-    from lsp_server.features.documents import offset_at  # noqa: PLC0415
 
     offset = len(text)
     line = text[text.rfind("\n") + 1 :]
     lines = text.count("\n")
     return {
-        # "position": lambda: offset_at(text, lines, len(line), "utf-16"),
+        "position": lambda: offset_at(text, lines, len(line), "utf-16"),
         "prefix_start": lambda: prefix_start(text, offset),
         "sticky names": lambda: cursor_names(text, offset - len(line), offset, offset),
         "similar query": lambda: query(text, offset),
