@@ -10,7 +10,8 @@ when a stop string is complete. `tokenizer_pieces` is the one gate in front
 of llama.cpp's tokenizer: its pre-tokenizer regexes recurse once a character,
 so one match of about 30,000 letters (or punctuation, or CJK) overflows the
 stack and kills the process; no piece handed to it has a line longer than
-`MAX_TOKENIZER_LINE`.
+`MAX_TOKENIZER_LINE`. A model server tokenizes what it is sent in one piece,
+so text for one has such lines shortened instead (`shorten_long_lines`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def tokenizer_pieces(text: str, limit: int = MAX_TOKENIZER_LINE) -> list[str]:
         line_start = line_end + 1
     pieces.append(text[start:])
     return [piece for piece in pieces if piece]
+
+
+def shorten_long_lines(text: str, limit: int = MAX_TOKENIZER_LINE) -> str:
+    """`text` with each line over `limit` characters cut to its head and tail, joined by " … "."""
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:
+        return text
+    keep = limit // 2 - 2
+    return "\n".join(line if len(line) <= limit else f"{line[:keep]} … {line[-keep:]}" for line in text.split("\n"))
 
 
 def _cut_point(text: str, start: int, end: int) -> int:

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from lsp_server.model.text import MAX_TOKENIZER_LINE, tokenizer_pieces
+from lsp_server.model.text import MAX_TOKENIZER_LINE, shorten_long_lines, tokenizer_pieces
 from tests.conftest import DEEPSEEK_MODEL, PYTHON, ROOT, STARCODER_MODEL
 
 from .conftest import code_lines
@@ -78,3 +78,13 @@ def test_cuts_prefer_spaces_then_word_edges():
     assert all(piece.endswith(" ") for piece in words[:-1])
     dotted = tokenizer_pieces("a" * 3000 + "." * 3000)
     assert dotted[0] == "a" * 3000
+
+
+def test_text_for_a_model_server_has_long_lines_shortened():
+    text = "head\n" + "a" * 10_000 + "b" * 10_000 + "\ntail"
+    short = shorten_long_lines(text)
+    lines = short.split("\n")
+    assert lines[0] == "head" and lines[2] == "tail" and max(map(len, lines)) <= MAX_TOKENIZER_LINE
+    assert lines[1].startswith("aaa") and lines[1].endswith("bbb") and " … " in lines[1]
+    ordinary = code_lines(300)
+    assert shorten_long_lines(ordinary) is ordinary
