@@ -18,6 +18,7 @@ from context.tables import KINDS
 
 WINDOW_BEFORE = 60
 WINDOW_AFTER = 20
+MAX_WINDOW_LINE = 2000  # a window line is read no further than this from the cursor: keystrokes stay linear
 _FUNCTION_CODES = frozenset({KINDS.index("function"), KINDS.index("method")})
 
 
@@ -88,7 +89,14 @@ def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
         if end < 0:
             end = len(text)
             break
-    return cursor_line - text.count("\n", start, offset), text[start:end].split("\n")
+    lines = text[start:end].split("\n")
+    first = cursor_line - text.count("\n", start, offset)
+    if max(map(len, lines)) > MAX_WINDOW_LINE:  # a minified or generated line: read near the cursor only
+        column = offset - (text.rfind("\n", 0, offset) + 1)
+        cursor = cursor_line - first
+        lines = [line[max(0, column - MAX_WINDOW_LINE):column + MAX_WINDOW_LINE // 4] if number == cursor
+                 else line[:MAX_WINDOW_LINE] for number, line in enumerate(lines)]
+    return first, lines
 
 
 def _innermost(spans, line: int) -> tuple[int, int] | None:

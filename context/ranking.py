@@ -42,6 +42,10 @@ _AFTER_DOT = re.compile(r"([A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(?:
 AFTER_DOT_WEIGHT = 1.0
 AFTER_DOT_CANDIDATES = 40
 AFTER_DOT_MIN_WEIGHT = 0.4  # subwords from about the last ten lines
+# Bounds that keep a keystroke linear (at worst) in the cursor's line: a name chain longer than
+# this is no import anyone wrote.
+MAX_CHAIN_PARTS = 12
+AFTER_DOT_LOOKBACK = 256
 
 
 class Ranking:
@@ -90,13 +94,13 @@ class Ranking:
                 if weight > nearest.get(chain, 0.0):
                     nearest[chain] = weight
         for chain, weight in totals.items():
-            parts = _SEPARATOR.split(chain)
+            parts = _SEPARATOR.split(chain, MAX_CHAIN_PARTS)[:MAX_CHAIN_PARTS]
             for word in subwords(parts[-1]):
                 if nearest[chain] > self.nearby_words.get(word, 0.0):
                     self.nearby_words[word] = nearest[chain]
             self._score_chain(parts, weight)
             if "::" in chain:  # `ns::Item`, `Type::CONST`: the items after a path are used too
-                for part in chain.split("::")[1:]:
+                for part in chain.split("::", MAX_CHAIN_PARTS)[1:MAX_CHAIN_PARTS]:
                     name = _SEPARATOR.split(part)[0]
                     if name not in self.local_names:
                         self.scores[("free", name)] += weight * FREE_NAME_WEIGHT * 0.5
@@ -126,10 +130,13 @@ class Ranking:
     def _score_after_dot(self) -> None:
         """`module.|`: the member comes next; rank the module's names by subwords seen nearby."""
         line_start = self.text.rfind("\n", 0, self.offset) + 1
-        match = _AFTER_DOT.search(self.text, line_start, self.offset)
+        if not self.text.endswith((".", "::", "->"), line_start, self.offset):
+            return
+        # `search` tries every start, each running to the end: bounded, not the whole line.
+        match = _AFTER_DOT.search(self.text, max(line_start, self.offset - AFTER_DOT_LOOKBACK), self.offset)
         if match is None:
             return
-        parts = _SEPARATOR.split(match.group(1))
+        parts = _SEPARATOR.split(match.group(1), MAX_CHAIN_PARTS)[:MAX_CHAIN_PARTS]
         record = next((self.bound[k] for k in (".".join(parts[:cut]) for cut in range(len(parts), 0, -1))
                        if k in self.bound), None)
         if record is None:

@@ -118,13 +118,7 @@ def _pack_similar(index, rel: str, text: str, offset: int, recent, packer: Packe
             rels.append(other)
     if not rels:
         return
-    start = offset
-    for _ in range(similar.QUERY_LINES):
-        start = text.rfind("\n", 0, start)
-        if start <= 0:
-            start = 0
-            break
-    query = similar.identifiers(text[start:offset])
+    query = similar.query(text, offset)
     files = [(other, t) for other in rels if (t := index.text(other)) is not None]
     texts = dict(files)
     added = 0

@@ -16,6 +16,7 @@ from collections import OrderedDict
 WINDOW_LINES = 20
 STRIDE_LINES = 10
 QUERY_LINES = 20
+QUERY_CHARS = 4000  # the query reads no further back than this, so one huge line costs no more
 MIN_SCORE = 0.08
 MAX_RECENT_FILES = 6
 MAX_WINDOWS_PER_FILE = 150
@@ -26,6 +27,18 @@ _CACHE_SIZE = 64
 
 def identifiers(text: str) -> frozenset[str]:
     return frozenset(IDENTIFIER.findall(text))
+
+
+def query(text: str, offset: int) -> frozenset[str]:
+    """The identifiers of the QUERY_LINES lines above `offset` (at most QUERY_CHARS characters)."""
+    floor = max(0, offset - QUERY_CHARS)
+    start = offset
+    for _ in range(QUERY_LINES):
+        start = text.rfind("\n", floor, start)
+        if start <= floor:
+            start = floor
+            break
+    return identifiers(text[start:offset])
 
 
 class WindowCache:

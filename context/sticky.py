@@ -26,6 +26,8 @@ from context.similar import IDENTIFIER
 from context.snippet import Snippet
 
 MAX_DOCUMENTS = 4
+NAMES_SPAN = 4096  # identifiers read either side of the cursor: a minified line costs no more
+NAMES_ALIGN = 1024  # the span starts on this grid, so it stays put while the user types
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,13 @@ def _same_around(held: _Held, text: str, start: int, end: int) -> bool:
 def line_names(line: str, column: int) -> frozenset[str]:
     """Identifiers on `line`, except the one the cursor at `column` is typing or touching."""
     return frozenset(m.group() for m in IDENTIFIER.finditer(line) if not m.start() <= column <= m.end())
+
+
+def cursor_names(text: str, start: int, end: int, offset: int) -> frozenset[str]:
+    """`line_names` of the cursor's line `text[start:end]`, read at most NAMES_SPAN from the cursor."""
+    low = max(start, start + (offset - start - NAMES_SPAN) // NAMES_ALIGN * NAMES_ALIGN)
+    high = min(end, offset + NAMES_SPAN)
+    return line_names(text[low:high], offset - low)
 
 
 def stable_order(fresh: tuple[Snippet, ...], held: tuple[Snippet, ...]) -> tuple[Snippet, ...]:
@@ -71,7 +80,7 @@ class StickyRetrieval:
         start = text.rfind("\n", 0, offset) + 1
         end = text.find("\n", offset)
         end = len(text) if end < 0 else end
-        names = line_names(text[start:end], offset - start)
+        names = cursor_names(text, start, end, offset)
         key = (id(index), budget_tokens, count_tokens)
         now = self._clock()
         with self._lock:

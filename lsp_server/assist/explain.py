@@ -8,6 +8,7 @@ models answer better about 25 lines than about a whole file.
 
 from __future__ import annotations
 
+from lsp_server import positions
 from lsp_server.model.types import ChatMessage
 
 EXCERPT_RADIUS = 12
@@ -21,7 +22,7 @@ SYSTEM = (
 
 def excerpt(text: str, line: int, radius: int = EXCERPT_RADIUS) -> str:
     """Lines around `line` (0-based), numbered from 1, the error line marked with >>."""
-    lines = text.splitlines()
+    lines = [line.rstrip("\r\n") for line in positions.lines_with_ends(text)]  # LSP's lines: `line` is the client's
     start, end = max(0, line - radius), min(len(lines), line + radius + 1)
     width = len(str(end))
     return "\n".join(

@@ -29,6 +29,7 @@ from lsp_server.config import Settings, project_settings
 from lsp_server.model.loader import load_engine
 from lsp_server.model.quiet import stdout_to_stderr
 from lsp_server.model.types import Engine, EngineError
+from lsp_server import positions
 
 INDEX_WAIT_S = 20.0
 
@@ -73,7 +74,7 @@ def parse_location(value: str, workspace: str | None = None) -> Cursor:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError as err:
         raise BadLocation(f"cannot read {file}: {err.strerror or err}") from None
-    lines = text.splitlines(keepends=True) or [""]
+    lines = positions.lines_with_ends(text) or [""]  # editors' lines (str.splitlines also breaks at \x0c)
     if int(line) > len(lines) + (1 if text.endswith("\n") else 0):
         raise BadLocation(f"{file} has {len(lines)} lines; line {line} is past its end")
     row = lines[int(line) - 1] if int(line) <= len(lines) else ""

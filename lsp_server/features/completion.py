@@ -13,11 +13,12 @@ import re
 
 from lsprotocol import types
 
-from lsp_server.features.documents import take_snapshot
+from lsp_server.features.documents import encoding_of, take_snapshot
+from lsp_server.positions import index_to_column
 from lsp_server.features.inline_completion import should_complete, suggest
 from lsp_server.server import CoderServer
 
-WORD_BEFORE = re.compile(r"[\w$]*$")
+WORD_BEFORE = re.compile(r"[\w$]*")  # matched on the reversed line: `[\w$]*$` is quadratic in a long line
 
 
 def register(server: CoderServer) -> None:
@@ -29,8 +30,9 @@ def register(server: CoderServer) -> None:
         text = await suggest(ls, snapshot)
         if not text:
             return None
-        word = WORD_BEFORE.search(snapshot.line_before_cursor()).group(0)
-        start = types.Position(snapshot.position.line, snapshot.position.character - _units(ls, word))
+        word = WORD_BEFORE.match(snapshot.line_before_cursor()[::-1]).group(0)[::-1]
+        width = index_to_column(word, len(word), encoding_of(ls))  # the word's length in client units
+        start = types.Position(snapshot.position.line, snapshot.position.character - width)
         label = (word + text).strip().splitlines()[0][:80]
         item = types.CompletionItem(
             label=label,
@@ -42,10 +44,3 @@ def register(server: CoderServer) -> None:
             sort_text="0",
         )
         return types.CompletionList(is_incomplete=True, items=[item])
-
-
-def _units(ls, word: str) -> int:
-    """Length of `word` in the client's position units."""
-    if ls.workspace.position_encoding == types.PositionEncodingKind.Utf8:
-        return len(word.encode("utf-8", "surrogatepass"))
-    return len(word.encode("utf-16-le", "surrogatepass")) // 2

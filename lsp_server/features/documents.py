@@ -1,11 +1,12 @@
-"""Open documents: immutable snapshots, positions, and keeping the index fresh.
+"""Open documents: their text kept by LSP's rules, immutable snapshots, and keeping the index fresh.
 
 Hop 1 of a completion: `take_snapshot` copies what a request needs (text,
 version, cursor offset) on the event loop, so threads never touch the live
-workspace. Positions arrive in the negotiated encoding (UTF-16 or UTF-8) and
-are clamped, never trusted: past the end of a line means its end, past the
-last line means the end of the file, and half a character rounds down.
-Text-sync and file-watch events are forwarded to the repository index.
+workspace. The arithmetic (lines, columns in the negotiated encoding,
+clamping, applying edits) is `lsp_server.positions`; here it meets the
+protocol's types and pygls's workspace, whose open documents become
+`LspTextDocument`s. Text-sync and file-watch events are forwarded to the
+repository index.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from lsp_server import positions
 
 log = logging.getLogger(__name__)
 
@@ -40,65 +44,47 @@ class DocumentSnapshot:
         return self.text[self.offset :]
 
     def line_before_cursor(self) -> str:
-        return self.text[self.text.rfind("\n", 0, self.offset) + 1 : self.offset]
-
-
-def _units(char: str, encoding: str) -> int:
-    code = ord(char)
-    if encoding == types.PositionEncodingKind.Utf8:
-        return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-    if encoding == types.PositionEncodingKind.Utf32:
-        return 1
-    return 2 if code > 0xFFFF else 1
-
-
-def column_to_index(line: str, column: int, encoding: str) -> int:
-    """Code-point index in `line` for `column` client units, rounded down and clamped."""
-    if line.isascii() or encoding == types.PositionEncodingKind.Utf32:
-        return min(column, len(line))
-    units = 0
-    for index, char in enumerate(line):
-        units += _units(char, encoding)
-        if units > column:
-            return index
-    return len(line)
-
-
-def index_to_column(line: str, index: int, encoding: str) -> int:
-    head = line[:index]
-    if head.isascii():
-        return len(head)
-    return sum(_units(char, encoding) for char in head)
-
-
-def line_start(text: str, line: int) -> int:
-    """Offset where `line` starts, or -1 past the last line."""
-    start = 0
-    for _ in range(line):
-        newline = text.find("\n", start)
-        if newline < 0:
-            return -1
-        start = newline + 1
-    return start
+        start = max(self.text.rfind("\n", 0, self.offset), self.text.rfind("\r", 0, self.offset)) + 1
+        return self.text[start : self.offset]
 
 
 def offset_at(text: str, position: types.Position, encoding: str) -> tuple[int, types.Position]:
     """Clamped code-point offset for a client position, and that position re-expressed."""
-    start = line_start(text, position.line)
-    if start < 0:
-        return len(text), position_at(text, len(text), encoding)
-    end = text.find("\n", start)
-    line = text[start : len(text) if end < 0 else end].removesuffix("\r")
-    index = column_to_index(line, position.character, encoding)
-    return start + index, types.Position(position.line, index_to_column(line, index, encoding))
+    offset, line, character = positions.offset_at(text, position.line, position.character, encoding)
+    return offset, types.Position(line, character)
 
 
 def position_at(text: str, offset: int, encoding: str) -> types.Position:
     """Client position of a code-point offset."""
-    offset = max(0, min(offset, len(text)))
-    line_number = text.count("\n", 0, offset)
-    start = text.rfind("\n", 0, offset) + 1
-    return types.Position(line_number, index_to_column(text[start:offset], offset - start, encoding))
+    return types.Position(*positions.position_at(text, offset, encoding))
+
+
+class LspTextDocument(TextDocument):
+    """pygls's open document, with edits applied and lines split by LSP's rules (pygls uses
+    `str.splitlines`, which also breaks at form feeds, U+2028 and more, and applies an edit past
+    the end of the last line one character early)."""
+
+    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+        start, end = change.range.start, change.range.end
+        encoding = self.position_codec.encoding or types.PositionEncodingKind.Utf16
+        self._source = positions.apply_change(self.source, (start.line, start.character),
+                                              (end.line, end.character), change.text, encoding)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(positions.lines_with_ends(self.source))
+
+
+def adopt_document(server, uri: str) -> None:
+    """Make the document pygls just opened an `LspTextDocument`, so every later edit uses our rules."""
+    documents = server.workspace.text_documents
+    document = documents.get(unquote(uri))
+    if document is None or isinstance(document, LspTextDocument):
+        return
+    documents[unquote(uri)] = LspTextDocument(
+        document.uri, source=document.source, version=document.version, language_id=document.language_id,
+        position_codec=document.position_codec,
+    )
 
 
 def encoding_of(server) -> str:
@@ -168,6 +154,7 @@ def _warm_syntax(language_id: str, path: str) -> None:
 def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls, params: types.DidOpenTextDocumentParams) -> None:
+        adopt_document(ls, params.text_document.uri)
         if path := fs_path(params.text_document.uri):
             _tell_index(ls, "set_document", path, params.text_document.text)
         _warm_syntax(params.text_document.language_id, path or params.text_document.uri)

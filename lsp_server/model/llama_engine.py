@@ -20,7 +20,7 @@ from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
-from lsp_server.model.text import clean
+from lsp_server.model.text import clean, tokenizer_pieces
 from lsp_server.model.tokens import TokenMemo, splits_at_lines
 from lsp_server.model.types import (
     CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
@@ -121,7 +121,7 @@ class LlamaEngine:
         global _SPECIAL_ATTRS
         if _SPECIAL_ATTRS is None:
             _SPECIAL_ATTRS = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
-        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        tokens = self._tokenize(text, special=True)
         if len(tokens) == 1 and self._llm._model.token_get_attr(tokens[0]) & _SPECIAL_ATTRS:
             return tokens[0]
         return None
@@ -135,18 +135,29 @@ class LlamaEngine:
         return self._memo.count(clean(text)) if text else 0
 
     def _tokenize_plain(self, text: str) -> list[int]:
-        """llama.cpp's tokens for `text`, with a buffer sized to the text (llama-cpp-python's
-        `tokenize` allocates and zeroes one of the training context's size on every call)."""
+        return self._tokenize(text, special=False)
+
+    def _tokenize(self, text: str, *, special: bool) -> list[int]:
+        """llama.cpp's tokens for `text`, no BOS; every tokenizer call of this engine comes here, so
+        every text passes `tokenizer_pieces` (a very long line would crash llama.cpp's pre-tokenizer)."""
+        tokens: list[int] = []
+        for piece in tokenizer_pieces(text):
+            tokens += self._tokenize_piece(piece.encode("utf-8"), special)
+        return tokens
+
+    def _tokenize_piece(self, data: bytes, special: bool) -> list[int]:
+        """With a buffer sized to the text (llama-cpp-python's `tokenize` allocates and zeroes one
+        of the training context's size on every call)."""
         import llama_cpp
 
-        data = text.encode("utf-8")
+        vocab = self._llm._model.vocab
         room = len(data) + 8  # byte-level tokenizers make at most one token a byte
         buffer = (llama_cpp.llama_token * room)()
-        count = llama_cpp.llama_tokenize(self._llm._model.vocab, data, len(data), buffer, room, False, False)
+        count = llama_cpp.llama_tokenize(vocab, data, len(data), buffer, room, False, special)
         if count < 0:  # a tokenizer that makes more tokens than bytes: ask again with its size
             room = -count
             buffer = (llama_cpp.llama_token * room)()
-            count = llama_cpp.llama_tokenize(self._llm._model.vocab, data, len(data), buffer, room, False, False)
+            count = llama_cpp.llama_tokenize(vocab, data, len(data), buffer, room, False, special)
             if count < 0:
                 raise EngineError(f"llama.cpp could not tokenize {len(data)} bytes of text")
         return buffer[:count]
@@ -206,7 +217,7 @@ class LlamaEngine:
              on_token: TokenCallback | None = None) -> ChatReply:
         started = time.perf_counter()
         prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
-        tokens = self._llm.tokenize(prompt.text.encode("utf-8"), add_bos=prompt.add_bos, special=True)
+        tokens = [*(self._bos if prompt.add_bos else ()), *self._tokenize(prompt.text, special=True)]
         result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token)
         return ChatReply(result.text.strip(), self.name, result.prompt_tokens, result.generated_tokens,
                          (time.perf_counter() - started) * 1000, result.finish_reason)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from lsp_server.model import formats
 from lsp_server.model.prompts import build_prompt
 from lsp_server.model.settings import ModelSettings
-from lsp_server.model.text import TextStream, clean
+from lsp_server.model.text import TextStream, clean, shorten_long_lines
 from lsp_server.model.types import (
     CancelToken, Cancelled, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
 )
@@ -55,7 +55,8 @@ class OpenAIEngine:
         budget = max(16, self.n_ctx - request.max_tokens - 2)
         prompt = build_prompt(request, self.format, order=self.settings.fim_order, budget=budget,
                               count=self.count_tokens)
-        body = {"prompt": prompt.render(dict(self.format.texts)), "max_tokens": request.max_tokens,
+        # The server's tokenizer (llama.cpp's, often) crashes on one ~30,000-letter line.
+        body = {"prompt": shorten_long_lines(prompt.render(dict(self.format.texts))), "max_tokens": request.max_tokens,
                 "temperature": request.temperature, "stream": True}
         stop = list(dict.fromkeys((*request.stop, *prompt.stop)))[:4]  # OpenAI allows four
         if stop:
@@ -68,7 +69,7 @@ class OpenAIEngine:
 
     def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
              on_token: TokenCallback | None = None) -> ChatReply:
-        body = {"messages": [{"role": m.role, "content": clean(m.content)} for m in messages],
+        body = {"messages": [{"role": m.role, "content": shorten_long_lines(clean(m.content))} for m in messages],
                 "max_tokens": max_tokens, "temperature": 0.0, "stream": True}
         text, usage, _, total, finish, n = self._stream("/chat/completions", body, cancel, on_token, (),
                                                         lambda c: (c.get("delta") or {}).get("content") or "")

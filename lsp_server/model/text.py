@@ -6,12 +6,23 @@ encodable (a lone surrogate or an undecodable byte becomes U+FFFD). Tokens,
 on the other hand, can end in the middle of a multi-byte character;
 `TextStream` decodes token bytes incrementally, holds back an unfinished
 character and any text that might be the start of a stop string, and reports
-when a stop string is complete.
+when a stop string is complete. `tokenizer_pieces` is the one gate in front
+of llama.cpp's tokenizer: its pre-tokenizer regexes recurse once a character,
+so one match of about 30,000 letters (or punctuation, or CJK) overflows the
+stack and kills the process; no piece handed to it has a line longer than
+`MAX_TOKENIZER_LINE`. A model server tokenizes what it is sent in one piece,
+so text for one has such lines shortened instead (`shorten_long_lines`).
 """
 
 from __future__ import annotations
 
 import codecs
+import re
+
+# Far below the ~20,000-character runs that still tokenize and the ~30,000 that crash
+# (DeepSeek-Coder's pre-tokenizer; measured on fixtures/models/deepseek-tiny.gguf).
+MAX_TOKENIZER_LINE = 4096
+_WORD_EDGE = re.compile(r"\b")
 
 
 def clean(text: str | bytes) -> str:
@@ -24,6 +35,50 @@ def clean(text: str | bytes) -> str:
     except UnicodeEncodeError:
         # Round-trip through UTF-16 joins valid surrogate pairs and replaces lone halves.
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def tokenizer_pieces(text: str, limit: int = MAX_TOKENIZER_LINE) -> list[str]:
+    """`text` as consecutive pieces (joined, they are `text`) whose lines are at most `limit` characters.
+
+    Text without such a line comes back whole, so ordinary code tokenizes exactly as
+    before. A long line is cut at its last whitespace, else its last change between
+    a letter or digit and anything else, in the second half of each `limit` stretch,
+    else at `limit`: a regex match never spans a cut, so no match is longer than `limit`.
+    """
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:
+        return [text]
+    pieces: list[str] = []
+    start = line_start = 0
+    while line_start < len(text):
+        newline = text.find("\n", line_start)
+        line_end = len(text) if newline < 0 else newline
+        while line_end - line_start > limit:
+            cut = _cut_point(text, line_start, line_start + limit)
+            pieces.append(text[start:cut])
+            start = line_start = cut
+        line_start = line_end + 1
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece]
+
+
+def shorten_long_lines(text: str, limit: int = MAX_TOKENIZER_LINE) -> str:
+    """`text` with each line over `limit` characters cut to its head and tail, joined by " … "."""
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:
+        return text
+    keep = limit // 2 - 2
+    return "\n".join(line if len(line) <= limit else f"{line[:keep]} … {line[-keep:]}" for line in text.split("\n"))
+
+
+def _cut_point(text: str, start: int, end: int) -> int:
+    """A cut in `text[start:end]`'s second half: after whitespace, else at a word boundary, else `end`."""
+    floor = start + (end - start) // 2
+    space = max(text.rfind(" ", floor, end), text.rfind("\t", floor, end), text.rfind("\r", floor, end))
+    if space >= 0:
+        return space + 1
+    last = None
+    for last in _WORD_EDGE.finditer(text, floor + 1, end):
+        pass
+    return last.start() if last is not None else end
 
 
 class TextStream:

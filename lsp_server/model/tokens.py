@@ -73,6 +73,8 @@ class TokenMemo:
     (llama.cpp pays a fixed cost per call, about 0.3 ms for DeepSeek's regexes) and
     the tokens are dealt back to their chunks by the byte length of each token's
     piece (`piece_length`); chunk boundaries are token boundaries, so they line up.
+    `tokenize` is the engine's gate (`LlamaEngine._tokenize`, through `text.tokenizer_pieces`),
+    so a memo never hands llama.cpp a line long enough to crash it.
     """
 
     def __init__(self, tokenize: Callable[[str], list[int]], *, split_lines: bool,

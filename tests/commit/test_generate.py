@@ -199,3 +199,12 @@ def test_real_smollm2_writes_a_message(repo):
     assert_well_formed(message)
     assert re.search(r"[A-Za-z]{3}", message.split("\n")[0])
     print(message)
+
+
+def test_a_diff_with_a_huge_line_gives_a_message(repo):
+    (repo / "data.py").write_text("DATA = '" + "Q" * 100_000 + "'\n" + "." * 60_000 + "\n")
+    git(repo, "add", "-A")
+    result = subprocess.run([*CODER_LSP, "commit-msg", "--repo", str(repo), "--model", str(DEEPSEEK_MODEL)],
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert_well_formed(result.stdout.rstrip("\n"))

@@ -60,6 +60,17 @@ def test_fim_completion_over_http(server_url):
     assert result.ttft_ms > 0 and engine.describe()["device"] == "remote"
 
 
+def test_long_lines_never_crash_the_server(server_url):
+    """llama.cpp's server tokenizes the prompt whole; one 40,000-letter line would kill it."""
+    engine = OpenAIEngine(ModelSettings(backend="openai", url=server_url, prompt_format="deepseek", timeout_s=60))
+    line = "data = '" + "A" * 40_000 + "'\n"
+    result = engine.complete(CompletionRequest(prefix=line + "x = ", suffix="\n", max_tokens=4), CancelToken())
+    reply = engine.chat([ChatMessage("user", "Explain:\n" + line)], CancelToken(), max_tokens=4)
+    assert result.generated_tokens == 4 and result.finish_reason == "length"  # the server answered in full
+    assert reply.generated_tokens > 0
+    assert engine.chat([ChatMessage("user", "Still there?")], CancelToken(), max_tokens=4).generated_tokens > 0
+
+
 def test_chat_over_http(server_url):
     engine = OpenAIEngine(ModelSettings(backend="openai", url=server_url, timeout_s=30))
     reply = engine.chat([ChatMessage("user", "Explain recursion.")], CancelToken(), max_tokens=8)
