@@ -15,7 +15,8 @@ the far end: the prefix's start and the suffix's end are trimmed in blocks of
 lines (so the cut stays put while the user types), then snippets are dropped,
 lowest-ranked first (retrieval ranks them best first; the layout puts the
 best nearest the cursor, so the dropped ones are the farthest), and as a last
-resort text is cut by characters.
+resort text is cut by characters. Secret values are redacted from every text
+part (`redact`) before layout, so no fitting decision can bring one back.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Callable, Sequence
 
 from context.snippet import Snippet
 from lsp_server.model.formats import FimFormat
+from lsp_server.model.redact import redact
 from lsp_server.model.text import clean
 from lsp_server.model.types import CompletionRequest
 
@@ -67,13 +69,13 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
         context: list[Part] = [Special("fim_rep"), repo + ("\n" if fmt.name == "qwen" else "")] if fmt.has("fim_rep") else []
         tail = "\n" if fmt.name == "qwen" else ""
         for s in snippets:
-            context += [Special("fim_sep"), f"{s.file}\n{clean(s.text)}{tail}"]
+            context += [Special("fim_sep"), f"{s.file}\n{redact(clean(s.text))}{tail}"]
         if path:
             context += [Special("fim_sep"), f"{path}\n"]
         inline = ""
     else:
         mark = comment_marker(language, path)
-        inline = "".join(f"{mark} {s.file}\n{clean(s.text)}\n\n" for s in snippets)
+        inline = "".join(f"{mark} {s.file}\n{redact(clean(s.text))}\n\n" for s in snippets)
         inline += f"{mark} {path}\n" if path else ""
         context = []
     if not fmt.is_fim:
@@ -89,7 +91,7 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
                  count: Callable[[str], int]) -> Prompt:
     """The prompt for `request` in `fmt`, at most `budget` tokens as measured by `count`."""
     order = fmt.order(order)
-    prefix, suffix = clean(request.prefix), clean(request.suffix) if fmt.is_fim else ""
+    prefix, suffix = redact(clean(request.prefix)), redact(clean(request.suffix)) if fmt.is_fim else ""
     snippets = list(request.snippets)
     path, language, repo = clean(request.path), request.language, clean(request.repo)
 
