@@ -25,6 +25,7 @@ import zlib
 
 from lsprotocol import types
 
+from context.secrets import is_secret_file
 from lsp_server.assist.cache import CompletionCache
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline, window
 from lsp_server.features.documents import DocumentSnapshot, current_version, take_snapshot
@@ -70,6 +71,7 @@ def should_complete(ls, snapshot: DocumentSnapshot | None) -> bool:
         and settings.enable_inline_completion
         and settings.enabled_for(snapshot.language_id)
         and ls.engine is not None
+        and not is_secret_file(snapshot.path or snapshot.uri, settings.secret_files)
     )
 
 
