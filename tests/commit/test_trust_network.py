@@ -107,3 +107,24 @@ def test_git_commit_through_the_hook_makes_no_connection_until_trusted(hostile_r
     result = subprocess.run(["git", "commit", "-q"], cwd=hostile_repo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert len(recorder.connections) == 1 and head_message(hostile_repo) == REPLY
+
+
+def test_a_commit_prompt_names_secret_files_but_never_shows_a_secret(repo, recorder):
+    from lsp_server.settings_files import write_user_setting
+    from tests.context.test_secrets_and_links import PEM, SECRETS
+
+    write_user_setting("backend", "kind", "openai")  # the user's own file may choose the backend
+    write_user_setting("backend", "url", f"http://127.0.0.1:{recorder.server_port}/v1")
+    files = {".env": f"AWS_KEY={SECRETS['aws']}\nDB_PASSWORD=hunter2-SECRET-PASSWORD\n", "id_rsa": PEM + "\n",
+             "server.pem": PEM + "\n", "credentials.json": '{"password": "CREDENTIALS-FILE-SECRET"}\n',
+             "app.py": f"TOKEN = '{SECRETS['github']}'\n\n\ndef handler():\n    return TOKEN\n"}
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    result = coder_lsp(repo, "commit-msg")
+    assert result.returncode == 0 and result.stdout.strip() == REPLY, result.stderr
+    [body] = recorder.bodies
+    prompt = json.dumps(body)
+    assert all(name in prompt for name in files) and "def handler" in prompt and "[redacted]" in prompt
+    for marker in (*SECRETS.values(), "PRIVATE KEY", "q1w2e3r4t5y6", "hunter2", "CREDENTIALS-FILE-SECRET"):
+        assert marker not in prompt, marker
