@@ -24,6 +24,9 @@ from typing import Any, Callable
 
 from lsp_server import trust
 from lsp_server.model.settings import HUB_SPEC, ModelSettings
+from lsp_server.setting_values import (
+    boolean, choice, language_map, optional_whole_number, seconds, string, string_list, whole_number,
+)
 from lsp_server.settings_files import load_project_options, user_config_path, user_options
 
 SECTION = "coderLsp"
@@ -53,92 +56,19 @@ class Settings:
         return overrides.get(language_id or "", overrides.get("*", True))
 
 
-# --- value checkers: return the parsed value or raise ValueError ---------------------
-# Each carries `.schema`, the JSON-schema facts (type, enum, bounds) that the editor
-# manifests must repeat; `schema()` hands them out with the defaults.
-
-
-def _typed(check: Callable[[Any], Any], **facts: Any) -> Callable[[Any], Any]:
-    check.schema = facts  # type: ignore[attr-defined]
-    return check
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ValueError("expected true or false")
-
-
-def _int(low: int, high: int, *, optional: bool = False) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if optional and value is None:
-            return None  # type: ignore[return-value]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-            raise ValueError("expected a whole number")
-        if not low <= value <= high:
-            raise ValueError(f"expected {low}..{high}")
-        return int(value)
-
-    return _typed(check, type=["integer", "null"] if optional else "integer", minimum=low, maximum=high)
-
-
-def _optional_int(low: int, high: int) -> Callable[[Any], int | None]:
-    return _int(low, high, optional=True)
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise ValueError("expected a string")
-
-
-def _choice(*names: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if value in names:
-            return value
-        raise ValueError(f"expected one of {', '.join(names)}")
-
-    return _typed(check, type="string", enum=list(names))
-
-
-def _str_list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise ValueError("expected a list of strings")
-
-
-def _language_map(value: Any) -> tuple[tuple[str, bool], ...]:
-    if isinstance(value, dict) and all(isinstance(v, bool) for v in value.values()):
-        return tuple(sorted(value.items()))
-    raise ValueError("expected an object of languageId: true/false")
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 3600:
-        return float(value)
-    raise ValueError("expected seconds (0..3600]")
-
-
-_typed(_bool, type="boolean")
-_typed(_str, type="string")
-_typed(_str_list, type="array")
-_typed(_language_map, type="object")
-_typed(_seconds, type="number", maximum=3600)
-
-
 TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "enable": ("enable", _bool),
-    "languages": ("languages", _language_map),
-    "enableInlineCompletion": ("enable_inline_completion", _bool),
-    "enableCodeActions": ("enable_code_actions", _bool),
-    "debounceMs": ("debounce_ms", _int(0, 5000)),
-    "maxTokens": ("max_tokens", _int(1, 4096)),
-    "contextBudget": ("context_budget", _int(0, 32768)),
-    "multiline": ("multiline", _choice("auto", "always", "never")),
-    "speculative": ("speculative", _bool),
-    "chatMaxTokens": ("chat_max_tokens", _int(1, 8192)),
-    "maxFileBytes": ("max_file_bytes", _int(1_000, 1 << 30)),
-    "secretFiles": ("secret_files", _str_list),
+    "enable": ("enable", boolean),
+    "languages": ("languages", language_map),
+    "enableInlineCompletion": ("enable_inline_completion", boolean),
+    "enableCodeActions": ("enable_code_actions", boolean),
+    "debounceMs": ("debounce_ms", whole_number(0, 5000)),
+    "maxTokens": ("max_tokens", whole_number(1, 4096)),
+    "contextBudget": ("context_budget", whole_number(0, 32768)),
+    "multiline": ("multiline", choice("auto", "always", "never")),
+    "speculative": ("speculative", boolean),
+    "chatMaxTokens": ("chat_max_tokens", whole_number(1, 8192)),
+    "maxFileBytes": ("max_file_bytes", whole_number(1_000, 1 << 30)),
+    "secretFiles": ("secret_files", string_list),
 }
 # Keys our editor clients keep in the same section for themselves (how to start the
 # server, protocol tracing), and project-file sections other parts read themselves
@@ -147,24 +77,24 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 # ignored here, never reported as invalid.
 CLIENT_KEYS = {"server", "trace"}
 OTHER_SECTIONS = {"commit", "trust"}
-INDEX_KEYS = {"exclude": ("index_exclude", _str_list)}
+INDEX_KEYS = {"exclude": ("index_exclude", string_list)}
 MODEL_KEYS = {
-    "path": ("path", _str),
-    "repo": ("repo", _str),
-    "file": ("file", _str),
-    "nCtx": ("n_ctx", _int(256, 1 << 20)),
-    "nGpuLayers": ("n_gpu_layers", _optional_int(-1, 10_000)),
-    "threads": ("threads", _optional_int(1, 1024)),
-    "flashAttention": ("flash_attention", _bool),
-    "promptFormat": ("prompt_format", _str),
-    "fimOrder": ("fim_order", _choice("auto", "psm", "spm")),
-    "timeoutS": ("timeout_s", _seconds),
+    "path": ("path", string),
+    "repo": ("repo", string),
+    "file": ("file", string),
+    "nCtx": ("n_ctx", whole_number(256, 1 << 20)),
+    "nGpuLayers": ("n_gpu_layers", optional_whole_number(-1, 10_000)),
+    "threads": ("threads", optional_whole_number(1, 1024)),
+    "flashAttention": ("flash_attention", boolean),
+    "promptFormat": ("prompt_format", string),
+    "fimOrder": ("fim_order", choice("auto", "psm", "spm")),
+    "timeoutS": ("timeout_s", seconds),
 }
 BACKEND_KEYS = {
-    "kind": ("backend", _choice("local", "openai")),
-    "url": ("url", _str),
-    "apiKey": ("api_key", _str),
-    "model": ("remote_model", _str),
+    "kind": ("backend", choice("local", "openai")),
+    "url": ("url", string),
+    "apiKey": ("api_key", string),
+    "model": ("remote_model", string),
 }
 
 
