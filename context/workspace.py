@@ -132,8 +132,9 @@ def walk(root: str, rules: IgnoreRules, on_skip: Callable[[str, str], None],
             except OSError as error:
                 on_skip(rel, f"cannot stat ({error.strerror or error})")
                 continue
-            if entry.is_symlink() and (stat.S_ISDIR(info.st_mode) or not inside(root, rel)):
-                continue  # links are never followed out of the root, nor into directories (no loops)
+            if entry.is_symlink() and (stat.S_ISDIR(info.st_mode) or not inside(root, rel) or rules.is_secret(
+                    os.path.relpath(os.path.realpath(entry.path), os.path.realpath(root)))):
+                continue  # links never lead out of the root, into directories (loops) or to a secret file
             if stat.S_ISREG(info.st_mode):
                 yield FoundFile(rel, entry.path, info.st_size, info.st_mtime_ns)
         pending.extend(reversed(subdirs))

@@ -83,7 +83,7 @@ def load_project_options(start: str | Path) -> tuple[Path, dict] | None:
 
 
 def write_user_setting(section: str, key: str, value: Any) -> Path:
-    """Set `key = value` in `[section]` of the user file (created if needed); returns the file."""
+    """Set `key = value` in `[section]` of the user file (created if needed; "" = top level); returns the file."""
     return _edit(section, key, f"{_toml_key(key)} = {_toml_value(value)}")
 
 
@@ -114,6 +114,8 @@ def _edit(section: str, key: str, line: str | None) -> Path:
             while insert > start + 1 and not lines[insert - 1].strip():
                 insert -= 1
             lines.insert(insert, line)
+            if start < 0 and insert < len(lines) - 1 and lines[insert + 1].strip():
+                lines.insert(insert + 1, "")  # keep a blank line before the first table
     text = "\n".join(lines) + "\n"
     tomllib.loads(text)  # never leave a file the next read would reject
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +126,9 @@ def _edit(section: str, key: str, line: str | None) -> Path:
 
 
 def _section_span(lines: list[str], section: str) -> tuple[int | None, int]:
-    """(header line, line after the table) of `[section]`, or (None, len)."""
+    """(header line, line after the table) of `[section]`, or (None, len); the top level is (-1, first header)."""
+    if not section:
+        return -1, next((n for n, text in enumerate(lines) if _HEADER.match(text)), len(lines))
     start = None
     for number, text in enumerate(lines):
         match = _HEADER.match(text)

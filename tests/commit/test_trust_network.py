@@ -115,10 +115,12 @@ def test_a_commit_prompt_names_secret_files_but_never_shows_a_secret(repo, recor
 
     write_user_setting("backend", "kind", "openai")  # the user's own file may choose the backend
     write_user_setting("backend", "url", f"http://127.0.0.1:{recorder.server_port}/v1")
+    write_user_setting("", "secretFiles", ["deploy/*.cfg"])  # the user's own secret-file patterns count too
     files = {".env": f"AWS_KEY={SECRETS['aws']}\nDB_PASSWORD=hunter2-SECRET-PASSWORD\n", "id_rsa": PEM + "\n",
              "server.pem": PEM + "\n", "credentials.json": '{"password": "CREDENTIALS-FILE-SECRET"}\n',
-             "app.py": f"TOKEN = '{SECRETS['github']}'\n\n\ndef handler():\n    return TOKEN\n"}
+             "deploy/prod.cfg": "password = PROD-CFG-SECRET\n", "app.py": f"TOKEN = '{SECRETS['github']}'\n\n\ndef handler():\n    return TOKEN\n"}
     for name, text in files.items():
+        (repo / name).parent.mkdir(exist_ok=True)
         (repo / name).write_text(text)
     git(repo, "add", "-A")
     result = coder_lsp(repo, "commit-msg")
@@ -126,5 +128,5 @@ def test_a_commit_prompt_names_secret_files_but_never_shows_a_secret(repo, recor
     [body] = recorder.bodies
     prompt = json.dumps(body)
     assert all(name in prompt for name in files) and "def handler" in prompt and "[redacted]" in prompt
-    for marker in (*SECRETS.values(), "PRIVATE KEY", "q1w2e3r4t5y6", "hunter2", "CREDENTIALS-FILE-SECRET"):
+    for marker in (*SECRETS.values(), "PRIVATE KEY", "q1w2e3r4t5y6", "hunter2", "CREDENTIALS-FILE-SECRET", "PROD-CFG"):
         assert marker not in prompt, marker

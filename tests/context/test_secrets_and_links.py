@@ -64,6 +64,8 @@ def test_the_index_skips_secret_files_and_links_out(make_index, tmp_path):
     os.symlink(outside / "leak.py", root / "linked.py")
     os.symlink(outside / "lib", root / "lib")
     os.symlink(root / "main.py", root / "alias.py")  # a link that stays inside is fine
+    (root / "server.key").write_text("def private_key():\n    pass\n")
+    os.symlink(root / "server.key", root / "innocent.py")  # but not one to a secret file
     index = make_index(root, secret_files=("token_*.py",))
     assert sorted(index.table.paths()) == ["alias.py", "main.py"]
     assert index.text("linked.py") is None and index.text("lib/far.py") is None

@@ -36,9 +36,10 @@ def test_writing_a_user_setting_keeps_everything_else(isolated_home):
     write_user_setting("model", "path", "/m/new.gguf")
     write_user_setting("model", "repo", 'Qwen/Qwen2.5 "coder"')
     write_user_setting("trust", "/home/u/my repo", "abc")
+    write_user_setting("", "secretFiles", ["deploy/*.cfg"])
     text = path.read_text()
     assert "# my settings" in text and "# chosen by hand" in text and text.count("path =") == 1
-    assert read_user_config() == {"maxTokens": 7, "model": {"nCtx": 1024, "path": "/m/new.gguf", "repo": 'Qwen/Qwen2.5 "coder"'},
+    assert read_user_config() == {"maxTokens": 7, "secretFiles": ["deploy/*.cfg"], "model": {"nCtx": 1024, "path": "/m/new.gguf", "repo": 'Qwen/Qwen2.5 "coder"'},
                                   "commit": {"timeout": 9}, "trust": {"/home/u/my repo": "abc"}}
     assert tomllib.loads(text)["commit"] == {"timeout": 9}
 
