@@ -21,6 +21,7 @@ part (`redact`) before layout, so no fitting decision can bring one back.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -69,13 +70,13 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
         context: list[Part] = [Special("fim_rep"), repo + ("\n" if fmt.name == "qwen" else "")] if fmt.has("fim_rep") else []
         tail = "\n" if fmt.name == "qwen" else ""
         for s in snippets:
-            context += [Special("fim_sep"), f"{s.file}\n{redact(clean(s.text))}{tail}"]
+            context += [Special("fim_sep"), f"{s.file}\n{clean(s.text)}{tail}"]
         if path:
             context += [Special("fim_sep"), f"{path}\n"]
         inline = ""
     else:
         mark = comment_marker(language, path)
-        inline = "".join(f"{mark} {s.file}\n{redact(clean(s.text))}\n\n" for s in snippets)
+        inline = "".join(f"{mark} {s.file}\n{clean(s.text)}\n\n" for s in snippets)
         inline += f"{mark} {path}\n" if path else ""
         context = []
     if not fmt.is_fim:
@@ -92,7 +93,7 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
     """The prompt for `request` in `fmt`, at most `budget` tokens as measured by `count`."""
     order = fmt.order(order)
     prefix, suffix = redact(clean(request.prefix)), redact(clean(request.suffix)) if fmt.is_fim else ""
-    snippets = list(request.snippets)
+    snippets = [dataclasses.replace(s, text=redact(s.text)) for s in request.snippets]
     path, language, repo = clean(request.path), request.language, clean(request.repo)
 
     def size() -> int:

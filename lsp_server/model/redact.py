@@ -3,9 +3,8 @@
 Only high-confidence shapes are matched, so code is never mangled by a
 guess: private key blocks (PEM, OpenSSH, PGP), AWS access key ids, GitHub,
 Slack, OpenAI/Anthropic, Google API and Stripe live keys, and JWTs. Each is
-replaced by `[redacted]`. Every pattern is linear in the text (bounded
-repeats over classes that cannot overlap what follows), and a cheap
-substring test skips the regular expressions when no marker is present, so
+replaced by `[redacted]`. Every pattern is linear in the text (see
+`_token`), and a substring test skips a pattern whose marker is absent, so
 this runs on every keystroke's prompt. Applied where prompts are laid out:
 `prompts.build_prompt` (FIM), `chat.message_dicts` (chat: explain, fix,
 commit messages, local and remote).
@@ -16,19 +15,33 @@ from __future__ import annotations
 import re
 
 REDACTED = "[redacted]"
-_TAIL = r"(?![A-Za-z0-9_-])"
+_TOKEN_CHARS = "A-Za-z0-9_-"
+
+
+def _token(literal: str, body: str) -> tuple[tuple[str, ...], re.Pattern]:
+    """A token that starts with `literal` where no token character comes before it.
+
+    The literal comes first so the search skips ahead to it; the look-behind after it
+    rejects a literal inside a longer run at once; possessive repeats never backtrack.
+    So each character is looked at a bounded number of times: linear in the text."""
+    escaped = re.escape(literal)
+    return (literal,), re.compile(f"{escaped}(?<![{_TOKEN_CHARS}]{escaped}){body}")
+
+
 _PATTERNS = (  # (substrings, at least one of which is in any match; the pattern)
     (("PRIVATE KEY",), re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,65536}"
-        r"(?:-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)?")),
-    (("AKIA", "ASIA"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})" + _TAIL)),
-    (("xox",), re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,250}" + _TAIL)),
-    (("sk-",), re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,250}" + _TAIL)),
-    (("AIza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}" + _TAIL)),
-    (("_live_",), re.compile(r"\b(?:sk|rk|pk)_live_[0-9A-Za-z]{16,250}" + _TAIL)),
-    (("eyJ",), re.compile(r"\beyJ[A-Za-z0-9_-]{8,8192}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,8192}")),
+        r"-----BEGIN (?:[A-Z0-9]++ ){0,3}PRIVATE KEY(?: BLOCK)?-----[^-]*+(?:-(?!----)[^-]*+)*+"
+        r"(?:-----END (?:[A-Z0-9]++ ){0,3}PRIVATE KEY(?: BLOCK)?-----)?")),
+    _token("AKIA", r"[0-9A-Z]{16}(?![0-9A-Za-z])"),
+    _token("ASIA", r"[0-9A-Z]{16}(?![0-9A-Za-z])"),
+    _token("gh", r"[pousr]_[A-Za-z0-9]{36,}+"),
+    _token("github_pat_", r"[A-Za-z0-9_]{22,}+"),
+    _token("xox", r"[abposr]-[A-Za-z0-9-]{10,}+"),
+    _token("sk-", r"[A-Za-z0-9_-]{20,}+"),  # OpenAI (sk-proj-...), Anthropic (sk-ant-...)
+    _token("AIza", r"[0-9A-Za-z_-]{30,}+"),
+    _token("sk_live_", r"[0-9A-Za-z]{16,}+"),
+    _token("rk_live_", r"[0-9A-Za-z]{16,}+"),
+    _token("eyJ", r"[A-Za-z0-9_-]{8,}+\.eyJ[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{8,}+"),  # a JWT
 )
 
 

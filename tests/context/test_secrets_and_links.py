@@ -41,7 +41,9 @@ def test_high_confidence_secret_values_are_redacted_and_code_is_not():
     assert redacted.count(REDACTED) == len(SECRETS) + 1
     code = "def task_skipper(ask_user, sk=None):\n    return 'eyJ' + risk-assessment_value\n"
     assert redact(code) == code
-    assert redact("x = sk-" + "a" * 400_000) != ""  # one long run: linear, answers
+    assert redact("x = sk-" + "a" * 400_000) == "x = " + REDACTED  # one long run: consumed once
+    for unit in ("sk-", "eyJ-", "eyJ", "ghp_", "AKIA", "a.eyJ", "-----BEGIN PRIVATE KEY-----"):
+        assert len(redact(unit * (300_000 // len(unit)))) > 0  # repeated starts: linear (a quadratic never ends)
 
 
 def test_inside_resolves_links(tmp_path):
