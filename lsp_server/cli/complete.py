@@ -120,6 +120,7 @@ def completion_request(cursor: Cursor, engine, settings, max_tokens: int | None 
 
 
 def run(args: argparse.Namespace) -> int:
+    from context.secrets import is_secret_file
     from lsp_server.config import project_settings
     from lsp_server.model.loader import load_engine
     from lsp_server.model.quiet import stdout_to_stderr
@@ -133,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
     settings, bad_keys = project_settings(cursor.workspace)
     for key in bad_keys:
         print(f"coder-lsp complete: ignoring invalid setting {key}", file=sys.stderr)
+    if is_secret_file(str(cursor.path), settings.secret_files):
+        print(f"coder-lsp complete: {cursor.path} holds secrets by its name; nothing is completed there", file=sys.stderr)
+        return 1
     try:
         with stdout_to_stderr():
             started = time.perf_counter()

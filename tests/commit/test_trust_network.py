@@ -130,3 +130,15 @@ def test_a_commit_prompt_names_secret_files_but_never_shows_a_secret(repo, recor
     assert all(name in prompt for name in files) and "def handler" in prompt and "[redacted]" in prompt
     for marker in (*SECRETS.values(), "PRIVATE KEY", "q1w2e3r4t5y6", "hunter2", "CREDENTIALS-FILE-SECRET", "PROD-CFG"):
         assert marker not in prompt, marker
+
+
+def test_the_cli_completes_and_explains_nothing_in_a_secret_file(repo, recorder):
+    from lsp_server.settings_files import write_user_setting
+
+    write_user_setting("backend", "kind", "openai")
+    write_user_setting("backend", "url", f"http://127.0.0.1:{recorder.server_port}/v1")
+    (repo / ".env").write_text("AWS_KEY=\n")
+    completed = coder_lsp(repo, "complete", ".env:1:9")
+    explained = coder_lsp(repo, "explain", ".env:1", "--message", "bad")
+    assert (completed.returncode, explained.returncode) == (1, 2) and recorder.connections == []
+    assert "holds secrets" in completed.stderr and "holds secrets" in explained.stderr

@@ -62,3 +62,18 @@ async def test_no_secret_reaches_a_prompt(workspace, recorder, tmp_path):
                 await lsp.command("coderLsp.explainDiagnostic", {"uri": outside, "diagnostic": DIAGNOSTIC})
         assert len(recorder.bodies) == sent_before  # nothing was asked for the secret or outside file
     assert leaked(recorder) == []
+
+
+async def test_no_completion_inside_secret_files_on_the_real_model(workspace):
+    from lsprotocol import types
+
+    async with start_server(workspace, settings={"secretFiles": ["deploy/*.py"], "maxTokens": 4}) as lsp:
+        for name in (".env", "id_rsa", "server.pem", "credentials.json", ".env.py", "deploy/tokens.py"):
+            uri = lsp.open(name, "API_KEY = 'abc'\n", language="python")
+            assert await lsp.inline(uri, 0, 10) is None, name
+            params = types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(0, 10))
+            assert await lsp.client.text_document_completion_async(params) is None, name
+        assert (await lsp.status())["jobs"] == []  # the model was never asked
+        uri = lsp.open("main.py", "API_KEY = 'abc'\n")
+        await lsp.inline(uri, 0, 10)
+        assert [job["kind"] for job in (await lsp.status())["jobs"]] == ["inline"]
