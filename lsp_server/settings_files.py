@@ -57,7 +57,8 @@ def camel_keys(raw: Any) -> Any:
 
 
 def find_project_file(start: str | Path) -> tuple[Path, dict] | None:
-    """(file, its coder-lsp table as written) for the nearest project file at or above `start`."""
+    """(file, its coder-lsp table as written) for the nearest project file at or above `start`,
+    up to the repository's root."""
     folder = Path(start).resolve()
     if folder.is_file():
         folder = folder.parent
@@ -70,6 +71,8 @@ def find_project_file(start: str | Path) -> tuple[Path, dict] | None:
             section = load_toml(pyproject).get("tool", {}).get("coder-lsp")
             if isinstance(section, dict):
                 return pyproject, section
+        if (candidate / ".git").exists():
+            break  # a file above the repository's root is not the repository's
     return None
 
 

@@ -90,3 +90,10 @@ def test_pyproject_section_is_screened_and_trusted_the_same_way(tmp_path, isolat
 def test_trust_without_a_project_file_says_so(tmp_path, isolated_home, capsys):
     assert main(["trust", str(tmp_path)]) == 1
     assert "no .coder-lsp.toml" in capsys.readouterr().err
+
+
+def test_a_project_file_above_the_repository_root_is_not_read(tmp_path, isolated_home):
+    (tmp_path / ".coder-lsp.toml").write_text("max-tokens = 5\n")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    assert layered_settings(tmp_path / "repo")[0].max_tokens == 64
+    assert layered_settings(tmp_path / "other")[0].max_tokens == 5  # no repository: the nearest file above
