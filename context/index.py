@@ -33,14 +33,14 @@ MAX_REMEMBERED_PATHS = 4096
 
 
 class RepositoryIndex(IndexWorker):
-    def __init__(self, root: str, *, exclude=(), max_file_bytes: int = 1_000_000,
+    def __init__(self, root: str, *, exclude=(), max_file_bytes: int = 1_000_000, secret_files=(),
                  cache_dir: str | None = None, max_files: int = 50_000, watch: bool = True) -> None:
         self.root = os.path.realpath(root)
         self.max_file_bytes = max_file_bytes
         self.max_files = max_files
         self.table = FileTable()
         self.texts = textcache.TextCache(self.root)
-        self._rules = IgnoreRules(self.root, tuple(exclude))
+        self._rules = IgnoreRules(self.root, tuple(exclude), tuple(secret_files))
         self._cache = IndexCache(self.root, cache_dir)
         self._watch = watch
         self._docs: dict[str, str] = {}
@@ -91,7 +91,7 @@ class RepositoryIndex(IndexWorker):
     def set_document(self, path: str, text: str) -> None:
         """An open document's text (it overrides disk): indexed now if just opened, else when edits pause."""
         rel = self.relative(path)
-        if rel is not None:
+        if rel is not None and not self._rules.is_secret(rel):  # a secret file's text is never kept
             opened = rel not in self._docs
             self._docs[rel] = text
             self._recent.pop(rel, None)

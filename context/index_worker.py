@@ -123,7 +123,7 @@ class IndexWorker:
         if language is None or self._rules.ignored(rel, False) or _in_skipped_dir(rel):
             self._drop(rel)
             return
-        data, reason = read_source(path, self.max_file_bytes)
+        data, reason = read_source(path, self.max_file_bytes, self.root)
         if data is None:
             self._skip(rel, reason)
             self._drop(rel)

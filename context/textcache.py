@@ -35,7 +35,7 @@ class TextCache:
             if hit is not None and hit[:2] == (info.st_size, info.st_mtime_ns):
                 self._items.move_to_end(rel)
                 return hit[2]
-        data, _reason = read_source(path, max_bytes)
+        data, _reason = read_source(path, max_bytes, self.root)
         if data is None:
             return None
         text = data.decode("utf-8", "replace")

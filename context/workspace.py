@@ -1,11 +1,14 @@
 """Which workspace files are worth indexing, and reading them safely.
 
 `IgnoreRules` combines `.gitignore` files (root, nested, `.git/info/exclude`)
-with the project's exclude patterns and a fixed list of vendored and build
-folders. `walk` lists indexable source files without following directory
-symlinks (so symlink loops cannot trap it) and reports every skip with a
-reason. `read_source` reads one file and refuses binary, oversized, minified
-or unreadable ones, again with a reason instead of an exception.
+with the project's exclude patterns, a fixed list of vendored and build
+folders, and secret files by name (`context.secrets`, extended by the
+`secretFiles` setting). `walk` lists indexable source files without
+following directory symlinks (so symlink loops cannot trap it) or file
+symlinks that lead out of the root, and reports every skip with a reason.
+`read_source` reads one file and refuses binary, oversized, minified or
+unreadable ones, and, given the root, anything whose real path is outside
+it, again with a reason instead of an exception.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Callable, Iterator
 import pathspec
 
 from context.languages import supported_suffixes
+from context.secrets import inside, is_secret_file
 
 log = logging.getLogger("coder_lsp.context")
 
@@ -42,8 +46,10 @@ class FoundFile:
 class IgnoreRules:
     """gitignore semantics: deeper `.gitignore` files and later patterns win."""
 
-    def __init__(self, root: str, exclude: tuple[str, ...] | list[str] = ()) -> None:
+    def __init__(self, root: str, exclude: tuple[str, ...] | list[str] = (),
+                 secret_files: tuple[str, ...] | list[str] = ()) -> None:
         self.root = root
+        self.secret_files = tuple(secret_files)
         self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
         lines = list(exclude)
         info_exclude = os.path.join(root, ".git", "info", "exclude")
@@ -60,9 +66,14 @@ class IgnoreRules:
         """Drop a cached `.gitignore` after it changed."""
         self._specs.pop(rel_dir, None)
 
+    def is_secret(self, rel: str) -> bool:
+        return is_secret_file(rel, self.secret_files)
+
     def ignored(self, rel: str, is_dir: bool) -> bool:
         parts = rel.split("/")
         if is_dir and parts[-1] in SKIP_DIRS:
+            return True
+        if not is_dir and self.is_secret(rel):
             return True
         probe = rel + "/" if is_dir else rel
         verdict = False
@@ -121,15 +132,18 @@ def walk(root: str, rules: IgnoreRules, on_skip: Callable[[str, str], None],
             except OSError as error:
                 on_skip(rel, f"cannot stat ({error.strerror or error})")
                 continue
-            if entry.is_symlink() and stat.S_ISDIR(info.st_mode):
-                continue  # directory symlinks are never followed: no loops, no escaping the root
+            if entry.is_symlink() and (stat.S_ISDIR(info.st_mode) or not inside(root, rel) or rules.is_secret(
+                    os.path.relpath(os.path.realpath(entry.path), os.path.realpath(root)))):
+                continue  # links never lead out of the root, into directories (loops) or to a secret file
             if stat.S_ISREG(info.st_mode):
                 yield FoundFile(rel, entry.path, info.st_size, info.st_mtime_ns)
         pending.extend(reversed(subdirs))
 
 
-def read_source(path: str, max_bytes: int) -> tuple[bytes | None, str]:
-    """The file's bytes, or None and why it was skipped."""
+def read_source(path: str, max_bytes: int, root: str | None = None) -> tuple[bytes | None, str]:
+    """The file's bytes, or None and why it was skipped; given `root`, nothing from outside it."""
+    if root is not None and not inside(root, path):
+        return None, "outside the workspace (a link)"
     try:
         size = os.stat(path).st_size
         if size > max_bytes:

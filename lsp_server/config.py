@@ -1,22 +1,33 @@
-"""Raw `coderLsp` options (camelCase JSON) -> frozen `Settings`.
+"""The settings schema, and raw `coderLsp` options layered and parsed into frozen `Settings`.
 
-The editor sends one `coderLsp` object, in `initializationOptions` and again
-through `workspace/configuration`; the CLI and git hooks read the same keys
-from `.coder-lsp.toml` or `[tool.coder-lsp]` in `pyproject.toml`. Parsing
-never fails: a key with a wrong type or an unknown name falls back to its
-default and is reported by name, so the server can say so once. Settings are
-frozen and swapped whole; two equal `ModelSettings` need no model reload.
+The tables below are the one schema: the VS Code `contributes.configuration`
+and the Neovim docs are tested against `schema()`. The editor sends one
+`coderLsp` object, in `initializationOptions` and again through
+`workspace/configuration`. Layers, lowest first: the built-in defaults, the
+user's config file, the project file (screened by `lsp_server.trust`: a
+repository may not choose where code goes), the editor's settings; the
+environment (`CODER_LSP_MODEL`) and the command line (`--model`) are applied
+by the model loader. The CLI and git hooks have no editor, so they read the
+two files (`project_settings`). Parsing never fails: a key with a wrong type
+or an unknown name falls back to its default and is reported by name, so the
+server can say so once. Settings are frozen and swapped whole; two equal
+`ModelSettings` need no model reload.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
-from dataclasses import dataclass, field
+import os
+import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from lsp_server.model.settings import ModelSettings
+from lsp_server import trust
+from lsp_server.model.settings import HUB_SPEC, ModelSettings
+from lsp_server.setting_values import (
+    boolean, choice, language_map, optional_whole_number, seconds, string, string_list, whole_number,
+)
+from lsp_server.settings_files import load_project_options, user_config_path, user_options
 
 SECTION = "coderLsp"
 
@@ -35,6 +46,7 @@ class Settings:
     chat_max_tokens: int = 384
     index_exclude: tuple[str, ...] = ()
     max_file_bytes: int = 1_000_000  # larger files are not indexed
+    secret_files: tuple[str, ...] = ()  # globs added to context.secrets.SECRET_FILE_PATTERNS
     model: ModelSettings = field(default_factory=ModelSettings)
 
     def enabled_for(self, language_id: str | None) -> bool:
@@ -44,101 +56,45 @@ class Settings:
         return overrides.get(language_id or "", overrides.get("*", True))
 
 
-# --- value checkers: return the parsed value or raise ValueError -------------------
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ValueError("expected true or false")
-
-
-def _int(low: int, high: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-            raise ValueError("expected a whole number")
-        if not low <= value <= high:
-            raise ValueError(f"expected {low}..{high}")
-        return int(value)
-
-    return check
-
-
-def _optional_int(low: int, high: int) -> Callable[[Any], int | None]:
-    checked = _int(low, high)
-    return lambda value: None if value is None else checked(value)
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    raise ValueError("expected a string")
-
-
-def _choice(*names: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if value in names:
-            return value
-        raise ValueError(f"expected one of {', '.join(names)}")
-
-    return check
-
-
-def _str_list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise ValueError("expected a list of strings")
-
-
-def _language_map(value: Any) -> tuple[tuple[str, bool], ...]:
-    if isinstance(value, dict) and all(isinstance(v, bool) for v in value.values()):
-        return tuple(sorted(value.items()))
-    raise ValueError("expected an object of languageId: true/false")
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 3600:
-        return float(value)
-    raise ValueError("expected seconds (0..3600]")
-
-
 TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "enable": ("enable", _bool),
-    "languages": ("languages", _language_map),
-    "enableInlineCompletion": ("enable_inline_completion", _bool),
-    "enableCodeActions": ("enable_code_actions", _bool),
-    "debounceMs": ("debounce_ms", _int(0, 5000)),
-    "maxTokens": ("max_tokens", _int(1, 4096)),
-    "contextBudget": ("context_budget", _int(0, 32768)),
-    "multiline": ("multiline", _choice("auto", "always", "never")),
-    "speculative": ("speculative", _bool),
-    "chatMaxTokens": ("chat_max_tokens", _int(1, 8192)),
-    "maxFileBytes": ("max_file_bytes", _int(1_000, 1 << 30)),
+    "enable": ("enable", boolean),
+    "languages": ("languages", language_map),
+    "enableInlineCompletion": ("enable_inline_completion", boolean),
+    "enableCodeActions": ("enable_code_actions", boolean),
+    "debounceMs": ("debounce_ms", whole_number(0, 5000)),
+    "maxTokens": ("max_tokens", whole_number(1, 4096)),
+    "contextBudget": ("context_budget", whole_number(0, 32768)),
+    "multiline": ("multiline", choice("auto", "always", "never")),
+    "speculative": ("speculative", boolean),
+    "chatMaxTokens": ("chat_max_tokens", whole_number(1, 8192)),
+    "maxFileBytes": ("max_file_bytes", whole_number(1_000, 1 << 30)),
+    "secretFiles": ("secret_files", string_list),
 }
 # Keys our editor clients keep in the same section for themselves (how to start the
 # server, protocol tracing), and project-file sections other parts read themselves
-# (`[commit]`, read by lsp_server.commit through lsp_server.project): accepted and
+# (`[commit]`, read by lsp_server.commit through lsp_server.settings_files; `[trust]`,
+# read by lsp_server.trust): accepted and
 # ignored here, never reported as invalid.
 CLIENT_KEYS = {"server", "trace"}
-OTHER_SECTIONS = {"commit"}
-INDEX_KEYS = {"exclude": ("index_exclude", _str_list)}
+OTHER_SECTIONS = {"commit", "trust"}
+INDEX_KEYS = {"exclude": ("index_exclude", string_list)}
 MODEL_KEYS = {
-    "path": ("path", _str),
-    "repo": ("repo", _str),
-    "file": ("file", _str),
-    "nCtx": ("n_ctx", _int(256, 1 << 20)),
-    "nGpuLayers": ("n_gpu_layers", _optional_int(-1, 10_000)),
-    "threads": ("threads", _optional_int(1, 1024)),
-    "flashAttention": ("flash_attention", _bool),
-    "promptFormat": ("prompt_format", _str),
-    "fimOrder": ("fim_order", _choice("auto", "psm", "spm")),
-    "timeoutS": ("timeout_s", _seconds),
+    "path": ("path", string),
+    "repo": ("repo", string),
+    "file": ("file", string),
+    "nCtx": ("n_ctx", whole_number(256, 1 << 20)),
+    "nGpuLayers": ("n_gpu_layers", optional_whole_number(-1, 10_000)),
+    "threads": ("threads", optional_whole_number(1, 1024)),
+    "flashAttention": ("flash_attention", boolean),
+    "promptFormat": ("prompt_format", string),
+    "fimOrder": ("fim_order", choice("auto", "psm", "spm")),
+    "timeoutS": ("timeout_s", seconds),
 }
 BACKEND_KEYS = {
-    "kind": ("backend", _choice("local", "openai")),
-    "url": ("url", _str),
-    "apiKey": ("api_key", _str),
-    "model": ("remote_model", _str),
+    "kind": ("backend", choice("local", "openai")),
+    "url": ("url", string),
+    "apiKey": ("api_key", string),
+    "model": ("remote_model", string),
 }
 
 
@@ -201,44 +157,88 @@ def merge_options(base: Any, override: Any) -> Any:
     return merged
 
 
-# --- project file: the same keys for the CLI and git hooks --------------------------
+
+# --- the schema, for the editor manifests and their drift test ------------------------
 
 
-def _camel(name: str) -> str:
-    return re.sub(r"[_-]([a-z])", lambda m: m.group(1).upper(), name)
+def schema() -> dict[str, dict[str, Any]]:
+    """{dotted key under coderLsp: {"default": ..., "type": ..., "enum"/"minimum"/"maximum"}}."""
+    defaults, model = Settings(), ModelSettings()
+    entries: dict[str, dict[str, Any]] = {}
+    for prefix, keys, source in (("", TOP_KEYS, defaults), ("index.", INDEX_KEYS, defaults),
+                                 ("model.", MODEL_KEYS, model), ("backend.", BACKEND_KEYS, model)):
+        for name, (attribute, check) in keys.items():
+            default = getattr(source, attribute)
+            default = dict(default) if attribute == "languages" else list(default) if isinstance(default, tuple) else default
+            entries[prefix + name] = {"default": default, **getattr(check, "schema", {})}
+    return entries
 
 
-def _camel_keys(raw: Any) -> Any:
-    if isinstance(raw, dict):
-        return {_camel(k): _camel_keys(v) for k, v in raw.items()}
-    return raw
+# --- layers: user file < project file (screened) < editor ----------------------------
+
+_MODEL_CHOICE = ("path", "repo", "file")
+_warned: set[str] = set()
 
 
-def find_project_file(start: str | Path) -> tuple[Path, dict] | None:
-    """The nearest `.coder-lsp.toml` or `pyproject.toml` with [tool.coder-lsp], upwards."""
-    folder = Path(start).resolve()
-    if folder.is_file():
-        folder = folder.parent
-    for candidate in (folder, *folder.parents):
-        own = candidate / ".coder-lsp.toml"
-        if own.is_file():
-            return own, _load_toml(own)
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            section = _load_toml(pyproject).get("tool", {}).get("coder-lsp")
-            if isinstance(section, dict):
-                return pyproject, section
-    return None
+def layered_settings(workspace: str | Path | None, editor: Any = None, *,
+                     notify: Callable[[str], None] | None = None) -> tuple[Settings, tuple[str, ...]]:
+    """Settings for a workspace: the user file, its project file, then `editor`; and the bad keys.
 
-
-def _load_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+    `notify` gets one line when the project file asked for something it may not set."""
+    layers = [(_user_layer(), f"model.path in {user_config_path()}")]
+    found = load_project_options(workspace) if workspace else None
+    if found is not None:
+        project_file, options = found
+        options, dropped = trust.screen(options, project_file)
+        if dropped and notify is not None:
+            notify(trust.notice(dropped, project_file))
+        layers.append((_based(options, project_file.parent), f"model.path in {project_file}"))
+    layers.append((editor if isinstance(editor, dict) else None, "coderLsp.model.path"))
+    raw: Any = {}
+    origin = ""
+    for options, where in layers:
+        if isinstance(options, dict) and _chooses_model(options):
+            raw = _without_model_choice(raw)  # the model is chosen whole by the highest layer
+            origin = where
+        raw = merge_options(raw, options)
+    settings, bad = parse_settings(raw)
+    if not (_empty(editor) or isinstance(editor, dict)):
+        bad = (SECTION, *bad)  # not an object: the editor layer is dropped whole
+    return (replace(settings, model=replace(settings.model, origin=origin)) if origin else settings), bad
 
 
 def project_settings(start: str | Path) -> tuple[Settings, tuple[str, ...]]:
-    """Settings from the project file above `start` (camelCase, snake_case or kebab-case keys)."""
-    found = find_project_file(start)
-    return parse_settings(_camel_keys(found[1]) if found else None)
+    """Settings for the CLI and git hooks at `start` (no editor); an ignored setting is named on stderr once."""
+    return layered_settings(start, notify=_warn_once)
+
+
+def _warn_once(text: str) -> None:
+    if text not in _warned:
+        _warned.add(text)
+        print(text, file=sys.stderr)
+
+
+def _user_layer() -> dict:
+    return _based(user_options(), user_config_path().parent)
+
+
+def _based(options: Any, folder: Path) -> Any:
+    """`model.path` made absolute against the file's folder, so every layer means the same file."""
+    model = options.get("model") if isinstance(options, dict) else None
+    if not (isinstance(model, dict) and isinstance(model.get("path"), str) and model["path"]):
+        return options
+    if HUB_SPEC.match(model["path"]) and not os.path.exists(os.path.join(str(folder), model["path"])):
+        return options
+    path = os.path.expanduser(model["path"])
+    return {**options, "model": {**model, "path": os.path.join(str(folder), path)}}
+
+
+def _chooses_model(options: dict) -> bool:
+    model = options.get("model")
+    return isinstance(model, dict) and any(model.get(name) for name in _MODEL_CHOICE)
+
+
+def _without_model_choice(raw: Any) -> Any:
+    if not (isinstance(raw, dict) and isinstance(raw.get("model"), dict)):
+        return raw
+    return {**raw, "model": {k: v for k, v in raw["model"].items() if k not in _MODEL_CHOICE}}

@@ -20,6 +20,7 @@ COMMANDS = {
     "commit-msg": ("commit_msg", "write a commit message for the staged changes"),
     "hook": ("hook", "install, uninstall or inspect the prepare-commit-msg hook"),
     "doctor": ("doctor", "print versions, GPU support, the resolved model and grammars"),
+    "trust": ("trust", "let this folder's project file choose the backend and model"),
     "demo": ("demo", "run a completion and an explanation on the fixture workspace"),
 }
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from context.index import RepositoryIndex
 from context.languages import language_name
+from context.secrets import is_secret_file
 from lsp_server.assist.pipeline import CompletionPipeline, Outcome, TextSnapshot
 from lsp_server.config import Settings, project_settings
 from lsp_server.model.loader import load_engine
@@ -130,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, max_tokens=args.max_tokens)
     for key in bad_keys:
         print(f"coder-lsp complete: ignoring invalid setting {key}", file=sys.stderr)
+    if is_secret_file(str(cursor.path), settings.secret_files):
+        print(f"coder-lsp complete: {cursor.path} holds secrets by its name; nothing is completed there", file=sys.stderr)
+        return 1
     try:
         with stdout_to_stderr():
             started = time.perf_counter()

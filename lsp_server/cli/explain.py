@@ -37,6 +37,7 @@ def _language(path: Path) -> str:
 
 
 def run(args) -> int:
+    from context.secrets import is_secret_file
     from lsp_server.assist.explain import explain_messages, explanation_markdown
     from lsp_server.config import project_settings
     from lsp_server.model.loader import load_engine
@@ -49,6 +50,9 @@ def run(args) -> int:
         print(f"coder-lsp explain: {exc}", file=sys.stderr)
         return 2
     settings, bad_keys = project_settings(path)
+    if is_secret_file(str(path), settings.secret_files):
+        print(f"coder-lsp explain: {path} holds secrets by its name; it is not sent to a model", file=sys.stderr)
+        return 2
     for key in bad_keys:
         print(f"coder-lsp explain: ignoring invalid setting {key}", file=sys.stderr)
     messages = explain_messages(

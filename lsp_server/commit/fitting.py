@@ -54,7 +54,9 @@ class FittedDiff:
 
 
 def skip_reason(staged_file: StagedFile) -> str | None:
-    """Why a file's content stays out of the prompt: binary, lock or generated."""
+    """Why a file's content stays out of the prompt: secret, binary, lock or generated."""
+    if staged_file.secret:
+        return "secret file"
     if staged_file.binary:
         return "binary"
     path = staged_file.display_path

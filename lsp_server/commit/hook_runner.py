@@ -22,9 +22,9 @@ from pathlib import Path
 from lsp_server.commit import warm_socket
 from lsp_server.commit.generate import generate_commit_message
 from lsp_server.commit.staged import NothingStaged
-from lsp_server.config import project_settings
+from lsp_server.config import layered_settings, project_settings
 from lsp_server.model.types import CancelToken
-from lsp_server.project import load_project_options
+from lsp_server.settings_files import load_project_options
 
 SKIPPED_SOURCES = {"message", "template", "merge", "squash", "commit"}
 DEFAULT_TIMEOUT_S = 60.0
@@ -68,6 +68,7 @@ def run_hook(message_file: str, source: str = "", sha: str = "", *, model: str |
                 return 0
             if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=toplevel).returncode == 0:
                 return 0  # nothing staged (e.g. --allow-empty): no model, no noise
+            _name_ignored_project_settings(toplevel, warn)
             message, model_name = _generate_within(toplevel, settings.timeout_s, model, warn)
             if message:
                 path.write_text(compose(message, existing, comment, model_name),
@@ -77,6 +78,10 @@ def run_hook(message_file: str, source: str = "", sha: str = "", *, model: str |
         except Exception as error:  # the hook must never block a commit
             warn(f"no commit message generated ({type(error).__name__}: {_first_line(error)})")
     return 0
+
+
+def _name_ignored_project_settings(toplevel: str, warn) -> None:
+    layered_settings(toplevel, notify=lambda text: warn(text.removeprefix("coder-lsp: ")))
 
 
 def _generate_within(toplevel: str, timeout_s: float, model: str | None, warn) -> tuple[str, str]:

@@ -6,7 +6,10 @@ its patch text split into hunks. File names travel as bytes (`-z`, no
 quoting) and are decoded with `surrogateescape` for the API and with
 replacement characters for the prompt, so names that are not UTF-8 work.
 The patch is streamed and capped per file and in total, so a huge diff costs
-bounded memory; the line counts still come from `--numstat`.
+bounded memory; the line counts still come from `--numstat`. A file that
+holds secrets by its name (`context.secrets`: `.env`, keys, credentials)
+(or by the user's or project's `secretFiles`) keeps its name and line
+counts but never its hunks, so its content cannot reach a prompt.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import subprocess
 from dataclasses import dataclass, field
 
 import git
+
+from context.secrets import is_secret_file
+from lsp_server.config import layered_settings
 
 # Options that make the output independent of the user's diff configuration.
 _DIFF_OPTIONS = [
@@ -63,6 +69,7 @@ class StagedFile:
     hunks: list[Hunk] = field(default_factory=list)
     patch_truncated: bool = False
     symbols: list[str] | None = None  # filled once by fitting.changed_symbols
+    secret: bool = False  # named like a secret file (either path): no hunks are kept
 
     @property
     def display_path(self) -> str:
@@ -115,7 +122,7 @@ def read_staged_changes(repo_dir: str, *, index_file: str | None = None) -> Stag
     toplevel = str(repo.working_tree_dir)
     has_head = repo.head.is_valid()
     raw = git_bytes(toplevel, "diff", "--cached", "--raw", "-z", "--no-abbrev", *_DIFF_OPTIONS, index_file=index_file)
-    files = _parse_raw(raw)
+    files = _parse_raw(raw, layered_settings(toplevel)[0].secret_files)
     if not files:
         raise NothingStaged("Nothing is staged: stage changes with `git add` first.")
     numstat = git_bytes(toplevel, "diff", "--cached", "--numstat", "-z", *_DIFF_OPTIONS, index_file=index_file)
@@ -128,7 +135,7 @@ def _decode(name: bytes) -> str:
     return os.fsdecode(name)
 
 
-def _parse_raw(raw: bytes) -> list[StagedFile]:
+def _parse_raw(raw: bytes, secret_files: tuple[str, ...] = ()) -> list[StagedFile]:
     fields = raw.split(b"\0")
     files, i = [], 0
     while i < len(fields) and fields[i].startswith(b":"):
@@ -142,6 +149,7 @@ def _parse_raw(raw: bytes) -> list[StagedFile]:
         files.append(StagedFile(
             status=letter, path=path, old_path=old_path, old_mode=old_mode, new_mode=new_mode,
             old_blob=old_blob, new_blob=new_blob, similarity=int(score) if score else 100,
+            secret=is_secret_file(path, secret_files) or is_secret_file(old_path, secret_files),
         ))
     return files
 
@@ -217,7 +225,7 @@ def _add_hunks(files: list[StagedFile], toplevel: str, index_file: str | None) -
 
 
 def _close_hunk(files: list[StagedFile], owner: int, lines: list[bytes] | None) -> None:
-    if owner < 0 or not lines:
+    if owner < 0 or not lines or files[owner].secret:
         return
     match = _HUNK_HEADER.match(lines[0].rstrip(b"\r\n"))
     if not match:

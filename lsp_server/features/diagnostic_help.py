@@ -12,11 +12,13 @@ purpose, so a newer request of the same kind supersedes the older one.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
 
+from context.secrets import inside, is_secret_file
 from lsp_server.assist import explain as explain_prompts
 from lsp_server.assist import fix as fix_prompts
 from lsp_server.features.documents import (
@@ -73,6 +75,8 @@ def target_for(ls, uri: str, diagnostic) -> DiagnosticTarget:
 
 def _snapshot_from_disk(ls, uri: str, position: types.Position) -> DocumentSnapshot | None:
     path = fs_path(uri)
+    if path and not inside(ls.workspace_root() or os.sep, path):  # no file outside the workspace, no link out
+        return None
     try:
         text = Path(path).read_text(encoding="utf-8") if path else None
     except (OSError, UnicodeDecodeError):
@@ -103,6 +107,7 @@ def enabled(ls, target: DiagnosticTarget) -> bool:
         settings.enable_code_actions
         and settings.enabled_for(target.snapshot.language_id or None)
         and ls.engine is not None
+        and not is_secret_file(target.snapshot.path or target.snapshot.uri, settings.secret_files)
     )
 
 

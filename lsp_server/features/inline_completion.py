@@ -20,6 +20,7 @@ import time
 
 from lsprotocol import types
 
+from context.secrets import is_secret_file
 from lsp_server.assist.pipeline import Prepared
 from lsp_server.features.documents import DocumentSnapshot, current_version, take_snapshot
 from lsp_server.model.types import Completion
@@ -53,6 +54,7 @@ def should_complete(ls: CoderServer, snapshot: DocumentSnapshot | None) -> bool:
         and settings.enable_inline_completion
         and settings.enabled_for(snapshot.language_id)
         and ls.engine is not None
+        and not is_secret_file(snapshot.path or snapshot.uri, settings.secret_files)
     )
 
 

@@ -19,7 +19,7 @@ import uuid
 
 from lsprotocol import types
 
-from lsp_server.config import SECTION, merge_options, parse_settings
+from lsp_server.config import SECTION, layered_settings, merge_options
 
 log = logging.getLogger(__name__)
 INDEX_POLL_S = 0.25
@@ -33,7 +33,7 @@ def register(server) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls, params: types.InitializedParams) -> None:
         pulled = await _pull_section(ls)
-        settings, bad_keys = parse_settings(merge_options(getattr(ls, "initialization_options", None), pulled))
+        settings, bad_keys = _settings(ls, merge_options(getattr(ls, "initialization_options", None), pulled))
         ls.settings = settings
         ls.apply_settings(settings, bad_keys)  # same model settings: reports bad keys only
         ls.spawn(_watch_files(ls))
@@ -50,7 +50,7 @@ def register(server) -> None:
         raw = await _pull_section(ls)
         if raw is None and isinstance(params.settings, dict):
             raw = _section(params.settings)
-        ls.apply_settings(*parse_settings(merge_options(getattr(ls, "initialization_options", None), raw)))
+        ls.apply_settings(*_settings(ls, merge_options(getattr(ls, "initialization_options", None), raw)))
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls, *_args) -> None:
@@ -59,6 +59,12 @@ def register(server) -> None:
     @server.feature(types.EXIT)
     def exit(ls, *_args) -> None:
         ls.exit_requested = True
+
+
+def _settings(ls, editor):
+    """The user file, the workspace's project file (screened) and the editor's settings, layered."""
+    warn = lambda text: ls.show_once("trust", text, types.MessageType.Warning)  # noqa: E731
+    return layered_settings(ls.workspace_root(), editor, notify=warn)
 
 
 def _section(options):
@@ -105,7 +111,8 @@ async def _start_index(ls) -> None:
         from context.index import RepositoryIndex
 
         settings = ls.settings
-        ls.index = RepositoryIndex(root, exclude=settings.index_exclude, max_file_bytes=settings.max_file_bytes)
+        ls.index = RepositoryIndex(root, exclude=settings.index_exclude, max_file_bytes=settings.max_file_bytes,
+                                   secret_files=settings.secret_files)
         for uri, document in list(ls.workspace.text_documents.items()):
             if document.path:
                 ls.index.set_document(document.path, document.source)

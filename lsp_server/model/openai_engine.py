@@ -21,9 +21,10 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from lsp_server.model import formats
+from lsp_server.model.chat import message_dicts
 from lsp_server.model.prompts import build_prompt
 from lsp_server.model.settings import ModelSettings
-from lsp_server.model.text import TextStream, clean, shorten_long_lines
+from lsp_server.model.text import TextStream, shorten_long_lines
 from lsp_server.model.types import (
     CancelToken, Cancelled, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
 )
@@ -69,7 +70,7 @@ class OpenAIEngine:
 
     def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
              on_token: TokenCallback | None = None) -> ChatReply:
-        body = {"messages": [{"role": m.role, "content": shorten_long_lines(clean(m.content))} for m in messages],
+        body = {"messages": [{**m, "content": shorten_long_lines(m["content"])} for m in message_dicts(messages)],
                 "max_tokens": max_tokens, "temperature": 0.0, "stream": True}
         text, usage, _, total, finish, n = self._stream("/chat/completions", body, cancel, on_token, (),
                                                         lambda c: (c.get("delta") or {}).get("content") or "")

@@ -15,16 +15,19 @@ the far end: the prefix's start and the suffix's end are trimmed in blocks of
 lines (so the cut stays put while the user types), then snippets are dropped,
 lowest-ranked first (retrieval ranks them best first; the layout puts the
 best nearest the cursor, so the dropped ones are the farthest), and as a last
-resort text is cut by characters.
+resort text is cut by characters. Secret values are redacted from every text
+part (`redact`) before layout, so no fitting decision can bring one back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from context.snippet import Snippet
 from lsp_server.model.formats import FimFormat
+from lsp_server.model.redact import redact
 from lsp_server.model.text import clean
 from lsp_server.model.types import CompletionRequest
 
@@ -89,8 +92,8 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
                  count: Callable[[str], int]) -> Prompt:
     """The prompt for `request` in `fmt`, at most `budget` tokens as measured by `count`."""
     order = fmt.order(order)
-    prefix, suffix = clean(request.prefix), clean(request.suffix) if fmt.is_fim else ""
-    snippets = list(request.snippets)
+    prefix, suffix = redact(clean(request.prefix)), redact(clean(request.suffix)) if fmt.is_fim else ""
+    snippets = [dataclasses.replace(s, text=redact(s.text)) for s in request.snippets]
     path, language, repo = clean(request.path), request.language, clean(request.repo)
 
     def size() -> int:

@@ -1,13 +1,18 @@
 """Model settings: which model to run, where, and how.
 
-Plain frozen data parsed by `lsp_server.config` from the editor's `coderLsp`
-section (or the project file), and read by `loader.load_engine`. Two
+Plain frozen data parsed by `lsp_server.config` from the layered settings
+(user file, project file, editor), and read by `loader.load_engine`; it
+imports nothing of the server, so the loader depends on settings only. Two
 `ModelSettings` that compare equal need no model reload.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# `owner/repo:file.gguf`: a file of a Hugging Face repository, fetched (maybe downloaded) on load.
+HUB_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+):(?P<file>[^/:]+\.gguf)$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,3 +31,4 @@ class ModelSettings:
     api_key: str = ""
     remote_model: str = ""  # model name sent to the OpenAI-compatible server
     timeout_s: float = 30.0
+    origin: str = ""  # which setting chose path/repo (e.g. "model.path in ~/.config/coder-lsp/config.toml")

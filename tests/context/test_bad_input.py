@@ -70,10 +70,10 @@ def test_files_deleted_while_indexing_are_skipped(make_index, tmp_path, monkeypa
         write(root, f"m{i}.py", f"def f{i}():\n    pass\n")
     real_read = index_module.read_source
 
-    def read_after_delete(path, max_bytes):  # the file disappears between the walk and the read
+    def read_after_delete(path, max_bytes, *root):  # the file disappears between the walk and the read
         if path.endswith("m2.py"):
             os.unlink(path)
-        return real_read(path, max_bytes)
+        return real_read(path, max_bytes, *root)
 
     monkeypatch.setattr(index_module, "read_source", read_after_delete)
     index = make_index(root)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lsp_server.config import layered_settings
 from lsp_server.model.loader import embedded_model_path, fetch_from_hub, load_engine, resolve_model
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.types import EngineError
@@ -24,7 +25,8 @@ def test_embedded_default_is_found_without_importing_its_package(isolated_home):
 
 def test_first_match_wins(tmp_path, isolated_home, monkeypatch):
     (tmp_path / ".coder-lsp.toml").write_text('[model]\npath = "models/project.gguf"\n')
-    assert resolve_model(ModelSettings(), workspace=str(tmp_path)).path == str(tmp_path / "models/project.gguf")
+    project = layered_settings(tmp_path)[0].model  # the project file is one of the settings layers
+    assert resolve_model(project, workspace=str(tmp_path)).path == str(tmp_path / "models/project.gguf")
     settings = ModelSettings(path="from-settings.gguf")
     assert resolve_model(settings, workspace=str(tmp_path)).path == str(tmp_path / "from-settings.gguf")
     monkeypatch.setenv("CODER_LSP_MODEL", str(STARCODER_MODEL))
@@ -35,7 +37,7 @@ def test_first_match_wins(tmp_path, isolated_home, monkeypatch):
 
 def test_pyproject_tool_section_counts_as_project_file(tmp_path, isolated_home):
     (tmp_path / "pyproject.toml").write_text('[tool.coder-lsp.model]\npath = "m.gguf"\n')
-    source = resolve_model(ModelSettings(), workspace=str(tmp_path / "sub"))
+    source = resolve_model(layered_settings(tmp_path / "sub")[0].model, workspace=str(tmp_path / "sub"))
     assert source.path == str(tmp_path / "m.gguf") and "pyproject.toml" in source.setting
 
 

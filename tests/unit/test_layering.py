@@ -21,12 +21,8 @@ from tests.conftest import ROOT
 
 PROTOCOL_PACKAGES = {"pygls", "lsprotocol"}
 GRAPH_PACKAGES = ("lsp_server", "context")
-# Cycles known and being broken on another branch, each named; the lead removes an entry
-# when that branch merges. Anything else in a cycle fails the test.
+# No cycle is allowed; an entry here names one that is known and being broken.
 ALLOWED_CYCLES: dict[str, frozenset[str]] = {
-    "settings-schema (issue 13 item 3, config/project helper)": frozenset(
-        {"lsp_server.config", "lsp_server.model", "lsp_server.project"}  # model/loader -> project -> config -> model/settings
-    ),
 }
 
 

@@ -1,7 +1,8 @@
 /**
  * The `coderLsp.*` settings: which are the server's (sent as initializationOptions and on
- * change, camelCase as the server reads them) and which stay in the client (server path,
- * file-size limit, trace), plus the rule for which documents get requests at all.
+ * change, camelCase as the server reads them; the list is tested against the server's
+ * schema) and which stay in the client (server path, trace), plus the rule for which
+ * documents get requests at all (the client also reads maxFileBytes for that).
  * Pure: the VS Code configuration is passed in as a lookup of explicitly set values.
  */
 
@@ -21,6 +22,8 @@ export const SERVER_KEYS = [
   "speculative",
   "chatMaxTokens",
   "index.exclude",
+  "secretFiles",
+  "maxFileBytes",
   "model.path",
   "model.repo",
   "model.file",
@@ -29,6 +32,7 @@ export const SERVER_KEYS = [
   "model.threads",
   "model.flashAttention",
   "model.promptFormat",
+  "model.fimOrder",
   "model.timeoutS",
   "backend.kind",
   "backend.url",

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { RESTART_KEYS, SERVER_KEYS } from "../src/settings";
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
-const CLIENT_ONLY = ["maxFileBytes", "trace.server", ...RESTART_KEYS];
+const CLIENT_ONLY = ["trace.server", ...RESTART_KEYS];
 
 test("every coderLsp.* setting is either sent to the server or used by the client", () => {
   const declared = Object.keys(manifest.contributes.configuration.properties).map((key) => key.replace(/^coderLsp\./, ""));

@@ -22,8 +22,11 @@ test("false and 0 are real values, not unset", () => {
 test("client-only keys never reach the server", () => {
   const sent = serverSettings((key) => `value of ${key}`);
   assert.equal("server" in sent, false);
-  assert.equal("maxFileBytes" in sent, false);
   assert.equal("trace" in sent, false);
+});
+
+test("maxFileBytes also goes to the server, which indexes no larger file", () => {
+  assert.deepEqual(serverSettings((key) => ({ maxFileBytes: 5000 })[key]), { maxFileBytes: 5000 });
 });
 
 const python = { scheme: "file", languageId: "python", byteLength: 100 };
