@@ -21,6 +21,9 @@ COMMANDS = {
     "hook": ("hook", "install, uninstall or inspect the prepare-commit-msg hook"),
     "doctor": ("doctor", "print versions, GPU support, the resolved model and grammars"),
     "demo": ("demo", "run a completion and an explanation on the fixture workspace"),
+    "models": ("models", "list the GGUF models on this machine and the preset that fits"),
+    "pull": ("pull", "download a preset or owner/repo:file.gguf from the Hugging Face Hub"),
+    "use": ("use", "choose the model to run (written to the user config file)"),
 }
 
 
