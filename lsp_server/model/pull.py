@@ -124,6 +124,9 @@ def _metadata(target: Target):
 
 
 def offline_message(target: Target, err: Exception) -> str:
+    if type(err).__name__ == "OfflineModeIsEnabled":
+        return (f"HF_HUB_OFFLINE is set, so {target.spec} cannot be downloaded; unset it and run the same "
+                f"command again, or run `coder-lsp use /path/to/{Path(target.file).name}` with a file you have.")
     return (f"Cannot reach the Hugging Face Hub at {endpoint()} ({type(err).__name__}), so {target.spec} "
             f"cannot be downloaded now. Connect and run the same command again (a partial download resumes), "
             f"or copy the file onto this machine and run `coder-lsp use /path/to/{Path(target.file).name}`.")

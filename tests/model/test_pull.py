@@ -20,6 +20,14 @@ DATA = DEEPSEEK_MODEL.read_bytes()
 SHA = hashlib.sha256(DATA).hexdigest()
 
 
+@pytest.fixture(autouse=True)
+def online(monkeypatch):
+    """huggingface_hub reads HF_HUB_OFFLINE once, at import: another test may have imported it offline."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+
 @pytest.fixture
 def hub(isolated_home, monkeypatch):
     with HubServer({(REPO, FILE): DATA}) as server:
@@ -100,6 +108,14 @@ def test_offline_is_one_clear_message(isolated_home, monkeypatch):
     with pytest.raises(pull.PullError, match="Cannot reach the Hugging Face Hub") as err:
         pull.pull(pull.target_for("cpu"))
     assert "coder-lsp use /path/to/qwen2.5-coder-1.5b-q8_0.gguf" in str(err.value)
+
+
+def test_offline_mode_is_named(isolated_home, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(pull.PullError, match="HF_HUB_OFFLINE is set"):
+        pull.pull(pull.target_for("cpu"))
 
 
 def test_bad_names_are_refused():
