@@ -12,4 +12,5 @@ FEATURES = [
     "code_actions",
     "commands",
     "commit_message",
+    "models",
 ]
