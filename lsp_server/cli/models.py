@@ -17,10 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def listing() -> dict:
+def listing(machine=None) -> dict:
     from lsp_server.model import discovery, hardware, presets
 
-    machine = hardware.probe()
+    machine = machine or hardware.probe()
     rows = []
     for found in discovery.find_models():
         row = found.to_json()
@@ -32,11 +32,11 @@ def listing() -> dict:
 def run(args: argparse.Namespace) -> int:
     from lsp_server.model import hardware, presets
 
-    report = listing()
+    machine = hardware.probe()
+    report = listing(machine)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    machine = hardware.probe()
     print(f"this machine: {machine.describe()}; preset that fits: {report['preset']['name']} "
           f"({report['preset']['title']})")
     if not report["models"]:

@@ -103,7 +103,7 @@ async def download_and_switch(ls, name: str) -> None:
     target = pull.target_for(name)
     async with PercentProgress(ls, f"coder-lsp: downloading {target.file}") as progress:
         try:
-            path = await loop.run_in_executor(None, lambda: pull.pull(target, progress=progress))
+            path = await in_daemon_thread(lambda: pull.pull(target, progress=progress))
             await loop.run_in_executor(None, write_model_path, path)
         except pull.PullCancelled:
             ls.log_to_client(f"coder-lsp: download of {target.spec} cancelled; it resumes next time")
@@ -114,6 +114,26 @@ async def download_and_switch(ls, name: str) -> None:
     settings = ls.settings
     ls.apply_settings(dataclasses.replace(settings, model=dataclasses.replace(settings.model, path=path)), ())
     ls.log_to_client(f"coder-lsp: switching to {path}")
+
+
+def in_daemon_thread(job):
+    """Await `job()` run on a daemon thread: a download must not hold the process open at exit
+    (the default executor's threads are joined then)."""
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = job()
+        except BaseException as err:  # noqa: BLE001 - handed to the awaiting coroutine
+            loop.call_soon_threadsafe(lambda error=err: future.done() or future.set_exception(error))
+        else:
+            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
+
+    threading.Thread(target=run, name="coder-lsp-download", daemon=True).start()
+    return future
 
 
 class PercentProgress:
@@ -138,7 +158,7 @@ class PercentProgress:
         from lsp_server.model.pull import PullCancelled
 
         cancelled = self.ls.work_done_progress.tokens.get(self.token)
-        if cancelled is not None and cancelled.cancelled():
+        if (cancelled is not None and cancelled.cancelled()) or getattr(self.ls, "shutdown_started", False):
             raise PullCancelled("cancelled from the editor")
         percent = int(done * 100 / total) if total else 0
         if self.live and percent != self.last:

@@ -65,6 +65,41 @@ async def test_download_reports_progress_and_switches_the_model(workspace, hub, 
     assert config.startswith("[model]\npath = ") and preset.fim.file in config
 
 
+async def test_cancelling_the_progress_stops_the_download_and_keeps_the_model(workspace, hub, isolated_home):
+    server, preset, env = hub
+    server.chunk_delay_s = 0.01
+    asked: list = []
+    async with start_server(workspace, settings=EMBEDDED, env=env, wait_ready=False) as session:
+        answer_with(session.client, "Download", asked)
+        await session.wait_state("ready", "error")
+
+        def download_token():
+            return next((token for token, values in session.client.progress_reports.items()
+                         if any(isinstance(v, types.WorkDoneProgressBegin) and "downloading" in v.title
+                                for v in values)), None)
+
+        await wait_for(lambda: download_token() is not None)
+        session.client.protocol.notify(types.WINDOW_WORK_DONE_PROGRESS_CANCEL,
+                                       types.WorkDoneProgressCancelParams(token=download_token()))
+        await wait_logged(session, "cancelled; it resumes next time")
+        status = await session.status()
+        assert "qwen" not in str(status).lower()
+    assert not (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").exists()
+    parts = list((isolated_home / "hf").rglob("*.coder-lsp-part"))
+    # kept for a resume; the chunk being read when the cancel landed (huggingface_hub reads 10 MB at a time) is not
+    assert len(parts) == 1 and parts[0].stat().st_size < QWEN_MODEL.stat().st_size
+
+
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    import asyncio
+
+    async def wait():
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(wait(), timeout)
+
+
 async def test_dont_ask_again_is_remembered(workspace, hub, isolated_home):
     _, _, env = hub
     asked: list = []
@@ -87,3 +122,15 @@ async def test_a_configured_model_gets_no_offer(workspace, hub):
         await session.wait_state("ready")
         assert await session.status()
     assert asked == []
+
+
+async def test_an_offline_download_is_one_message_and_the_server_keeps_working(workspace, isolated_home):
+    from tests.model.test_pull import free_port
+
+    env = {"HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", "HF_HUB_CACHE": str(isolated_home / "hf")}
+    asked: list = []
+    async with start_server(workspace, settings=EMBEDDED, env=env, wait_ready=False) as session:
+        answer_with(session.client, "Download", asked)
+        await session.wait_state("ready", "error")
+        await wait_for(lambda: any("Cannot reach the Hugging Face Hub" in m for m in session.error_messages()))
+        assert (await session.status())["state"] == "ready"

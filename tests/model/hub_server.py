@@ -6,7 +6,7 @@ gives a 302 to a CDN URL with `ETag`, `X-Repo-Commit`, `X-Linked-Size` and
 `X-Linked-Etag` (the LFS sha256); `GET /cdn/{sha}` serves the bytes with
 `Range` support. Knobs for the tests: `cut_after` (bytes sent before the
 first body response drops the connection), `wrong_sha` (advertise another
-hash), and `requests` (what was asked, Range included).
+hash), `chunk_delay_s` (a slow link), and `requests` (what was asked, Range included).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -24,6 +25,7 @@ class HubServer:
         self.files = {key: (data, hashlib.sha256(data).hexdigest()) for key, data in files.items()}
         self.cut_after: int | None = None
         self.wrong_sha = False
+        self.chunk_delay_s = 0.0  # pause after each 64 KB of a body: a slow link, for cancelling mid-way
         self.requests: list[tuple[str, str, str]] = []  # (method, path, Range header)
         # The Hub redirects file bytes to a CDN on another host; huggingface_hub follows same-host
         # redirects on HEAD, so the "CDN" listens on a second loopback address.
@@ -107,7 +109,16 @@ class HubServer:
                     self.close_connection = True
                     self.connection.shutdown(2)  # the body ends early: the client sees a cut connection
                     return
-                self.wfile.write(chunk)
+                if not hub.chunk_delay_s:
+                    self.wfile.write(chunk)
+                    return
+                for start in range(0, len(chunk), 1 << 16):
+                    try:
+                        self.wfile.write(chunk[start:start + (1 << 16)])
+                        self.wfile.flush()
+                    except OSError:  # the client went away (cancelled)
+                        return
+                    time.sleep(hub.chunk_delay_s)
 
             def _empty(self, status: int, headers: dict[str, str]) -> None:
                 self.send_response(status)
