@@ -9,6 +9,8 @@ download runs on a worker thread (never the model thread), reports
 file is verified, the choice is written to the user config file and the
 server switches to it. "Don't ask again" is remembered in
 `$XDG_STATE_HOME/coder-lsp/state.json`. Each decision is logged to the client.
+Commands for an editor's model picker: `coderLsp.listModels` (local models
+and presets) and `coderLsp.useModel NAME` (switch, downloading a preset first).
 """
 
 from __future__ import annotations
@@ -25,10 +27,22 @@ from lsprotocol import types
 log = logging.getLogger(__name__)
 DOWNLOAD, NOT_NOW, NEVER = "Download", "Not now", "Don't ask again"
 STATE_KEY = "presetOffer"
+LIST_MODELS, USE_MODEL = "coderLsp.listModels", "coderLsp.useModel"
 
 
 def register(server) -> None:
     server.startup_hooks.append(lambda ls: ls.spawn(offer_preset(ls)))
+
+    @server.command(LIST_MODELS)
+    async def list_models(ls, *_arguments):
+        return await asyncio.get_running_loop().run_in_executor(None, model_choices)
+
+    @server.command(USE_MODEL)
+    async def use_model(ls, *arguments):
+        name = arguments[0] if arguments and isinstance(arguments[0], str) else ""
+        if not name or len(name) > 4096:
+            return {"error": "coderLsp.useModel takes one argument: a preset, a listed model or a .gguf path"}
+        return await choose_model(ls, name)
 
 
 def state_path() -> str:
@@ -134,6 +148,36 @@ def in_daemon_thread(job):
 
     threading.Thread(target=run, name="coder-lsp-download", daemon=True).start()
     return future
+
+
+def model_choices() -> dict:
+    """What a "Choose Model" picker shows: local models, and every preset (downloaded or not)."""
+    from lsp_server.cli.models import listing
+    from lsp_server.model import pull, presets
+
+    choices = listing()
+    choices["presets"] = [{**p.to_json(), "downloaded": pull.cached_path(pull.target_for(p.name))}
+                          for p in presets.PRESETS]
+    return choices
+
+
+async def choose_model(ls, name: str) -> dict:
+    """Switch to `name`: a preset not yet downloaded is downloaded first (with progress)."""
+    from lsp_server.model import presets, pull
+    from lsp_server.model.choice import ChoiceError, resolve_choice, write_model_path
+
+    loop = asyncio.get_running_loop()
+    if name in presets.BY_NAME and not await loop.run_in_executor(None, pull.cached_path, pull.target_for(name)):
+        await download_and_switch(ls, name)
+        return {"downloading": name}
+    try:
+        path = await loop.run_in_executor(None, resolve_choice, name)
+        await loop.run_in_executor(None, write_model_path, path)
+    except (ChoiceError, OSError) as err:
+        return {"error": str(err)}
+    settings = ls.settings
+    ls.apply_settings(dataclasses.replace(settings, model=dataclasses.replace(settings.model, path=path)), ())
+    return {"path": path}
 
 
 class PercentProgress:

@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 
 from lsp_server.model import hardware, presets
-from tests.conftest import QWEN_MODEL
+from tests.conftest import QWEN_MODEL, TRUNCATED_MODEL
 from tests.e2e.conftest import start_server
 from tests.model.hub_server import HubServer
 
@@ -134,3 +134,17 @@ async def test_an_offline_download_is_one_message_and_the_server_keeps_working(w
         await session.wait_state("ready", "error")
         await wait_for(lambda: any("Cannot reach the Hugging Face Hub" in m for m in session.error_messages()))
         assert (await session.status())["state"] == "ready"
+
+
+async def test_list_and_use_model_commands(workspace, isolated_home):
+    async with start_server(workspace) as session:  # the DeepSeek fixture: no offer
+        choices = await session.command("coderLsp.listModels")
+        assert {p["name"] for p in choices["presets"]} >= {"cpu", "gpu-24gb", "apple-16gb"}
+        assert all(p["downloaded"] is None for p in choices["presets"]) and isinstance(choices["models"], list)
+        assert "error" in await session.command("coderLsp.useModel")
+        assert "not a usable GGUF" in (await session.command("coderLsp.useModel", str(TRUNCATED_MODEL)))["error"]
+        used = await session.command("coderLsp.useModel", str(QWEN_MODEL))
+        assert used == {"path": str(QWEN_MODEL)}
+        await session.wait_status(lambda s: "qwen2.5-coder-tiny" in str(s.get("model", "")))
+    config = (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()
+    assert str(QWEN_MODEL) in config
