@@ -6,8 +6,9 @@ HF_HOME/hub, ~/.cache/huggingface/hub), LM Studio (~/.lmstudio/models,
 manifests name the blobs), llama.cpp's download cache (LLAMA_CACHE,
 ~/.cache/llama.cpp, ~/Library/Caches/llama.cpp) and ~/models. Each file is
 described from its own header (architecture, quantization from
-`general.file_type`) and vocabulary (the FIM format, through a vocab-only
-llama.cpp load and `formats.detect`), never from its name. Every folder and
+`general.file_type`) and vocabulary (the FIM format, `vocab_scan`: read in
+Python, since llama.cpp aborts on some malformed vocabularies), never from
+its name. Every folder and
 file is untrusted: walks are bounded, links are not followed out of a walk,
 Ollama digests must look like digests, and a file that does not read as a
 complete GGUF is listed with the reason instead of stopping the listing.
@@ -22,9 +23,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
-from lsp_server.model import formats
 from lsp_server.model.gguf_file import GGUFError, read_gguf
 from lsp_server.model.pull import hf_cache_dir
+from lsp_server.model.vocab_scan import fim_format_of
 
 MAX_FILES = 2000  # per root: a home folder full of files must not stall `coder-lsp models`
 MAX_DEPTH = 8
@@ -180,7 +181,8 @@ def describe(name: str, path: str, source: str) -> FoundModel:
         return FoundModel(name, path, source, 0, error=err.strerror or str(err))
     file_type = info.metadata.get("general.file_type")
     quantization = FILE_TYPES.get(file_type, f"type {file_type}") if isinstance(file_type, int) else ""
-    return FoundModel(name, path, source, info.file_size, info.architecture, quantization, fim_format(path))
+    return FoundModel(name, path, source, info.file_size, info.architecture, quantization,
+                      fim_format_of(path, info.metadata))
 
 
 def _size(path: str) -> int:
@@ -188,30 +190,3 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
-
-
-def fim_format(path: str) -> str:
-    """The FIM format llama.cpp's reading of the vocabulary gives (a vocab-only load: no weights)."""
-    try:
-        import llama_cpp
-
-        from lsp_server.model.quiet import stdout_to_stderr
-
-        with stdout_to_stderr():
-            llm = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
-    except Exception:  # noqa: BLE001 - an architecture this llama.cpp does not know, and the like
-        return "unknown"
-    try:
-        model, vocab = llm._model, llm._model.vocab
-        special = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
-
-        def lookup(text: str) -> int | None:
-            tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-            return tokens[0] if len(tokens) == 1 and model.token_get_attr(tokens[0]) & special else None
-
-        vocab_ids = {role: getattr(llama_cpp, f"llama_vocab_{role}")(vocab) for role in formats.ROLES}
-        return formats.detect(llm.metadata, vocab_ids, model.token_get_text, lookup).name
-    except Exception:  # noqa: BLE001 - a vocabulary llama.cpp loaded but cannot answer about
-        return "unknown"
-    finally:
-        llm.close()
