@@ -4,7 +4,6 @@ llama.cpp's cache and ~/models, with hostile entries in each; real fixture GGUFs
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 

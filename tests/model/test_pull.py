@@ -145,3 +145,36 @@ def test_cli_pull_offline_exits_1_with_the_message(isolated_home):
     done = run_cli("pull", "cpu-small", env=env)
     assert done.returncode == 1
     assert "Cannot reach the Hugging Face Hub" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_draws_a_progress_bar_only_in_a_terminal(hub, isolated_home):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = env_without_model(PYTHONPATH=str(ROOT))
+    piped = run_cli("pull", f"{REPO}:{FILE}", env=env)
+    assert piped.returncode == 0 and "%|" not in piped.stderr  # a log or a pipe gets no bar
+    import shutil
+
+    shutil.rmtree(isolated_home / "hf")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # a pty starts 0 columns wide
+    done = subprocess.run([*CODER_LSP, "pull", f"{REPO}:{FILE}"], stdout=subprocess.PIPE, stderr=follower,
+                          timeout=120, cwd=ROOT, env=env)
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+        if b"done in" in drawn:
+            break
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"100%|" in drawn and b"5.71M/5.71M" in drawn
