@@ -68,7 +68,7 @@ DEEPSEEK_LITE_CHAT = HubFile("bartowski/DeepSeek-Coder-V2-Lite-Instruct-GGUF",
 
 # The one table. Order within a tier: smallest first; `choose` takes the last one that fits.
 PRESETS: tuple[Preset, ...] = (
-    Preset("cpu-small", "cpu", 0, "Qwen2.5-Coder-0.5B", _qwen("0.5B", 531), _qwen_chat("0.5B", 398)),
+    Preset("cpu-small", "cpu", 0, "Qwen2.5-Coder-0.5B", _qwen("0.5B", 495), _qwen_chat("0.5B", 398)),
     Preset("cpu", "cpu", 8, "Qwen2.5-Coder-1.5B", _qwen("1.5B", 1_646), _qwen_chat("1.5B", 986)),
     Preset("gpu-8gb", "gpu", 8, "Qwen2.5-Coder-3B", _qwen("3B", 3_290, QWEN_RESEARCH),
            _qwen_chat("3B", 1_930, QWEN_RESEARCH)),

@@ -19,6 +19,7 @@ from lsp_server.model import formats
 _SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 _STRING, _ARRAY = 8, 9
 _SPECIAL_TYPES = (3, 4)  # llama.cpp token types: control, user-defined
+MAX_TOKENS = 1 << 21  # real vocabularies stay under ~260k; a claimed million-entry list is not walked
 
 
 def fim_format_of(path: str, metadata: dict) -> str:
@@ -73,6 +74,8 @@ def _string(buf, pos: int) -> tuple[str, int]:
 def _array(buf, pos: int) -> tuple[list, int]:
     etype, count = struct.unpack_from("<IQ", buf, pos)
     pos += 12
+    if count > MAX_TOKENS:
+        raise ValueError("vocabulary too large")
     if etype == _STRING:
         values = []
         for _ in range(count):
