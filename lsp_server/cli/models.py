@@ -17,23 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def listing(machine=None) -> dict:
+def run(args: argparse.Namespace) -> int:
     from lsp_server.model import discovery, hardware, presets
 
-    machine = machine or hardware.probe()
-    rows = []
-    for found in discovery.find_models():
-        row = found.to_json()
-        row["fits"] = presets.fits(found.size_bytes, machine) if found.readable else False
-        rows.append(row)
-    return {"hardware": machine.to_json(), "preset": presets.choose(machine).to_json(), "models": rows}
-
-
-def run(args: argparse.Namespace) -> int:
-    from lsp_server.model import hardware, presets
-
     machine = hardware.probe()
-    report = listing(machine)
+    report = discovery.listing(machine)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0

@@ -152,8 +152,8 @@ def in_daemon_thread(job):
 
 def model_choices() -> dict:
     """What a "Choose Model" picker shows: local models, and every preset (downloaded or not)."""
-    from lsp_server.cli.models import listing
-    from lsp_server.model import pull, presets
+    from lsp_server.model import presets, pull
+    from lsp_server.model.discovery import listing
 
     choices = listing()
     choices["presets"] = [{**p.to_json(), "downloaded": pull.cached_path(pull.target_for(p.name))}

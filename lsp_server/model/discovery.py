@@ -190,3 +190,17 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+def listing(machine=None) -> dict:
+    """What `coder-lsp models --json` and `coderLsp.listModels` report: the machine, the preset
+    that fits it, and every model found with whether it fits."""
+    from lsp_server.model import hardware, presets
+
+    machine = machine or hardware.probe()
+    rows = []
+    for found in find_models():
+        row = found.to_json()
+        row["fits"] = presets.fits(found.size_bytes, machine) if found.readable else False
+        rows.append(row)
+    return {"hardware": machine.to_json(), "preset": presets.choose(machine).to_json(), "models": rows}
