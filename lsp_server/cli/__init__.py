@@ -22,6 +22,9 @@ COMMANDS = {
     "doctor": ("doctor", "print versions, GPU support, the resolved model and grammars"),
     "trust": ("trust", "let this folder's project file choose the backend and model"),
     "demo": ("demo", "run a completion and an explanation on the fixture workspace"),
+    "models": ("models", "list the GGUF models on this machine and the preset that fits"),
+    "pull": ("pull", "download a preset or owner/repo:file.gguf from the Hugging Face Hub"),
+    "use": ("use", "choose the model to run (written to the user config file)"),
 }
 
 

@@ -1,7 +1,8 @@
 """`coder-lsp doctor`: what this installation has, and which model it would run.
 
 Prints the versions that matter (Python, coder-lsp, llama-cpp-python, pygls,
-lsprotocol, tree-sitter), whether llama.cpp can offload to a GPU, the model
+lsprotocol, tree-sitter), whether llama.cpp can offload to a GPU, the
+hardware and the model preset that fits it, the model
 that resolution picks and why (loading it to report its detected FIM format,
 FIM tokens, chat template and context size), and the tree-sitter grammars
 that load. Exit status 1 when the model cannot be loaded.
@@ -76,8 +77,19 @@ def model_report(model: str | None, workspace: str) -> tuple[dict, bool]:
         return report, False
 
 
+def preset_report() -> dict:
+    """This machine's hardware and the preset that fits it (`coder-lsp pull NAME` fetches it)."""
+    from lsp_server.model import hardware, presets
+
+    machine = hardware.probe()
+    preset = presets.choose(machine)
+    return {"hardware": machine.describe(), "name": preset.name, "title": preset.title,
+            "file": preset.fim.spec, "size": presets.human_size(preset.fim.size_bytes),
+            "chat_model": preset.chat.spec if preset.chat else None}
+
+
 def run(args: argparse.Namespace) -> int:
-    report = {"versions": versions(), "gpu_offload": gpu_offload()}
+    report = {"versions": versions(), "gpu_offload": gpu_offload(), "preset": preset_report()}
     model, ok = model_report(args.model, args.workspace)
     report["model"], report["grammars"] = model, grammars()
     if args.json:
@@ -87,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
     for name, value in report["versions"].items():
         print(f"  {name:<18} {value}")
     print(f"  {'GPU offload':<18} {'yes' if report['gpu_offload'] is True else report['gpu_offload'] or 'no'}")
+    preset = report["preset"]
+    print(f"  {'hardware':<18} {preset['hardware']}")
+    print(f"  {'preset that fits':<18} {preset['name']}: {preset['title']} ({preset['file']}, {preset['size']}); "
+          f"`coder-lsp pull {preset['name']}`")
     print("model")
     for key in ("source", "chosen_by", "name", "architecture", "prompt_format", "fim_order", "fim_tokens",
                 "chat_template", "n_ctx", "device", "gpu_layers", "load_ms", "path", "error"):

@@ -21,6 +21,7 @@ FEATURES = [
     "code_actions",
     "commands",
     "commit_message",
+    "models",
 ]
 
 

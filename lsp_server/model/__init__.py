@@ -7,5 +7,8 @@ llama-cpp-python through the token loop in `generation`, and `chat` renders
 the model's chat template; `openai_engine` speaks to an OpenAI-compatible
 server; `runner` owns the one model thread; `loader` resolves and loads the
 model (`gguf_file` checks files before llama.cpp sees them); `text` keeps
-text valid UTF-8 at the boundary. Nothing here imports pygls or lsprotocol.
+text valid UTF-8 at the boundary. Getting a model: `hardware` probes the
+machine, `presets` is the table by hardware tier, `discovery` finds GGUFs
+other tools downloaded, `pull` downloads from the Hub, `choice` resolves a
+name and records it in the user config file. Nothing here imports pygls or lsprotocol.
 """
