@@ -98,7 +98,7 @@ def remove_user_setting(section: str, key: str) -> Path:
 def _edit(section: str, key: str, line: str | None) -> Path:
     path = user_config_path()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").replace("\r\n", "\n").removesuffix("\n").split("\n")
     except FileNotFoundError:
         lines = []
     start, end = _section_span(lines, section)

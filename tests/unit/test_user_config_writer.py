@@ -1,4 +1,4 @@
-"""The small TOML writer behind `coder-lsp use`: one key changed, everything else kept."""
+"""`coder-lsp use` writes through the user-config writer: one key changed, everything else kept."""
 
 from __future__ import annotations
 
@@ -6,28 +6,32 @@ import tomllib
 
 import pytest
 
-from lsp_server.model.choice import ChoiceError, set_table_key, write_model_path
+from lsp_server.model.choice import ChoiceError, write_model_path
 
 
-@pytest.mark.parametrize("before, after", [
-    ("", '[model]\npath = "/m.gguf"\n'),
-    ("a = 1", 'a = 1\n\n[model]\npath = "/m.gguf"\n'),
-    ("[model]\npath = 'x'\n[b]\npath = 'y'\n", "[model]\npath = \"/m.gguf\"\n[b]\npath = 'y'\n"),
-    ("[b]\nc = 1\n[ model ] # here\nn = 2\n", '[b]\nc = 1\n[ model ] # here\npath = "/m.gguf"\nn = 2\n'),
-])
-def test_set_table_key(before, after):
-    assert set_table_key(before, "model", "path", '"/m.gguf"') == after
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "c"))
+    return tmp_path / "c" / "coder-lsp" / "config.toml"
 
 
-def test_paths_with_quotes_backslashes_and_unicode_round_trip(tmp_path):
-    path = 'C:\\models\\"odd"\u2028name ü.gguf'
-    config = write_model_path(path, str(tmp_path / "c" / "config.toml"))
-    assert tomllib.loads(open(config, encoding="utf-8").read())["model"]["path"] == path
+def test_paths_with_quotes_backslashes_and_unicode_round_trip(config):
+    path = 'C:\\models\\"odd"\u2028name \u00fc.gguf'
+    assert write_model_path(path) == str(config)
+    assert tomllib.loads(config.read_text(encoding="utf-8"))["model"]["path"] == path
 
 
-def test_invalid_toml_is_not_overwritten(tmp_path):
-    config = tmp_path / "config.toml"
+def test_other_tables_and_comments_stay(config):
+    config.parent.mkdir(parents=True)
+    config.write_text("# mine\n[model]\npath = 'x'\n[b]\npath = 'y'\n")
+    write_model_path("/m.gguf")
+    text = config.read_text()
+    assert text.startswith("# mine\n") and tomllib.loads(text) == {"model": {"path": "/m.gguf"}, "b": {"path": "y"}}
+
+
+def test_invalid_toml_is_not_overwritten(config):
+    config.parent.mkdir(parents=True)
     config.write_text("[model\nbroken")
     with pytest.raises(ChoiceError, match="not valid TOML"):
-        write_model_path("/m.gguf", str(config))
+        write_model_path("/m.gguf")
     assert config.read_text() == "[model\nbroken"
