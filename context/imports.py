@@ -58,6 +58,8 @@ def _read_python(t: dict[str, str], line: int) -> ImportRecord | None:
 
 def _read_script(t: dict[str, str], line: int) -> ImportRecord | None:
     source = t.get("import.source", "")
+    if "import.wildcard" in t:  # `export * from './x'`
+        return ImportRecord("", source, WILDCARD, line)
     if "import.name" in t:
         return ImportRecord(t.get("import.alias", t["import.name"]), source, t["import.name"], line)
     if "import.default" in t:

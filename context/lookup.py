@@ -23,6 +23,7 @@ from context.tables import KINDS
 _SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _CACHE_LOCK = threading.Lock()
 _LOOKUP_CACHE_SIZE = 512
+MAX_REEXPORT_HOPS = 3  # barrels of barrels: index.ts -> internal/index.ts -> the file
 
 
 @lru_cache(maxsize=65536)
@@ -38,15 +39,17 @@ def find(index, language: str, importer: str, record: ImportRecord, name: str, d
         # `name` is an attribute of the imported thing, which must then be a module.
         files = [f for f in files if module_name(f) == record.name]
     found = top_level(index, files, name)
-    if found or depth >= 2:
+    if found or depth >= MAX_REEXPORT_HOPS:
         return found
     for rel in files:
         entry = index.table.get(rel)
         for forwarded in entry.imports if entry else ():
             if forwarded.local == name:
                 found += find(index, entry.language, rel, forwarded, forwarded.name or name, depth + 1)
-            elif forwarded.name == WILDCARD and depth == 0:
+            elif forwarded.name == WILDCARD and forwarded.source:  # a barrel: `export * from`, `from x import *`
                 found += find(index, entry.language, rel, forwarded, name, depth + 1)
+            if len(found) >= 2:
+                return found
         if found:
             return found
     return found

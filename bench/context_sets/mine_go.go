@@ -106,7 +106,7 @@ func (m *miner) tasks(path string) []task {
 					return true
 				}
 				obj := m.infos[path].Uses[id]
-				if obj == nil || obj.Pkg() == nil || obj.Parent() != obj.Pkg().Scope() {
+				if obj == nil || obj.Pkg() == nil || obj.Parent() != obj.Pkg().Scope() || m.files[obj.Pkg().Path()] == nil {
 					return true
 				}
 				if _, isPkg := obj.(*types.PkgName); isPkg {
@@ -145,7 +145,8 @@ func main() {
 	}
 	module := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(string(mod), "\n", 2)[0], "module"))
 	m := &miner{root: root, module: module, fset: token.NewFileSet(), checked: map[string]*types.Package{},
-		files: map[string][]*ast.File{}, infos: map[string]*types.Info{}, std: importer.Default()}
+		files: map[string][]*ast.File{}, infos: map[string]*types.Info{}, std: nil}
+	m.std = importer.ForCompiler(m.fset, "gc", nil)
 	var paths []string
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
