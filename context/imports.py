@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import tree_sitter
 
+from context.go_package import package_name
 from context.languages import LanguageSpec
 
 WILDCARD = "*"
@@ -76,7 +77,7 @@ def _read_go(t: dict[str, str], line: int) -> ImportRecord | None:
         return None
     if alias == ".":
         return ImportRecord("", path, WILDCARD, line)
-    return ImportRecord(alias or path.rsplit("/", 1)[-1], path, "", line)
+    return ImportRecord(alias or package_name(path), path, "", line)
 
 
 def _read_java(t: dict[str, str], line: int) -> ImportRecord | None:

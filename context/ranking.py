@@ -16,6 +16,8 @@ import re
 from array import array
 from collections import defaultdict
 
+from context.go_package import package_files
+from context.guesses import score_guesses
 from context.imports import WILDCARD, ImportRecord, extract_imports
 from context.languages import language_for
 from context.lookup import find, lookup, module_name, subwords, top_level
@@ -68,6 +70,7 @@ class Ranking:
         self._score_window()
         self._score_after_dot()
         self._score_import_priors()
+        score_guesses(self)
         self._score_member_owners()
         results = []
         for key, score in self.scores.items():
@@ -186,6 +189,8 @@ class Ranking:
         for record in self.imports:
             if not record.name or record.name == WILDCARD:
                 files += import_files(self.language, self.rel, record, self.index.table)
+        if self._free_sources():  # a Go or Java package's own types
+            files += self._free_files
         for rel in dict.fromkeys(files):
             file_lookup = lookup(self.index, rel)
             if file_lookup is None:
@@ -233,7 +238,8 @@ class Ranking:
     def _free_sources(self) -> bool:
         """Whether a name with no import can resolve at all here (most Python files: no)."""
         if self._free_files is None:  # once per request: names visible without an import
-            files = implicit_files(self.language, self.rel, self.index.table)
+            files = (package_files(self.index, self.rel, self.text) if self.language == "go"
+                     else implicit_files(self.language, self.rel, self.index.table))
             for record in self.imports:
                 if record.name == WILDCARD:
                     files += import_files(self.language, self.rel, record, self.index.table)

@@ -100,7 +100,7 @@ def _pack_definitions(index, ranked, packer: Packer) -> None:
             members = file_lookup.members_of.get(definition.name, [])
             # A guess among a module's many names: one header line each, to show as many as fit.
             packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
-                                                 compact=key[0] == "member"))
+                                                 compact=key[0] in ("member", "guess")))
     for _score, _key, found, _wanted in ranked[:BODY_NAMES]:
         rel, definition = found[0]
         lines = lines_of(rel)

@@ -1,0 +1,120 @@
+"""Guessing the name about to be typed when no visible text names it yet.
+
+Two cases. A bare name at the cursor in a file that sees names without an
+import (a Go package's other files, Java's package, wildcard imports): the
+namespace's top-level names are ranked by the subwords used nearby (the lines
+above say `local date`, so `parseLocalDate`), by the letters already typed, and
+by whether this file already uses them elsewhere. `alias.|` with the member not
+typed: that module's members this file already uses (`alias.Name` elsewhere in
+the file) join the subword guesses. Guesses are shown one header line each, so
+a handful cost little of the budget.
+"""
+
+from __future__ import annotations
+
+from context.lookup import lookup, subwords
+
+GUESS_CANDIDATES = 10
+GUESS_WEIGHT = 0.45
+MIN_WORD_WEIGHT = 0.3
+FILE_USE_BONUS = 0.25
+MAX_GUESS_FILES = 48
+MAX_PREFIX_SCAN = 4000  # names looked at to match what is typed, all files together
+USE_SCAN_CHARS = 60_000  # of the file around the cursor, for `alias.Name` uses
+MEMBER_USE_WEIGHT = 0.35
+
+
+def score_guesses(ranking) -> None:
+    """Add ("guess", name) and ("member", alias, name) scores to `ranking` (a `context.ranking.Ranking`)."""
+    line_start = ranking.text.rfind("\n", 0, ranking.offset) + 1
+    prefix_start = ranking.offset
+    while prefix_start > line_start and _is_word_char(ranking.text[prefix_start - 1]):
+        prefix_start -= 1
+    typed = ranking.text[prefix_start:ranking.offset]
+    if prefix_start > line_start and ranking.text[prefix_start - 1] == ".":
+        _score_member_uses(ranking, line_start, prefix_start - 1, typed)
+    elif ranking._free_sources():
+        _score_namespace(ranking, typed)
+
+
+def _score_namespace(ranking, typed: str) -> None:
+    nearby = {w: weight for w, weight in ranking.nearby_words.items() if weight >= MIN_WORD_WEIGHT}
+    candidates: dict[str, float] = {}
+    scanned = 0
+    for rel in ranking._free_files[:MAX_GUESS_FILES]:
+        file_lookup = lookup(ranking.index, rel)
+        if file_lookup is None:
+            continue
+        if typed:  # the letters typed so far decide; subwords only order what matches
+            for name in file_lookup.top:
+                scanned += 1
+                if name.startswith(typed) and name != typed:
+                    candidates[name] = max(candidates.get(name, 0.0), 0.5 + _similarity(name, nearby))
+                if scanned > MAX_PREFIX_SCAN:
+                    break
+            continue
+        for word in nearby:
+            for name in file_lookup.names_with_word().get(word, ()):
+                if name not in candidates:
+                    candidates[name] = _similarity(name, nearby)
+    region = _region(ranking.text, ranking.offset)
+    ranked = sorted(candidates.items(), key=lambda item: (-item[1], item[0]))[:GUESS_CANDIDATES * 3]
+    scored = []
+    for name, similarity in ranked:
+        if name in ranking.local_names:
+            continue
+        bonus = FILE_USE_BONUS if _appears(name, region) else 0.0
+        scored.append((similarity + bonus, name))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    for score, name in scored[:GUESS_CANDIDATES]:
+        ranking.scores[("guess", name)] += GUESS_WEIGHT * (0.2 + score)
+
+
+def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> None:
+    start = dot
+    while start > line_start and _is_word_char(ranking.text[start - 1]):
+        start -= 1
+    alias = ranking.text[start:dot]
+    record = ranking.bound.get(alias)
+    if not alias or record is None or (start > line_start and ranking.text[start - 1] == "."):
+        return
+    region = _region(ranking.text, ranking.offset)
+    needle = alias + "."
+    counts: dict[str, int] = {}
+    position = region.find(needle)
+    while position >= 0:
+        begin = position + len(needle)
+        end = begin
+        while end < len(region) and _is_word_char(region[end]):
+            end += 1
+        if end > begin and not (position and _is_word_char(region[position - 1])):
+            name = region[begin:end]
+            if name.startswith(typed) and name != typed:
+                counts[name] = counts.get(name, 0) + 1
+        position = region.find(needle, end)
+    for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:GUESS_CANDIDATES]:
+        ranking.scores[("member", alias, name)] += MEMBER_USE_WEIGHT * min(count, 4) / 2
+
+
+def _similarity(name: str, nearby: dict[str, float]) -> float:
+    words = subwords(name)
+    return sum(nearby.get(word, 0.0) for word in words) / len(words) if words else 0.0
+
+
+def _region(text: str, offset: int) -> str:
+    start = max(0, offset - USE_SCAN_CHARS * 3 // 4)
+    return text[start:start + USE_SCAN_CHARS]
+
+
+def _appears(name: str, text: str) -> bool:
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and _is_word_char(text[start - 1])) and not (end < len(text) and _is_word_char(text[end])):
+            return True
+        start = text.find(name, end)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char in "_$"
