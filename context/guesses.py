@@ -22,6 +22,9 @@ MAX_GUESS_FILES = 48
 MAX_PREFIX_SCAN = 4000  # names looked at to match what is typed, all files together
 USE_SCAN_CHARS = 60_000  # of the file around the cursor, for `alias.Name` uses
 MEMBER_USE_WEIGHT = 0.35
+NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK:` then `case token.RBRACK:`
+NEIGHBOUR_WEIGHT = 0.3
+MAX_NEIGHBOUR_SEEDS = 12
 
 
 def score_guesses(ranking) -> None:
@@ -32,9 +35,37 @@ def score_guesses(ranking) -> None:
         prefix_start -= 1
     typed = ranking.text[prefix_start:ranking.offset]
     if prefix_start > line_start and ranking.text[prefix_start - 1] == ".":
-        _score_member_uses(ranking, line_start, prefix_start - 1, typed)
+        alias = _score_member_uses(ranking, line_start, prefix_start - 1, typed)
+        if alias:
+            seeds = [(key[2], score) for key, score in ranking.scores.items() if key[0] == "module" and key[1] == alias]
+            _score_neighbours(ranking, seeds, lambda name: ranking._resolve(("module", alias, name)),
+                              lambda name: ("member", alias, name), typed)
     elif ranking._free_sources():
+        seeds = [(key[1], score) for key, score in ranking.scores.items() if key[0] == "free"]
         _score_namespace(ranking, typed)
+        _score_neighbours(ranking, seeds, ranking._resolve_free, lambda name: ("guess", name), typed)
+
+
+def _score_neighbours(ranking, seeds, resolve, make_key, typed: str) -> None:
+    """Definitions next to ones used nearby: related names are declared together."""
+    seeds = sorted(seeds, key=lambda item: -item[1])[:MAX_NEIGHBOUR_SEEDS]
+    for name, weight in seeds:
+        found = resolve(name)
+        if not found:
+            continue
+        rel, definition = found[0]
+        file_lookup = lookup(ranking.index, rel)
+        if file_lookup is None:
+            continue
+        names = list(file_lookup.top)  # in file order
+        try:
+            at = names.index(definition.name)
+        except ValueError:
+            continue
+        for step in range(1, NEIGHBOURS + 1):
+            for other in (names[at - step] if at >= step else None, names[at + step] if at + step < len(names) else None):
+                if other and other.startswith(typed) and other != typed and other not in ranking.local_names:
+                    ranking.scores[make_key(other)] += NEIGHBOUR_WEIGHT * min(weight, 1.5) / step
 
 
 def _score_namespace(ranking, typed: str) -> None:
@@ -70,14 +101,14 @@ def _score_namespace(ranking, typed: str) -> None:
         ranking.scores[("guess", name)] += GUESS_WEIGHT * (0.2 + score)
 
 
-def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> None:
+def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> str:
     start = dot
     while start > line_start and _is_word_char(ranking.text[start - 1]):
         start -= 1
     alias = ranking.text[start:dot]
     record = ranking.bound.get(alias)
     if not alias or record is None or (start > line_start and ranking.text[start - 1] == "."):
-        return
+        return ""
     region = _region(ranking.text, ranking.offset)
     needle = alias + "."
     counts: dict[str, int] = {}
@@ -94,6 +125,7 @@ def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> None:
         position = region.find(needle, end)
     for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:GUESS_CANDIDATES]:
         ranking.scores[("member", alias, name)] += MEMBER_USE_WEIGHT * min(count, 4) / 2
+    return alias
 
 
 def _similarity(name: str, nearby: dict[str, float]) -> float:
