@@ -21,6 +21,7 @@ from context.guesses import score_guesses
 from context.imports import WILDCARD, ImportRecord, extract_imports
 from context.languages import language_for
 from context.lookup import find, lookup, module_name, subwords, top_level
+from context.overloads import implementation_first
 from context.resolve import implicit_files, import_files
 from context.syntax import CONTAINER_KINDS, Definition, encode, extract_definitions
 from context.tables import KINDS
@@ -232,7 +233,7 @@ class Ranking:
                 found = [item for item in found if item[1].kind in CONTAINER_KINDS]
             else:
                 found = self._resolve_free(key[1])
-            self._resolved[key] = found[:DEFS_PER_NAME]
+            self._resolved[key] = implementation_first(found)[:DEFS_PER_NAME]
         return self._resolved[key]
 
     def _free_sources(self) -> bool:
