@@ -22,9 +22,24 @@ MAX_GUESS_FILES = 48
 MAX_PREFIX_SCAN = 4000  # names looked at to match what is typed, all files together
 USE_SCAN_CHARS = 60_000  # of the file around the cursor, for `alias.Name` uses
 MEMBER_USE_WEIGHT = 0.35
+PRIOR_WORD_WEIGHT = 0.5
 NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK:` then `case token.RBRACK:`
 NEIGHBOUR_WEIGHT = 0.3
 MAX_NEIGHBOUR_SEEDS = 12
+
+
+def score_priors_by_words(ranking) -> None:
+    """Imported names the window does not use yet, ordered by the subwords used nearby (`is_...` calls
+    above: the other `is_` names), so a file importing fifty names does not show them in import order."""
+    nearby = {w: weight for w, weight in ranking.nearby_words.items() if weight >= MIN_WORD_WEIGHT}
+    if not nearby:
+        return
+    for record in ranking.imports:
+        key = ("import", record.local)
+        if record.local and record.name and key not in ranking.in_window:
+            similarity = _similarity(record.local, nearby)
+            if similarity:
+                ranking.scores[key] += PRIOR_WORD_WEIGHT * similarity
 
 
 def score_guesses(ranking) -> None:

@@ -17,11 +17,11 @@ from array import array
 from collections import defaultdict
 
 from context.go_package import package_files
-from context.guesses import score_guesses
+from context.guesses import score_guesses, score_priors_by_words
 from context.imports import WILDCARD, ImportRecord, extract_imports
 from context.languages import language_for
 from context.lookup import find, lookup, module_name, subwords, top_level
-from context.overloads import implementation_first
+from context.overloads import implementation_first, without_stub_twins
 from context.resolve import implicit_files, import_files
 from context.syntax import CONTAINER_KINDS, Definition, encode, extract_definitions
 from context.tables import KINDS
@@ -69,8 +69,10 @@ class Ranking:
 
     def ranked(self) -> list[tuple[float, tuple, list[tuple[str, Definition]], set[str]]]:
         self._score_window()
+        self.in_window = set(self.scores)  # keys the visible code names; the rest are guesses
         self._score_after_dot()
         self._score_import_priors()
+        score_priors_by_words(self)
         score_guesses(self)
         self._score_member_owners()
         results = []
@@ -233,7 +235,7 @@ class Ranking:
                 found = [item for item in found if item[1].kind in CONTAINER_KINDS]
             else:
                 found = self._resolve_free(key[1])
-            self._resolved[key] = implementation_first(found)[:DEFS_PER_NAME]
+            self._resolved[key] = implementation_first(without_stub_twins(found))[:DEFS_PER_NAME]
         return self._resolved[key]
 
     def _free_sources(self) -> bool:

@@ -1,0 +1,52 @@
+"""One snippet per file for the header lines retrieval guessed.
+
+Guesses (names the code in view does not use yet) are shown one header line
+each, and a file importing fifty names can yield dozens of them: each is cheap,
+but as separate snippets they crowd the prompt with file headers. Here the
+small snippets of one file merge into one, in line order, gaps marked with the
+elision line, placed where the first of them was; bigger snippets (bodies,
+outlines) stay as they are.
+"""
+
+from __future__ import annotations
+
+from context.packing import OUTLINE_SEGMENTS, Packer, _lines_text, _merge, _with_tokens
+from context.snippet import Snippet
+
+SMALL_SNIPPET_LINES = 3
+
+
+def merge_small_snippets(packer: Packer, lines_of) -> None:
+    """Rewrite `packer`'s snippets so each file's small ones become one; `lines_of(rel)` gives a file's lines."""
+    groups: dict[str, list[int]] = {}
+    for position, snippet in enumerate(packer.snippets):
+        if snippet.kind != "similar" and snippet.end_line - snippet.start_line < SMALL_SNIPPET_LINES:
+            groups.setdefault(snippet.file, []).append(position)
+    merged_at: dict[int, Snippet] = {}
+    dropped: set[int] = set()
+    for rel, positions in groups.items():
+        lines = lines_of(rel)
+        if len(positions) < 2 or lines is None:
+            continue
+        segments = _merge([segment for p in positions for segment in packer.shown[p]])
+        text = _lines_text(lines, segments)
+        snippet = Snippet(rel, segments[0][0], segments[-1][1], "outline", text)
+        OUTLINE_SEGMENTS[snippet] = segments
+        tokens = packer.count_tokens(text)
+        freed = sum(packer.snippets[p].tokens for p in positions)
+        if packer.used - freed + tokens > packer.budget:
+            continue  # the elision lines would not fit: keep them apart
+        packer.used += tokens - freed
+        merged_at[positions[0]] = _with_tokens(snippet, tokens)
+        dropped.update(positions[1:])
+    if not merged_at:
+        return
+    snippets, shown = [], []
+    for position, snippet in enumerate(packer.snippets):
+        if position in dropped:
+            continue
+        replacement = merged_at.get(position)
+        snippets.append(replacement or snippet)
+        shown.append(OUTLINE_SEGMENTS[replacement] if replacement else packer.shown[position])
+    packer.snippets, packer.shown = snippets, shown
+    packer._by_file = None  # rebuilt on the next overlap check
