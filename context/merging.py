@@ -16,8 +16,9 @@ from context.snippet import Snippet
 SMALL_SNIPPET_LINES = 3
 
 
-def merge_small_snippets(packer: Packer, lines_of) -> None:
-    """Rewrite `packer`'s snippets so each file's small ones become one; `lines_of(rel)` gives a file's lines."""
+def merge_small_snippets(packer: Packer, lines_of, max_snippets: int) -> None:
+    """Rewrite `packer`'s snippets so each file's small ones become one, keeping the best `max_snippets`;
+    `lines_of(rel)` gives a file's lines."""
     groups: dict[str, list[int]] = {}
     for position, snippet in enumerate(packer.snippets):
         if snippet.kind != "similar" and snippet.end_line - snippet.start_line < SMALL_SNIPPET_LINES:
@@ -34,13 +35,9 @@ def merge_small_snippets(packer: Packer, lines_of) -> None:
         OUTLINE_SEGMENTS[snippet] = segments
         tokens = packer.count_tokens(text)
         freed = sum(packer.snippets[p].tokens for p in positions)
-        if packer.used - freed + tokens > packer.budget:
-            continue  # the elision lines would not fit: keep them apart
-        packer.used += tokens - freed
+        packer.used += tokens - freed  # the elision lines may go over: the last snippets make room below
         merged_at[positions[0]] = _with_tokens(snippet, tokens)
         dropped.update(positions[1:])
-    if not merged_at:
-        return
     snippets, shown = [], []
     for position, snippet in enumerate(packer.snippets):
         if position in dropped:
@@ -48,5 +45,8 @@ def merge_small_snippets(packer: Packer, lines_of) -> None:
         replacement = merged_at.get(position)
         snippets.append(replacement or snippet)
         shown.append(OUTLINE_SEGMENTS[replacement] if replacement else packer.shown[position])
+    while len(snippets) > max_snippets or (packer.used > packer.budget and len(snippets) > 1):  # the lowest-ranked snippets go first
+        packer.used -= snippets.pop().tokens
+        shown.pop()
     packer.snippets, packer.shown = snippets, shown
     packer._by_file = None  # rebuilt on the next overlap check

@@ -25,6 +25,7 @@ from context.snippet import Snippet
 
 MAX_SIMILAR = 4
 MAX_DEFINITION_SNIPPETS = 64  # before merging: a file's guessed header lines become one snippet
+MAX_SNIPPETS = 24  # after merging: past this, more snippets say little the model can use
 MIN_SIMILAR_TOKENS = 24  # below this, no window fits: stop looking
 WARM_FILES_PER_IMPORT = 2
 _LINES_CACHE_SIZE = 32
@@ -106,7 +107,7 @@ def _pack_definitions(index, ranked, packer: Packer, in_window=None) -> None:
             # A guess among a module's many names: one header line each, to show as many as fit.
             packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
                                                  compact=guess))
-    merge_small_snippets(packer, lines_of)
+    merge_small_snippets(packer, lines_of, MAX_SNIPPETS)
     for _score, key, found, _wanted in ranked[:BODY_NAMES]:
         if in_window is not None and key not in in_window:
             continue  # a guess's body would crowd out what the code in view needs
