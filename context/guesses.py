@@ -23,6 +23,7 @@ MAX_PREFIX_SCAN = 4000  # names looked at to match what is typed, all files toge
 USE_SCAN_CHARS = 60_000  # of the file around the cursor, for `alias.Name` uses
 MEMBER_USE_WEIGHT = 0.35
 PRIOR_WORD_WEIGHT = 0.5
+MAX_OWNERS_IN_VIEW = 2
 NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK:` then `case token.RBRACK:`
 NEIGHBOUR_WEIGHT = 0.3
 MAX_NEIGHBOUR_SEEDS = 12
@@ -40,6 +41,17 @@ def score_priors_by_words(ranking) -> None:
             similarity = _similarity(record.local, nearby)
             if similarity:
                 ranking.scores[key] += PRIOR_WORD_WEIGHT * similarity
+
+
+def owners_in_view(ranking) -> set[tuple]:
+    """Owner keys (`obj.method` -> the type with that method) that the code in view points at: those
+    of a member name few types have. A `String` or `Len` that half the package defines is only a guess."""
+    owners: dict[str, list[tuple]] = {}
+    for key in ranking.scores:
+        if key[0] == "owner":
+            for member in ranking.members[key]:
+                owners.setdefault(member, []).append(key)
+    return {key for keys in owners.values() if len(keys) <= MAX_OWNERS_IN_VIEW for key in keys}
 
 
 def score_guesses(ranking) -> None:

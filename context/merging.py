@@ -3,9 +3,9 @@
 Guesses (names the code in view does not use yet) are shown one header line
 each, and a file importing fifty names can yield dozens of them: each is cheap,
 but as separate snippets they crowd the prompt with file headers. Here the
-small snippets of one file merge into one, in line order, gaps marked with the
-elision line, placed where the first of them was; bigger snippets (bodies,
-outlines) stay as they are.
+guessed snippets of one file merge into one, in line order, gaps marked with the
+elision line, placed where the first of them was; what the code in view
+asked for (bodies, outlines) stays as it is.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from context.snippet import Snippet
 SMALL_SNIPPET_LINES = 3
 
 
-def merge_small_snippets(packer: Packer, lines_of, max_snippets: int) -> None:
-    """Rewrite `packer`'s snippets so each file's small ones become one, keeping the best `max_snippets`;
+def merge_small_snippets(packer: Packer, lines_of, guessed, max_snippets: int) -> None:
+    """Rewrite `packer`'s snippets so each file's `guessed` ones become one, keeping the best `max_snippets`;
     `lines_of(rel)` gives a file's lines."""
     groups: dict[str, list[int]] = {}
     for position, snippet in enumerate(packer.snippets):
-        if snippet.kind != "similar" and snippet.end_line - snippet.start_line < SMALL_SNIPPET_LINES:
+        if snippet in guessed and snippet.end_line - snippet.start_line < SMALL_SNIPPET_LINES:
             groups.setdefault(snippet.file, []).append(position)
     merged_at: dict[int, Snippet] = {}
     dropped: set[int] = set()

@@ -17,7 +17,7 @@ from array import array
 from collections import defaultdict
 
 from context.go_package import package_files
-from context.guesses import score_guesses, score_priors_by_words
+from context.guesses import owners_in_view, score_guesses, score_priors_by_words
 from context.imports import WILDCARD, ImportRecord, extract_imports
 from context.languages import language_for
 from context.lookup import find, lookup, module_name, subwords, top_level
@@ -66,15 +66,17 @@ class Ranking:
         self._resolved: dict[tuple, list[tuple[str, Definition]]] = {}
         self._free_files: list[str] | None = None
         self.nearby_words: dict[str, float] = {}  # subword -> weight of its nearest use
+        self.in_window: set[tuple] = set()
 
     def ranked(self) -> list[tuple[float, tuple, list[tuple[str, Definition]], set[str]]]:
         self._score_window()
-        self.in_window = set(self.scores)  # keys the visible code names; the rest are guesses
+        self.in_window = set(self.scores)  # keys the visible code names; the rest (priors, guesses) are guesses
         self._score_after_dot()
         self._score_import_priors()
         score_priors_by_words(self)
         score_guesses(self)
         self._score_member_owners()
+        self.in_window |= owners_in_view(self)  # `obj.method` in view, when few types have that method
         results = []
         for key, score in self.scores.items():
             if score < MIN_SCORE or (key[0] == "free" and not self._free_sources()):

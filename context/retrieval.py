@@ -87,6 +87,7 @@ def warm(index, rel: str) -> None:
 
 def _pack_definitions(index, ranked, packer: Packer, in_window=None) -> None:
     texts: dict[str, list[str] | None] = {}
+    guessed: set = set()  # the one-line headers of guesses, which merge per file
 
     def lines_of(rel: str) -> list[str] | None:  # one disk check per file per request
         if rel not in texts:
@@ -105,9 +106,9 @@ def _pack_definitions(index, ranked, packer: Packer, in_window=None) -> None:
                 continue
             members = file_lookup.members_of.get(definition.name, [])
             # A guess among a module's many names: one header line each, to show as many as fit.
-            packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
-                                                 compact=guess))
-    merge_small_snippets(packer, lines_of, MAX_SNIPPETS)
+            if packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
+                                                    compact=guess)) and guess:
+                guessed.add(packer.snippets[-1])
     for _score, key, found, _wanted in ranked[:BODY_NAMES]:
         if in_window is not None and key not in in_window:
             continue  # a guess's body would crowd out what the code in view needs
@@ -115,6 +116,7 @@ def _pack_definitions(index, ranked, packer: Packer, in_window=None) -> None:
         lines = lines_of(rel)
         if lines is not None and definition.kind != "module":
             packer.upgrade(body_snippet(rel, definition, lines))
+    merge_small_snippets(packer, lines_of, guessed, MAX_SNIPPETS)
 
 
 def _pack_similar(index, rel: str, text: str, offset: int, recent, packer: Packer) -> None:
