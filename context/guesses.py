@@ -24,6 +24,8 @@ USE_SCAN_CHARS = 60_000  # of the file around the cursor, for `alias.Name` uses
 MEMBER_USE_WEIGHT = 0.35
 PRIOR_WORD_WEIGHT = 0.5
 MAX_OWNERS_IN_VIEW = 2
+MIN_TYPED = 2
+TYPED_IMPORT_WEIGHT = 1.5  # as much as a use on the cursor's line
 NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK:` then `case token.RBRACK:`
 NEIGHBOUR_WEIGHT = 0.3
 MAX_NEIGHBOUR_SEEDS = 12
@@ -67,10 +69,24 @@ def score_guesses(ranking) -> None:
             seeds = [(key[2], score) for key, score in ranking.scores.items() if key[0] == "module" and key[1] == alias]
             _score_neighbours(ranking, seeds, lambda name: ranking._resolve(("module", alias, name)),
                               lambda name: ("member", alias, name), typed)
-    elif ranking._free_sources():
+        return
+    _score_typed_imports(ranking, typed)
+    if ranking._free_sources():
         seeds = [(key[1], score) for key, score in ranking.scores.items() if key[0] == "free"]
         _score_namespace(ranking, typed)
         _score_neighbours(ranking, seeds, ranking._resolve_free, lambda name: ("guess", name), typed)
+
+
+def _score_typed_imports(ranking, typed: str) -> None:
+    """`apply_disc|` with `apply_discount` imported: the name being typed is that import, as if typed whole."""
+    if len(typed) < MIN_TYPED:
+        return
+    for record in ranking.imports:
+        if record.local and record.local != typed and record.local.startswith(typed):
+            key = ("import", record.local) if record.name else None
+            if key is not None:
+                ranking.scores[key] += TYPED_IMPORT_WEIGHT
+                ranking.in_window.add(key)
 
 
 def _score_neighbours(ranking, seeds, resolve, make_key, typed: str) -> None:

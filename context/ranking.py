@@ -93,7 +93,10 @@ class Ranking:
         scope = _innermost(self.function_spans, self.cursor_line + 1)
         totals: dict[str, float] = defaultdict(float)  # chain -> summed weight of its uses
         nearest: dict[str, float] = {}  # chain -> weight of its nearest use
+        body_line = self._first_body_line()
         for number, line in enumerate(lines, start=first):
+            if number < body_line:
+                continue  # import lines bind names; nearness to them says nothing about the cursor
             distance = number - self.cursor_line
             weight = 1.5 if distance == 0 else (1 / (1 + -distance / 8) if distance < 0 else 0.5 / (1 + distance / 4))
             if scope is not None and not scope[0] <= number + 1 <= scope[1]:
@@ -113,6 +116,13 @@ class Ranking:
                     name = _SEPARATOR.split(part)[0]
                     if name not in self.local_names:
                         self.scores[("free", name)] += weight * FREE_NAME_WEIGHT * 0.5
+
+    def _first_body_line(self) -> int:
+        """The 0-based line after the file's top import block (0 when it has none)."""
+        top_imports = [r.line for r in self.imports if r.line <= TOP_IMPORT_LINES]
+        if not top_imports or max(top_imports) > self.cursor_line:
+            return 0
+        return self.text.count("\n", 0, _offset_after_line(self.text, max(top_imports)))
 
     def _score_chain(self, parts: list[str], weight: float) -> None:
         for cut in range(len(parts), 0, -1):  # `import a.b` binds the dotted name a.b
