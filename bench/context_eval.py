@@ -5,8 +5,8 @@ own front end: Python `ast`, the TypeScript compiler API, Go `go/types`; see
 `bench/context_sets/mine.py`). A task puts the cursor on the first character of
 an identifier inside a function body that is defined in another file of the
 project, hides the rest of that line, and asks for context. Recall at a budget
-is the share of tasks whose gold line lies inside a returned snippet of the gold
-file. The sources are pinned registry packages, fetched once into
+is the share of tasks where a returned snippet of the gold file shows the gold
+line (inside its span and not elided). The sources are pinned registry packages, fetched once into
 `.cache/bench-src/context-sets/` (`bench/context_sets/sources.py`); after that
 the eval runs offline.
 
@@ -42,6 +42,11 @@ SUFFIXES = {"python": (".py",), "typescript": (".ts", ".tsx"), "go": (".go",)}
 SKIP_DIRS = {".git", "node_modules", "testdata", "vendor", "__pycache__"}
 
 
+def _field(task, name: str):
+    """Tasks are dicts here; bench/index_bench.py passes the Python miner's `Task` objects."""
+    return task[name] if isinstance(task, dict) else getattr(task, name)
+
+
 def load_tasks(name: str) -> list[dict]:
     path = SETS / "tasks" / f"{name}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -56,11 +61,12 @@ def source_files(root: Path, language: str) -> list[str]:
     return found
 
 
-def masked(root: Path, task: dict) -> tuple[str, int]:
+def masked(root: Path, task) -> tuple[str, int]:
     """The file with the rest of the task's line hidden, and the cursor offset."""
-    lines = (root / task["file"]).read_text(encoding="utf-8", errors="replace").split("\n")
-    lines[task["line"] - 1] = lines[task["line"] - 1][: task["column"]]
-    offset = sum(len(line) + 1 for line in lines[: task["line"] - 1]) + task["column"]
+    file, line, column = _field(task, "file"), _field(task, "line"), _field(task, "column")
+    lines = (root / file).read_text(encoding="utf-8", errors="replace").split("\n")
+    lines[line - 1] = lines[line - 1][:column]
+    offset = sum(len(text) + 1 for text in lines[: line - 1]) + column
     return "\n".join(lines), offset
 
 
@@ -102,8 +108,52 @@ class JaccardBaseline:
 
 
 # -- running -------------------------------------------------------------------------
-def hit(spans, task: dict) -> bool:
-    return any(f == task["gold_file"] and s <= task["gold_line"] <= e for f, s, e in spans)
+def hit(spans, task) -> bool:
+    gold_file, gold_line = _field(task, "gold_file"), _field(task, "gold_line")
+    return any(f == gold_file and s <= gold_line <= e for f, s, e in spans)
+
+
+def shows(root: Path, snippets, task) -> bool:
+    """Whether a snippet shows the gold line itself (an outline's span can cover it yet elide it)."""
+    gold_file, gold_line = _field(task, "gold_file"), _field(task, "gold_line")
+    wanted = _gold_text(root, gold_file, gold_line)
+    return any(s.file == gold_file and s.start_line <= gold_line <= s.end_line
+               and wanted in (line.strip() for line in s.text.split("\n")) for s in snippets)
+
+
+_GOLD_LINES: dict[tuple, str] = {}
+
+
+def _gold_text(root: Path, rel: str, line: int) -> str:
+    key = (str(root), rel, line)
+    if key not in _GOLD_LINES:
+        _GOLD_LINES[key] = (root / rel).read_text(encoding="utf-8", errors="replace").split("\n")[line - 1].strip()
+    return _GOLD_LINES[key]
+
+
+# -- for bench/index_bench.py: mining a source package it fetches itself ----------------
+def fetch_sources(packages: dict[str, str]) -> dict[str, Path]:
+    """Each NAME: VERSION source package (an sdist from pip), unpacked under the bench cache."""
+    import sources
+    roots = {}
+    for name, version in packages.items():
+        key = f"{name}-{version}"
+        sources.PROJECTS.setdefault(key, ("python", "pip", f"{name}=={version}", ""))
+        unpacked = sources.source_root(key)  # the sdist's one folder (its name's case varies) is inside
+        roots[name] = next(p for p in sorted(unpacked.iterdir()) if p.is_dir())
+    return roots
+
+
+def sample(tasks: list, limit: int, per_gold: int = 3) -> list:
+    from mine import sample as sample_dicts
+    from mine_python import Task
+    chosen = sample_dicts([t.__dict__ for t in tasks], limit, per_gold)
+    return [Task(**t) for t in chosen]
+
+
+def Package(root: Path):  # noqa: N802 - the miner's class, under its old name here
+    from mine_python import Package as Miner
+    return Miner(root)
 
 
 def evaluate(name: str, cache_dir: Path) -> dict:
@@ -126,7 +176,7 @@ def evaluate(name: str, cache_dir: Path) -> dict:
             snippets = retrieve(index, task["file"], text, offset, budget)
             result["latency_ms"].append((time.perf_counter() - started) * 1000)
             result["cpu_ms"].append((time.thread_time() - cpu_started) * 1000)
-            row["ours"][budget] = hit([(s.file, s.start_line, s.end_line) for s in snippets], task)
+            row["ours"][budget] = shows(root, snippets, task)
             if budget == BUDGETS[0]:
                 result["snippets"].append(len(snippets))
             started = time.perf_counter()
