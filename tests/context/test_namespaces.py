@@ -152,3 +152,16 @@ def test_alias_member_ranked_by_the_files_other_uses(make_index, tmp_path):
     text = (root / "app.py").read_text()
     snippets = retrieve(index, "app.py", text, len(text), 256)
     assert covers(snippets, "tools.py", 37 * 4 + 1), spans(snippets)
+
+
+def test_one_outline_stays_small_at_any_budget(make_index, tmp_path):
+    methods = "".join(f"    def method_{n}(self, a, b, c):\n        return {n}\n\n" for n in range(120))
+    root = write(tmp_path / "ws", {
+        "big.py": "class Big:\n" + methods,
+        "app.py": "from big import Big\n\n\ndef run(b: Big):\n    return b.method_3(1, 2, 3)\n",
+    })
+    index = make_index(root)
+    text = (root / "app.py").read_text()
+    snippets = retrieve(index, "app.py", text, text.index("b.method_3"), 8192)
+    assert any(s.file == "big.py" for s in snippets), spans(snippets)
+    assert all(s.tokens <= 256 for s in snippets if s.file == "big.py"), [(s.tokens, s.kind) for s in snippets]
