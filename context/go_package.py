@@ -22,6 +22,7 @@ _DOTTED_MAJOR = re.compile(r"^(.+)\.v\d+$")
 HEAD_CHARS = 8192  # license headers and build lines come first; the clause is near the top
 _MEMO: dict[tuple[str, str], str] = {}
 _MEMO_SIZE = 50_000
+MAX_PACKAGE_FILES = 1000  # a generated folder of thousands: the first request reads no more than this
 _LOCK = threading.Lock()
 
 
@@ -52,7 +53,7 @@ def package_files(index, rel: str, text: str) -> list[str]:
     own = package_clause(text)
     testing = rel.endswith("_test.go")
     found, tests = [], []
-    for other in index.table.files_in_dir(posixpath.dirname(rel)):
+    for other in index.table.files_in_dir(posixpath.dirname(rel))[:MAX_PACKAGE_FILES]:
         if other == rel or not other.endswith(".go"):
             continue
         is_test = other.endswith("_test.go")

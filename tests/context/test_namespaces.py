@@ -165,3 +165,12 @@ def test_one_outline_stays_small_at_any_budget(make_index, tmp_path):
     snippets = retrieve(index, "app.py", text, text.index("b.method_3"), 8192)
     assert any(s.file == "big.py" for s in snippets), spans(snippets)
     assert all(s.tokens <= 256 for s in snippets if s.file == "big.py"), [(s.tokens, s.kind) for s in snippets]
+
+
+def test_a_web_of_barrels_is_followed_within_bounds(make_index, tmp_path):
+    files = {f"src/b{n}.ts": "".join(f"export * from './b{m}';\n" for m in range(40)) for n in range(40)}
+    files["src/app.ts"] = "import { missingName } from './b0';\n\nexport function run() {\n  return missingName();\n}\n"
+    root = write(tmp_path / "ws", files)
+    index = make_index(root)
+    text = files["src/app.ts"]
+    assert retrieve(index, "src/app.ts", text, text.index("missingName()"), 1024) == ()
