@@ -28,7 +28,7 @@ MAX_DEFINITION_SNIPPETS = 64  # before merging: a file's guessed header lines be
 MAX_SNIPPETS = 24  # after merging: past this, more snippets say little the model can use
 MIN_SIMILAR_TOKENS = 24  # below this, no window fits: stop looking
 WARM_FILES_PER_IMPORT = 2
-_LINES_CACHE_SIZE = 32
+_LINES_CACHE_SIZE = 128  # guesses reach into many files: a small cache would split them again and again
 _CACHE_LOCK = threading.Lock()
 
 
