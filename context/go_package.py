@@ -7,16 +7,21 @@ the package's other test files; a non-test file sees none of them. The clause is
 read from the head of each file once per content hash, so a request costs a
 dict lookup per file. Import paths name their package by the last element,
 except a major-version suffix (`/v2`, `gopkg.in/yaml.v3`), which names it by
-the element before.
+the element before. The root `go.mod` maps the module's own import paths to
+folders, as the go tool does (the root package included).
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+import stat
 import threading
 
 _CLAUSE = re.compile(r"^package[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+_MODULE = re.compile(r'^module[ \t]+(\S+)', re.MULTILINE)
+GO_MOD_HEAD_BYTES = 4096
 _MAJOR = re.compile(r"^v\d+$")
 _DOTTED_MAJOR = re.compile(r"^(.+)\.v\d+$")
 HEAD_CHARS = 8192  # license headers and build lines come first; the clause is near the top
@@ -63,6 +68,32 @@ def package_files(index, rel: str, text: str) -> list[str]:
             continue
         (tests if is_test else found).append(other)
     return found + tests
+
+
+def module_path(root: str) -> str:
+    """The module path in `root/go.mod` ("" without one). Only a plain file is read (a FIFO or a
+    symlink named go.mod could block or point outside), and only its head."""
+    path = os.path.join(root, "go.mod")
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return ""
+        with open(path, "rb") as handle:
+            head = handle.read(GO_MOD_HEAD_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    found = _MODULE.search(head)
+    return found.group(1).strip('"') if found else ""
+
+
+def module_folder(module: str, import_path: str) -> str | None:
+    """The workspace folder of an import path inside the root module ("" for the root), else None."""
+    if not module:
+        return None
+    if import_path == module:
+        return ""
+    if import_path.startswith(module + "/"):
+        return import_path[len(module) + 1:]
+    return None
 
 
 def package_name(import_path: str) -> str:

@@ -20,6 +20,7 @@ from collections import Counter, OrderedDict
 
 from context import textcache
 from context.cache import IndexCache, content_hash
+from context.go_package import module_path
 from context.imports import extract_imports
 from context.languages import language_for, language_name
 from context.schedule import EditSchedule
@@ -206,6 +207,8 @@ class RepositoryIndex:
 
     def _crawl(self) -> None:
         started = time.perf_counter()
+        self.table.go_module = module_path(self.root)
+        self.table.layout_version += 1  # Go imports resolve anew under this module path
         stats, records = self._cache.load()
         seen: set[str] = set()
         for found in walk(self.root, self._rules, self._skip):

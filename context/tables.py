@@ -101,6 +101,7 @@ class FileTable:
         self._dirs_by_name: dict[str, set[str]] = {}
         self.definition_count = 0
         self.layout_version = 0  # changes when a path appears or disappears, not when content does
+        self.go_module = ""  # the root go.mod's module path, for Go imports of the module's own packages
 
     def __len__(self) -> int:
         return len(self._files)

@@ -174,3 +174,25 @@ def test_a_web_of_barrels_is_followed_within_bounds(make_index, tmp_path):
     index = make_index(root)
     text = files["src/app.ts"]
     assert retrieve(index, "src/app.ts", text, text.index("missingName()"), 1024) == ()
+
+
+def test_go_mod_maps_the_module_root_package(make_index, tmp_path):
+    root = write(tmp_path / "ws", {
+        "go.mod": "// the module\nmodule github.com/acme/go-widget/v3\n\ngo 1.21\n",
+        "widget.go": "package widget\n\ntype LocalClock struct{ Hour int }\n",
+        "internal/run/run.go": 'package run\n\nimport "github.com/acme/go-widget/v3"\n\n'
+                               "func Run() {\n\tvar c widget.LocalClock\n\t_ = c\n}\n",
+    })
+    index = make_index(root)
+    assert index.table.go_module == "github.com/acme/go-widget/v3"
+    text = (root / "internal/run/run.go").read_text()
+    snippets = retrieve(index, "internal/run/run.go", text, at_end_of(text, "var c widget."), 1024)
+    assert covers(snippets, "widget.go", 3), spans(snippets)
+
+
+def test_a_go_mod_that_is_not_a_plain_file_is_not_read(tmp_path):
+    import os
+
+    from context.go_package import module_path
+    os.mkfifo(tmp_path / "go.mod")  # opening a FIFO would block the indexing thread
+    assert module_path(str(tmp_path)) == ""
