@@ -6,8 +6,10 @@ for names visible without one, the package's other files, included headers,
 wildcard imports), imports not used anywhere in the visible text get a prior
 (the cursor is often about to use them), `module.|` ranks the module's names
 by the subwords typed nearby, and `obj.method` brings the outline of the
-imported class that has that method. Only the index's tables and the window
-are read: no parsing of the workspace per request.
+imported class that has that method. Names not yet typed are guessed in
+`context.guesses`; `in_window` tells the keys the visible code asked for from
+those guesses (which retrieval shows one header line each). Only the index's
+tables and the window are read: no parsing of the workspace per request.
 """
 
 from __future__ import annotations
