@@ -17,7 +17,6 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 from sources import HERE, PROJECTS, source_root
 
