@@ -25,6 +25,7 @@ MEMBER_USE_WEIGHT = 0.35
 PRIOR_WORD_WEIGHT = 0.5
 MAX_OWNERS_IN_VIEW = 2
 MIN_TYPED = 2
+MAX_NAME_CHARS = 256
 TYPED_IMPORT_WEIGHT = 1.5  # as much as a use on the cursor's line
 NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK:` then `case token.RBRACK:`
 NEIGHBOUR_WEIGHT = 0.3
@@ -58,7 +59,8 @@ def owners_in_view(ranking) -> set[tuple]:
 
 def score_guesses(ranking) -> None:
     """Add ("guess", name) and ("member", alias, name) scores to `ranking` (a `context.ranking.Ranking`)."""
-    line_start = ranking.text.rfind("\n", 0, ranking.offset) + 1
+    # Identifiers longer than MAX_NAME_CHARS are not names anyone types: bound the backward scans.
+    line_start = max(ranking.text.rfind("\n", 0, ranking.offset) + 1, ranking.offset - MAX_NAME_CHARS)
     prefix_start = ranking.offset
     while prefix_start > line_start and _is_word_char(ranking.text[prefix_start - 1]):
         prefix_start -= 1
@@ -146,6 +148,7 @@ def _score_namespace(ranking, typed: str) -> None:
 
 def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> str:
     start = dot
+    line_start = max(line_start, dot - MAX_NAME_CHARS)
     while start > line_start and _is_word_char(ranking.text[start - 1]):
         start -= 1
     alias = ranking.text[start:dot]

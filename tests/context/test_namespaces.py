@@ -196,3 +196,4 @@ def test_a_go_mod_that_is_not_a_plain_file_is_not_read(tmp_path):
     from context.go_package import module_path
     os.mkfifo(tmp_path / "go.mod")  # opening a FIFO would block the indexing thread
     assert module_path(str(tmp_path)) == ""
+
