@@ -15,7 +15,7 @@ of every other file of the language, ranked by identifier-set Jaccard against
 the 20 lines above the cursor, packed best-first under the same budget (4 chars
 a token). Prints markdown tables; `--json FILE` keeps the numbers.
 
-    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp] [--json out.json]
+    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp | --held-out] [--json out.json]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
-from sources import HERE as SETS, PROJECTS, source_root  # noqa: E402
+from sources import HELD_OUT, HERE as SETS, PROJECTS, source_root  # noqa: E402
 
 BUDGETS = (1024, 2048)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -225,9 +225,13 @@ def report(results: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--projects", nargs="*", default=list(PROJECTS), help="subset of the dev-set projects")
+    parser.add_argument("--projects", nargs="*", default=[p for p in PROJECTS if p not in HELD_OUT],
+                        help="subset of the dev-set projects (default: all of them)")
+    parser.add_argument("--held-out", action="store_true", help="the held-out projects instead (never tuned on)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw numbers here")
     args = parser.parse_args()
+    if args.held_out:
+        args.projects = list(HELD_OUT)
     results = []
     cache = ROOT / ".cache" / "bench-src" / "context-sets-index"
     for name in args.projects:
