@@ -30,6 +30,7 @@ TYPED_IMPORT_WEIGHT = 1.5  # as much as a use on the cursor's line
 NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK:` then `case token.RBRACK:`
 NEIGHBOUR_WEIGHT = 0.3
 MAX_NEIGHBOUR_SEEDS = 12
+MAX_NEIGHBOUR_TRIES = 80
 
 
 def score_priors_by_words(ranking) -> None:
@@ -93,11 +94,14 @@ def _score_typed_imports(ranking, typed: str) -> None:
 
 def _score_neighbours(ranking, seeds, resolve, make_key, typed: str) -> None:
     """Definitions next to ones used nearby: related names are declared together."""
-    seeds = sorted(seeds, key=lambda item: -item[1])[:MAX_NEIGHBOUR_SEEDS]
-    for name, weight in seeds:
-        found = resolve(name)
+    used = 0
+    for name, weight in sorted(seeds, key=lambda item: -item[1])[:MAX_NEIGHBOUR_TRIES]:
+        found = resolve(name)  # words of a string or comment in view resolve to nothing: skip them
         if not found:
             continue
+        used += 1
+        if used > MAX_NEIGHBOUR_SEEDS:
+            break
         rel, definition = found[0]
         file_lookup = lookup(ranking.index, rel)
         if file_lookup is None:
