@@ -1,273 +1,72 @@
-"""Dev evaluation of repository context: recall of cross-file definitions, vs a Jaccard baseline.
+"""Dev evaluation of repository context per language and per cause, vs a Jaccard baseline.
 
-Tasks are mined with the standard library `ast` module (independent of the
-tree-sitter code under test) from pinned pure-Python source packages, fetched
-with `pip download --no-deps --no-binary :all:` into `.cache/bench-src/`.
-A task puts the cursor on the first character of an identifier inside a
-function body that is defined in another file of the package (an imported
-name, or `module.attr` on an imported module), hides the rest of that line,
-and asks for context. Gold is the file and line of the definition, found by
-following imports and re-exports with `ast`. Recall at a budget is the share
-of tasks whose gold line lies inside a returned snippet of the gold file.
+Tasks are committed in `bench/context_sets/tasks/` (mined with each language's
+own front end: Python `ast`, the TypeScript compiler API, Go `go/types`; see
+`bench/context_sets/mine.py`). A task puts the cursor on the first character of
+an identifier inside a function body that is defined in another file of the
+project, hides the rest of that line, and asks for context. Recall at a budget
+is the share of tasks where a returned snippet of the gold file shows the gold
+line (inside its span and not elided). The sources are pinned registry packages, fetched once into
+`.cache/bench-src/context-sets/` (`bench/context_sets/sources.py`); after that
+the eval runs offline.
 
 The baseline is the usual similar-code retrieval: 20-line windows (stride 10)
-of every other Python file, ranked by identifier-set Jaccard against the 20
-lines above the cursor, packed best-first under the same budget (4 chars a
-token). Prints markdown tables; `--json FILE` keeps the numbers.
+of every other file of the language, ranked by identifier-set Jaccard against
+the 20 lines above the cursor, packed best-first under the same budget (4 chars
+a token). Prints markdown tables; `--json FILE` keeps the numbers.
 
-    .venv/bin/python bench/context_eval.py [--per-package 60] [--packages rich requests] [--json out.json]
+    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp | --held-out] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import math
 import os
-import random
 import re
-import subprocess
 import sys
-import tarfile
 import time
-from dataclasses import dataclass
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
-CACHE = ROOT / ".cache" / "bench-src"
-PACKAGES = {
-    "pygls": "2.1.1", "lsprotocol": "2025.0.0", "cattrs": "25.1.1", "GitPython": "3.1.45",
-    "watchdog": "6.0.0", "rich": "14.1.0", "requests": "2.32.5", "pytest-lsp": "1.0.1",
-}
+from sources import HELD_OUT, HERE as SETS, PROJECTS, source_root  # noqa: E402
+
 BUDGETS = (1024, 2048)
-SKIP_DIRS = {".git", "build", "dist", ".tox", "__pycache__", "node_modules", ".venv", "venv"}
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-SEED = 20251128
+SUFFIXES = {"python": (".py",), "typescript": (".ts", ".tsx"), "go": (".go",)}
+SKIP_DIRS = {".git", "node_modules", "testdata", "vendor", "__pycache__"}
 
 
-# -- sources -------------------------------------------------------------------------
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
+def _field(task, name: str):
+    """Tasks are dicts here; bench/index_bench.py passes the Python miner's `Task` objects."""
+    return task[name] if isinstance(task, dict) else getattr(task, name)
 
 
-def fetch_sources(packages: dict[str, str]) -> dict[str, Path]:
-    """Each package's unpacked sdist folder, downloading and unpacking what is missing."""
-    archives = CACHE / "sdist"
-    archives.mkdir(parents=True, exist_ok=True)
-    roots = {}
-    for name, version in packages.items():
-        target = CACHE / f"{_normal(name)}-{version}"
-        if not target.is_dir():
-            archive = _find_archive(archives, name, version)
-            if archive is None:
-                subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                                f"{name}=={version}", "-d", str(archives)], check=True)
-                archive = _find_archive(archives, name, version)
-            _unpack(archive, target)
-        roots[name] = target
-    return roots
+def load_tasks(name: str) -> list[dict]:
+    path = SETS / "tasks" / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _find_archive(folder: Path, name: str, version: str) -> Path | None:
-    prefix = f"{_normal(name)}_{_normal(version)}"
-    for path in sorted(folder.iterdir()):
-        stem = path.name.removesuffix(".tar.gz").removesuffix(".zip")
-        if _normal(stem) == prefix:
-            return path
-    return None
-
-
-def _unpack(archive: Path, target: Path) -> None:
-    staging = target.with_name(target.name + ".tmp")
-    with tarfile.open(archive) as tar:
-        tar.extractall(staging, filter="data")
-    (inner,) = list(staging.iterdir())
-    inner.rename(target)
-    staging.rmdir()
-
-
-# -- mining with ast -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Task:
-    file: str
-    line: int  # 1-based
-    column: int  # characters
-    identifier: str
-    gold_file: str
-    gold_line: int
-
-
-class Package:
-    """Modules of one source tree with their top-level definitions and import bindings."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files = sorted(_python_files(root))
-        self.modules: dict[str, str] = {}  # dotted name (every suffix) -> rel path
-        for rel in self.files:
-            parts = rel[:-3].split("/")
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            for start in range(len(parts)):
-                self.modules.setdefault(".".join(parts[start:]), rel)
-        self.trees = {rel: _parse(root / rel) for rel in self.files}
-        self.definitions = {rel: _top_level_definitions(tree) for rel, tree in self.trees.items() if tree}
-        self.bindings = {rel: self._bindings(rel, tree) for rel, tree in self.trees.items() if tree}
-
-    def module_file(self, importer: str, module: str | None, level: int) -> str | None:
-        if level:
-            base = importer.split("/")[:-1]
-            base = base[: len(base) - (level - 1)] if level > 1 else base
-            path = "/".join(base + (module.split(".") if module else []))
-            for candidate in (path + ".py", path + "/__init__.py"):
-                if candidate.lstrip("/") in self.trees:
-                    return candidate.lstrip("/")
-            return None
-        return self.modules.get(module) if module else None
-
-    def _bindings(self, rel: str, tree: ast.Module) -> dict[str, tuple[str, str | None]]:
-        """local name -> (module file, name in it or None for the module itself)."""
-        bound = {}
-        for node in _module_statements(tree):
-            if isinstance(node, ast.ImportFrom):
-                source = self.module_file(rel, node.module, node.level)
-                for alias in node.names:
-                    if alias.name == "*" or source is None:
-                        continue
-                    submodule = self.module_file(rel, f"{node.module}.{alias.name}" if node.module else alias.name,
-                                                 node.level) if node.level else self.modules.get(f"{node.module}.{alias.name}")
-                    if submodule and alias.name not in self.definitions.get(source, {}):
-                        bound[alias.asname or alias.name] = (submodule, None)
-                    else:
-                        bound[alias.asname or alias.name] = (source, alias.name)
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    target = self.modules.get(alias.name)
-                    if target and alias.asname:
-                        bound[alias.asname] = (target, None)
-        return bound
-
-    def resolve(self, rel: str, name: str, depth: int = 0) -> tuple[str, int] | None:
-        """Where `name`, as seen from module `rel`, is defined: (file, line)."""
-        if name in self.definitions.get(rel, {}):
-            return rel, self.definitions[rel][name]
-        binding = self.bindings.get(rel, {}).get(name)
-        if binding is None or depth > 4 or binding[1] is None:
-            return None
-        return self.resolve(binding[0], binding[1], depth + 1)
-
-    def tasks(self) -> list[Task]:
-        found = []
-        for rel, tree in self.trees.items():
-            if tree is None:
-                continue
-            lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").split("\n")
-            first_on_line: dict[int, Task] = {}
-            for node, name, line, byte_column in self._uses(rel, tree):
-                gold = self._gold(rel, node, name)
-                if gold is None or gold[0] == rel:
-                    continue
-                column = len(lines[line - 1].encode("utf-8")[:byte_column].decode("utf-8", "replace"))
-                task = Task(rel, line, column, name, gold[0], gold[1])
-                if line not in first_on_line or column < first_on_line[line].column:
-                    first_on_line[line] = task
-            found += first_on_line.values()
-        return found
-
-    def _uses(self, rel: str, tree: ast.Module):
-        seen = set()
-        for function in ast.walk(tree):
-            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
-            for statement in function.body:
-                for node in ast.walk(statement):
-                    key = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), type(node))
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                        yield node, node.id, node.lineno, node.col_offset
-                    elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                          and node.lineno == node.end_lineno):
-                        yield node, node.attr, node.end_lineno, node.end_col_offset - len(node.attr.encode())
-
-    def _gold(self, rel: str, node, name: str) -> tuple[str, int] | None:
-        if isinstance(node, ast.Attribute):
-            binding = self.bindings[rel].get(node.value.id)
-            if binding is None or binding[1] is not None:
-                return None
-            return self.resolve(binding[0], name)
-        binding = self.bindings[rel].get(name)
-        if binding is None or binding[1] is None:
-            return None
-        return self.resolve(binding[0], binding[1])
-
-
-def _python_files(root: Path):
+def source_files(root: Path, language: str) -> list[str]:
+    found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in files:
-            if name.endswith(".py"):
-                yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-
-
-def _parse(path: Path) -> ast.Module | None:
-    try:
-        return ast.parse(path.read_bytes())
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _module_statements(tree: ast.Module):
-    """Top-level statements, looking into module-level if/try blocks (compat imports, TYPE_CHECKING)."""
-    pending = list(tree.body)
-    while pending:
-        node = pending.pop(0)
-        yield node
-        if isinstance(node, ast.If):
-            pending += node.body + node.orelse
-        elif isinstance(node, ast.Try):
-            pending += node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body]
-
-
-def _top_level_definitions(tree: ast.Module) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for node in _module_statements(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.setdefault(node.name, node.lineno)
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found.setdefault(target.id, node.lineno)
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            found.setdefault(node.target.id, node.lineno)
+        found += [os.path.relpath(os.path.join(folder, f), root).replace(os.sep, "/")
+                  for f in sorted(files) if f.endswith(SUFFIXES[language])]
     return found
 
 
-def sample(tasks: list[Task], limit: int, per_gold: int = 3) -> list[Task]:
-    rng = random.Random(SEED)
-    shuffled = sorted(tasks, key=lambda t: (t.file, t.line))
-    rng.shuffle(shuffled)
-    counts: dict[tuple[str, int], int] = {}
-    chosen = []
-    for task in shuffled:
-        key = (task.gold_file, task.gold_line)
-        if counts.get(key, 0) < per_gold:
-            counts[key] = counts.get(key, 0) + 1
-            chosen.append(task)
-        if len(chosen) == limit:
-            break
-    return sorted(chosen, key=lambda t: (t.file, t.line))
-
-
-def masked(root: Path, task: Task) -> tuple[str, int]:
+def masked(root: Path, task) -> tuple[str, int]:
     """The file with the rest of the task's line hidden, and the cursor offset."""
-    lines = (root / task.file).read_text(encoding="utf-8", errors="replace").split("\n")
-    lines[task.line - 1] = lines[task.line - 1][: task.column]
-    offset = sum(len(line) + 1 for line in lines[: task.line - 1]) + task.column
+    file, line, column = _field(task, "file"), _field(task, "line"), _field(task, "column")
+    lines = (root / file).read_text(encoding="utf-8", errors="replace").split("\n")
+    lines[line - 1] = lines[line - 1][:column]
+    offset = sum(len(text) + 1 for text in lines[: line - 1]) + column
     return "\n".join(lines), offset
 
 
@@ -309,35 +108,81 @@ class JaccardBaseline:
 
 
 # -- running -------------------------------------------------------------------------
-def hit(spans, task: Task) -> bool:
-    return any(f == task.gold_file and s <= task.gold_line <= e for f, s, e in spans)
+def hit(spans, task) -> bool:
+    gold_file, gold_line = _field(task, "gold_file"), _field(task, "gold_line")
+    return any(f == gold_file and s <= gold_line <= e for f, s, e in spans)
 
 
-def evaluate(name: str, root: Path, limit: int, cache_dir: Path) -> dict:
+def shows(root: Path, snippets, task) -> bool:
+    """Whether a snippet shows the gold line itself (an outline's span can cover it yet elide it)."""
+    gold_file, gold_line = _field(task, "gold_file"), _field(task, "gold_line")
+    wanted = _gold_text(root, gold_file, gold_line)
+    return any(s.file == gold_file and s.start_line <= gold_line <= s.end_line
+               and wanted in (line.strip() for line in s.text.split("\n")) for s in snippets)
+
+
+_GOLD_LINES: dict[tuple, str] = {}
+
+
+def _gold_text(root: Path, rel: str, line: int) -> str:
+    key = (str(root), rel, line)
+    if key not in _GOLD_LINES:
+        _GOLD_LINES[key] = (root / rel).read_text(encoding="utf-8", errors="replace").split("\n")[line - 1].strip()
+    return _GOLD_LINES[key]
+
+
+# -- for bench/index_bench.py: mining a source package it fetches itself ----------------
+def fetch_sources(packages: dict[str, str]) -> dict[str, Path]:
+    """Each NAME: VERSION source package (an sdist from pip), unpacked under the bench cache."""
+    import sources
+    roots = {}
+    for name, version in packages.items():
+        key = f"{name}-{version}"
+        sources.PROJECTS.setdefault(key, ("python", "pip", f"{name}=={version}", ""))
+        unpacked = sources.source_root(key)  # the sdist's one folder (its name's case varies) is inside
+        roots[name] = next(p for p in sorted(unpacked.iterdir()) if p.is_dir())
+    return roots
+
+
+def sample(tasks: list, limit: int, per_gold: int = 3) -> list:
+    from mine import sample as sample_dicts
+    from mine_python import Task
+    chosen = sample_dicts([t.__dict__ for t in tasks], limit, per_gold)
+    return [Task(**t) for t in chosen]
+
+
+def Package(root: Path):  # noqa: N802 - the miner's class, under its old name here
+    from mine_python import Package as Miner
+    return Miner(root)
+
+
+def evaluate(name: str, cache_dir: Path) -> dict:
     from context.index import RepositoryIndex
     from context.retrieval import retrieve
 
-    package = Package(root)
-    tasks = sample(package.tasks(), limit)
+    language = PROJECTS[name][0]
+    root = source_root(name)
+    tasks = load_tasks(name)
     index = RepositoryIndex(str(root), cache_dir=str(cache_dir), watch=False).start()
     index.wait_ready()
-    baseline = JaccardBaseline(root, package.files)
-    result = {"package": name, "tasks": len(tasks), "ours": {}, "baseline": {}, "latency_ms": [], "cpu_ms": [],
-              "baseline_ms": []}
-    for budget in BUDGETS:
-        ours_hits = base_hits = 0
-        for task in tasks:
-            text, offset = masked(root, task)
+    baseline = JaccardBaseline(root, source_files(root, language))
+    result = {"project": name, "language": language, "tasks": len(tasks), "hits": [], "latency_ms": [],
+              "cpu_ms": [], "baseline_ms": [], "snippets": []}
+    for task in tasks:
+        text, offset = masked(root, task)
+        row = {"cause": task["cause"], "ours": {}, "baseline": {}}
+        for budget in BUDGETS:
             started, cpu_started = time.perf_counter(), time.thread_time()
-            snippets = retrieve(index, task.file, text, offset, budget)
+            snippets = retrieve(index, task["file"], text, offset, budget)
             result["latency_ms"].append((time.perf_counter() - started) * 1000)
             result["cpu_ms"].append((time.thread_time() - cpu_started) * 1000)
-            ours_hits += hit([(s.file, s.start_line, s.end_line) for s in snippets], task)
+            row["ours"][budget] = shows(root, snippets, task)
+            if budget == BUDGETS[0]:
+                result["snippets"].append(len(snippets))
             started = time.perf_counter()
-            base_hits += hit(baseline.retrieve(task.file, text, offset, budget), task)
+            row["baseline"][budget] = hit(baseline.retrieve(task["file"], text, offset, budget), task)
             result["baseline_ms"].append((time.perf_counter() - started) * 1000)
-        result["ours"][budget] = ours_hits
-        result["baseline"][budget] = base_hits
+        result["hits"].append(row)
     index.stop()
     return result
 
@@ -347,39 +192,50 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
+def _share(rows: list[dict], side: str, budget: int) -> str:
+    return f"{sum(r[side][budget] for r in rows) / len(rows):.1%}" if rows else "-"
+
+
 def report(results: list[dict]) -> str:
-    rows = ["| package | tasks | ours @1024 | baseline @1024 | ours @2048 | baseline @2048 | ours p50 ms | ours p95 ms "
-            "| ours p95 CPU ms |", "|---|---|---|---|---|---|---|---|---|"]
-    total = {"tasks": 0, "ours": dict.fromkeys(BUDGETS, 0), "baseline": dict.fromkeys(BUDGETS, 0), "latency_ms": [],
-             "cpu_ms": []}
-    for r in results + [None]:
-        if r is None:
-            r = {"package": "**all**", **total}
-        else:
-            total["tasks"] += r["tasks"]
-            total["latency_ms"] += r["latency_ms"]
-            total["cpu_ms"] += r["cpu_ms"]
-            for budget in BUDGETS:
-                total["ours"][budget] += r["ours"][budget]
-                total["baseline"][budget] += r["baseline"][budget]
-        share = lambda hits: f"{hits / r['tasks']:.1%}" if r["tasks"] else "-"  # noqa: E731
-        rows.append(f"| {r['package']} | {r['tasks']} | {share(r['ours'][1024])} | {share(r['baseline'][1024])} | "
-                    f"{share(r['ours'][2048])} | {share(r['baseline'][2048])} | "
-                    f"{percentile(r['latency_ms'], 0.5):.2f} | {percentile(r['latency_ms'], 0.95):.2f} | "
-                    f"{percentile(r['cpu_ms'], 0.95):.2f} |")
-    return "\n".join(rows)
+    out = ["| project | language | tasks | ours @1024 | baseline @1024 | ours @2048 | baseline @2048 | p50 ms "
+           "| p95 ms | p95 CPU ms | max snippets |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    by_language: dict[str, dict] = defaultdict(lambda: {"hits": [], "latency_ms": [], "cpu_ms": [], "snippets": []})
+    for r in results:
+        for key in ("hits", "latency_ms", "cpu_ms", "snippets"):
+            by_language[r["language"]][key] += r[key]
+    rows = [(r["project"], r["language"], r) for r in results]
+    rows += [(f"**{language}**", language, r) for language, r in sorted(by_language.items())]
+    for project, language, r in rows:
+        hits = r["hits"]
+        out.append(f"| {project} | {language} | {len(hits)} | {_share(hits, 'ours', 1024)} | "
+                   f"{_share(hits, 'baseline', 1024)} | {_share(hits, 'ours', 2048)} | "
+                   f"{_share(hits, 'baseline', 2048)} | {percentile(r['latency_ms'], 0.5):.2f} | "
+                   f"{percentile(r['latency_ms'], 0.95):.2f} | {percentile(r['cpu_ms'], 0.95):.2f} | "
+                   f"{max(r['snippets'], default=0)} |")
+    out += ["", "| language | cause | tasks | ours @1024 | ours @2048 | baseline @1024 |", "|---|---|---|---|---|---|"]
+    for language, r in sorted(by_language.items()):
+        causes: dict[str, list] = defaultdict(list)
+        for row in r["hits"]:
+            causes[row["cause"]].append(row)
+        for cause, hits in sorted(causes.items()):
+            out.append(f"| {language} | {cause} | {len(hits)} | {_share(hits, 'ours', 1024)} | "
+                       f"{_share(hits, 'ours', 2048)} | {_share(hits, 'baseline', 1024)} |")
+    return "\n".join(out)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--per-package", type=int, default=60, help="tasks sampled per package (default 60)")
-    parser.add_argument("--packages", nargs="*", default=list(PACKAGES), help="subset of the pinned packages")
+    parser.add_argument("--projects", nargs="*", default=[p for p in PROJECTS if p not in HELD_OUT],
+                        help="subset of the dev-set projects (default: all of them)")
+    parser.add_argument("--held-out", action="store_true", help="the held-out projects instead (never tuned on)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw numbers here")
     args = parser.parse_args()
-    roots = fetch_sources({name: PACKAGES[name] for name in args.packages})
+    if args.held_out:
+        args.projects = list(HELD_OUT)
     results = []
-    for name, root in roots.items():
-        results.append(evaluate(name, root, args.per_package, CACHE / "index-cache"))
+    cache = ROOT / ".cache" / "bench-src" / "context-sets-index"
+    for name in args.projects:
+        results.append(evaluate(name, cache / name))
         print(f"{name}: {results[-1]['tasks']} tasks", file=sys.stderr)
     print(report(results))
     base_ms = [ms for r in results for ms in r["baseline_ms"]]

@@ -21,7 +21,7 @@ from context.tables import Record
 
 log = logging.getLogger("coder_lsp.context")
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6  # 6: TS/JS re-exports are import records
 CACHE_FILE = "index.marshal"
 
 

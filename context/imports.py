@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import tree_sitter
 
+from context.go_package import package_name
 from context.languages import LanguageSpec
 
 WILDCARD = "*"
@@ -58,6 +59,8 @@ def _read_python(t: dict[str, str], line: int) -> ImportRecord | None:
 
 def _read_script(t: dict[str, str], line: int) -> ImportRecord | None:
     source = t.get("import.source", "")
+    if "import.wildcard" in t:  # `export * from './x'`
+        return ImportRecord("", source, WILDCARD, line)
     if "import.name" in t:
         return ImportRecord(t.get("import.alias", t["import.name"]), source, t["import.name"], line)
     if "import.default" in t:
@@ -74,7 +77,7 @@ def _read_go(t: dict[str, str], line: int) -> ImportRecord | None:
         return None
     if alias == ".":
         return ImportRecord("", path, WILDCARD, line)
-    return ImportRecord(alias or path.rsplit("/", 1)[-1], path, "", line)
+    return ImportRecord(alias or package_name(path), path, "", line)
 
 
 def _read_java(t: dict[str, str], line: int) -> ImportRecord | None:

@@ -15,6 +15,7 @@ import os
 import time
 
 from context.cache import content_hash
+from context.go_package import module_path
 from context.imports import extract_imports
 from context.languages import language_for, language_name
 from context.syntax import encode, extract_definitions
@@ -50,6 +51,8 @@ class IndexWorker:
 
     def _crawl(self) -> None:
         started = time.perf_counter()
+        self.table.go_module = module_path(self.root)
+        self.table.layout_version += 1  # Go imports resolve anew under this module path
         stats, records = self._cache.load()
         seen: set[str] = set()
         for found in walk(self.root, self._rules, self._skip):

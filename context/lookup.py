@@ -23,6 +23,11 @@ from context.tables import KINDS
 _SUBWORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _CACHE_LOCK = threading.Lock()
 _LOOKUP_CACHE_SIZE = 512
+INCLUDES = frozenset({"c", "cpp"})
+MAX_REEXPORT_HOPS = 3  # barrels of barrels: index.ts -> internal/index.ts -> the file
+MAX_REEXPORT_FILES = 200
+_FIND_MEMO: dict[tuple, list] = {}
+_FIND_MEMO_SIZE = 8192
 
 
 @lru_cache(maxsize=65536)
@@ -31,22 +36,47 @@ def subwords(name: str) -> frozenset[str]:
     return frozenset(word.lower() for word in _SUBWORD.findall(name))
 
 
-def find(index, language: str, importer: str, record: ImportRecord, name: str, depth: int = 0):
-    """Top-level definitions of `name` reached through `record`, following re-exports."""
-    files = import_files(language, importer, record, index.table)
+def find(index, language: str, importer: str, record: ImportRecord, name: str, depth: int = 0, seen=None):
+    """`_find`, remembered until any file changes: following a barrel web costs up to
+    MAX_REEXPORT_FILES lookups, and every keystroke asks again for the same imports."""
+    if depth:
+        return _find(index, language, importer, record, name, depth, seen)
+    table = index.table
+    key = (id(table), table.content_version, language, importer, tuple(record), name)
+    found = _FIND_MEMO.get(key)
+    if found is None:
+        found = _find(index, language, importer, record, name)
+        with _CACHE_LOCK:
+            if len(_FIND_MEMO) >= _FIND_MEMO_SIZE:
+                _FIND_MEMO.clear()
+            _FIND_MEMO[key] = found
+    return list(found)
+
+
+def _find(index, language: str, importer: str, record: ImportRecord, name: str, depth: int = 0, seen=None):
+    """Top-level definitions of `name` reached through `record`, following re-exports
+    (each file once, at most MAX_REEXPORT_FILES of them: a crafted barrel web cannot stall a keystroke)."""
+    seen = set() if seen is None else seen
+    files = [f for f in import_files(language, importer, record, index.table) if f not in seen]
+    if len(seen) + len(files) > MAX_REEXPORT_FILES:
+        files = files[:max(MAX_REEXPORT_FILES - len(seen), 0)]
+    seen.update(files)
     if record.name and record.name != WILDCARD and name != record.name:
         # `name` is an attribute of the imported thing, which must then be a module.
         files = [f for f in files if module_name(f) == record.name]
     found = top_level(index, files, name)
-    if found or depth >= 2:
+    if found or depth >= MAX_REEXPORT_HOPS:
         return found
     for rel in files:
         entry = index.table.get(rel)
         for forwarded in entry.imports if entry else ():
             if forwarded.local == name:
-                found += find(index, entry.language, rel, forwarded, forwarded.name or name, depth + 1)
-            elif forwarded.name == WILDCARD and depth == 0:
-                found += find(index, entry.language, rel, forwarded, name, depth + 1)
+                found += _find(index, entry.language, rel, forwarded, forwarded.name or name, depth + 1, seen)
+            elif forwarded.name == WILDCARD and forwarded.source and (depth == 0 or entry.language not in INCLUDES):
+                # a barrel (`export * from`, `from x import *`); #include chains fan out too fast to follow far
+                found += _find(index, entry.language, rel, forwarded, name, depth + 1, seen)
+            if len(found) >= 2:
+                return found
         if found:
             return found
     return found

@@ -21,6 +21,7 @@ from context.syntax import CONTAINER_KINDS, Definition
 MAX_OUTLINE_MEMBERS = 24
 SHORT_OUTLINE_MEMBERS = 6
 FIRST_CHOICE_SHARE = 0.25  # a definition's richer forms may take this share of the budget
+MAX_RICH_TOKENS = 256  # and never more than this: a big budget is for more names, not one huge outline
 MAX_BODY_LINES = 160
 MAX_FULL_SMALL_LINES = 12
 DOCSTRING_LINES = 8
@@ -170,7 +171,7 @@ class Packer:
 
     def add_first(self, variants: list[Snippet]) -> bool:
         """The first of `variants` (largest first) that fits; only the last may exceed a fair share."""
-        cap = max(int(self.budget * FIRST_CHOICE_SHARE), 48)
+        cap = max(min(int(self.budget * FIRST_CHOICE_SHARE), MAX_RICH_TOKENS), 48)
         for position, snippet in enumerate(variants):
             if position < len(variants) - 1 and self.count_tokens(snippet.text) > cap:
                 continue

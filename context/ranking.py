@@ -6,8 +6,10 @@ for names visible without one, the package's other files, included headers,
 wildcard imports), imports not used anywhere in the visible text get a prior
 (the cursor is often about to use them), `module.|` ranks the module's names
 by the subwords typed nearby, and `obj.method` brings the outline of the
-imported class that has that method. Only the index's tables and the window
-are read: no parsing of the workspace per request.
+imported class that has that method. Names not yet typed are guessed in
+`context.guesses`; `in_window` tells the keys the visible code asked for from
+those guesses (which retrieval shows one header line each). Only the index's
+tables and the window are read: no parsing of the workspace per request.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ import re
 from collections import defaultdict
 
 from context.cursor_text import _appears, _file_summary, _innermost, _offset_after_line, _window
+from context.go_package import package_files
+from context.guesses import owners_in_view, score_guesses, score_priors_by_words
 from context.imports import WILDCARD, ImportRecord
 from context.lookup import find, lookup, module_name, subwords, top_level
+from context.overloads import implementation_first, without_stub_twins
 from context.resolve import implicit_files, import_files
 from context.syntax import CONTAINER_KINDS, Definition
 
@@ -62,12 +67,17 @@ class Ranking:
         self._resolved: dict[tuple, list[tuple[str, Definition]]] = {}
         self._free_files: list[str] | None = None
         self.nearby_words: dict[str, float] = {}  # subword -> weight of its nearest use
+        self.in_window: set[tuple] = set()
 
     def ranked(self) -> list[tuple[float, tuple, list[tuple[str, Definition]], set[str]]]:
         self._score_window()
+        self.in_window = set(self.scores)  # keys the visible code names; the rest (priors, guesses) are guesses
         self._score_after_dot()
         self._score_import_priors()
+        score_priors_by_words(self)
+        score_guesses(self)
         self._score_member_owners()
+        self.in_window |= owners_in_view(self)  # `obj.method` in view, when few types have that method
         results = []
         for key, score in self.scores.items():
             if score < MIN_SCORE or (key[0] == "free" and not self._free_sources()):
@@ -84,7 +94,10 @@ class Ranking:
         scope = _innermost(self.function_spans, self.cursor_line + 1)
         totals: dict[str, float] = defaultdict(float)  # chain -> summed weight of its uses
         nearest: dict[str, float] = {}  # chain -> weight of its nearest use
+        body_line = self._first_body_line()
         for number, line in enumerate(lines, start=first):
+            if number < body_line:
+                continue  # import lines bind names; nearness to them says nothing about the cursor
             distance = number - self.cursor_line
             weight = 1.5 if distance == 0 else (1 / (1 + -distance / 8) if distance < 0 else 0.5 / (1 + distance / 4))
             if scope is not None and not scope[0] <= number + 1 <= scope[1]:
@@ -104,6 +117,13 @@ class Ranking:
                     name = _SEPARATOR.split(part)[0]
                     if name not in self.local_names:
                         self.scores[("free", name)] += weight * FREE_NAME_WEIGHT * 0.5
+
+    def _first_body_line(self) -> int:
+        """The 0-based line after the file's top import block (0 when it has none)."""
+        top_imports = [r.line for r in self.imports if r.line <= TOP_IMPORT_LINES]
+        if not top_imports or max(top_imports) > self.cursor_line:
+            return 0
+        return self.text.count("\n", 0, _offset_after_line(self.text, max(top_imports)))
 
     def _score_chain(self, parts: list[str], weight: float) -> None:
         for cut in range(len(parts), 0, -1):  # `import a.b` binds the dotted name a.b
@@ -188,6 +208,8 @@ class Ranking:
         for record in self.imports:
             if not record.name or record.name == WILDCARD:
                 files += import_files(self.language, self.rel, record, self.index.table)
+        if self._free_sources():  # a Go or Java package's own types
+            files += self._free_files
         for rel in dict.fromkeys(files):
             file_lookup = lookup(self.index, rel)
             if file_lookup is None:
@@ -229,13 +251,14 @@ class Ranking:
                 found = [item for item in found if item[1].kind in CONTAINER_KINDS]
             else:
                 found = self._resolve_free(key[1])
-            self._resolved[key] = found[:DEFS_PER_NAME]
+            self._resolved[key] = implementation_first(without_stub_twins(found))[:DEFS_PER_NAME]
         return self._resolved[key]
 
     def _free_sources(self) -> bool:
         """Whether a name with no import can resolve at all here (most Python files: no)."""
         if self._free_files is None:  # once per request: names visible without an import
-            files = implicit_files(self.language, self.rel, self.index.table)
+            files = (package_files(self.index, self.rel, self.text) if self.language == "go"
+                     else implicit_files(self.language, self.rel, self.index.table))
             for record in self.imports:
                 if record.name == WILDCARD:
                     files += import_files(self.language, self.rel, record, self.index.table)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 
+from context.go_package import module_folder
 from context.imports import ImportRecord
 from context.tables import FileTable
 
@@ -133,6 +134,9 @@ def _go(importer: str, record: ImportRecord, table: FileTable) -> list[str]:
     path = record.source.strip("/")
     last = path.rsplit("/", 1)[-1]
     folders = [f for f in table.dirs_named(last) if path == f or path.endswith("/" + f)]
+    inside = module_folder(getattr(table, "go_module", ""), path)
+    if inside is not None and table.files_in_dir(inside):
+        folders = [inside]  # the root go.mod says where the module's own packages are
     if not folders:
         return []
     best = max(folders, key=lambda f: (len(f), f))

@@ -17,15 +17,18 @@ from collections import OrderedDict
 from context import similar
 from context.languages import language_name
 from context.lookup import lookup
+from context.merging import merge_small_snippets
 from context.packing import Packer, TokenCounter, approx_tokens, body_snippet, definition_snippets
 from context.ranking import BODY_NAMES, MIN_SNIPPET_TOKENS, Ranking
 from context.resolve import import_files
 from context.snippet import Snippet
 
 MAX_SIMILAR = 4
+MAX_DEFINITION_SNIPPETS = 64  # before merging: a file's guessed header lines become one snippet
+MAX_SNIPPETS = 24  # after merging: past this, more snippets say little the model can use
 MIN_SIMILAR_TOKENS = 24  # below this, no window fits: stop looking
 WARM_FILES_PER_IMPORT = 2
-_LINES_CACHE_SIZE = 32
+_LINES_CACHE_SIZE = 128  # guesses reach into many files: a small cache would split them again and again
 _CACHE_LOCK = threading.Lock()
 
 
@@ -40,8 +43,9 @@ def retrieve(index, path: str, text: str, offset: int, budget_tokens: int, *,
     cursor_line = text.count("\n", 0, offset)
     language = language_name(path)
     if language is not None:
-        ranked = Ranking(index, rel, language, text, offset, cursor_line).ranked()
-        _pack_definitions(index, ranked, packer)
+        ranking = Ranking(index, rel, language, text, offset, cursor_line)
+        ranked = ranking.ranked()
+        _pack_definitions(index, ranked, packer, ranking.in_window)
     recent = recent or getattr(index, "recent_files", tuple)()
     _pack_similar(index, rel, text, offset, recent, packer)
     return tuple(packer.snippets)
@@ -81,8 +85,9 @@ def warm(index, rel: str) -> None:
                 _lines(index, other)
 
 
-def _pack_definitions(index, ranked, packer: Packer) -> None:
+def _pack_definitions(index, ranked, packer: Packer, in_window=None) -> None:
     texts: dict[str, list[str] | None] = {}
+    guessed: set = set()  # the one-line headers of guesses, which merge per file
 
     def lines_of(rel: str) -> list[str] | None:  # one disk check per file per request
         if rel not in texts:
@@ -90,8 +95,10 @@ def _pack_definitions(index, ranked, packer: Packer) -> None:
         return texts[rel]
 
     for _score, key, found, wanted in ranked:
-        if packer.budget - packer.used < MIN_SNIPPET_TOKENS:
+        if packer.budget - packer.used < MIN_SNIPPET_TOKENS or len(packer.snippets) >= MAX_DEFINITION_SNIPPETS:
             break
+        # A guess (a name the visible code does not use yet): one header line, so many fit.
+        guess = key[0] in ("member", "guess") or (in_window is not None and key not in in_window)
         for rel, definition in found:
             lines = lines_of(rel)
             file_lookup = lookup(index, rel)
@@ -99,13 +106,17 @@ def _pack_definitions(index, ranked, packer: Packer) -> None:
                 continue
             members = file_lookup.members_of.get(definition.name, [])
             # A guess among a module's many names: one header line each, to show as many as fit.
-            packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
-                                                 compact=key[0] == "member"))
-    for _score, _key, found, _wanted in ranked[:BODY_NAMES]:
+            if packer.add_first(definition_snippets(rel, definition, lines, members, frozenset(wanted),
+                                                    compact=guess)) and guess:
+                guessed.add(packer.snippets[-1])
+    for _score, key, found, _wanted in ranked[:BODY_NAMES]:
+        if in_window is not None and key not in in_window:
+            continue  # a guess's body would crowd out what the code in view needs
         rel, definition = found[0]
         lines = lines_of(rel)
         if lines is not None and definition.kind != "module":
             packer.upgrade(body_snippet(rel, definition, lines))
+    merge_small_snippets(packer, lines_of, guessed, MAX_SNIPPETS)
 
 
 def _pack_similar(index, rel: str, text: str, offset: int, recent, packer: Packer) -> None:

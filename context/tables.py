@@ -101,12 +101,15 @@ class FileTable:
         self._dirs_by_name: dict[str, set[str]] = {}
         self.definition_count = 0
         self.layout_version = 0  # changes when a path appears or disappears, not when content does
+        self.go_module = ""  # the root go.mod's module path, for Go imports of the module's own packages
+        self.content_version = 0  # changes with every put or remove: memos of what files define
 
     def __len__(self) -> int:
         return len(self._files)
 
     def put(self, entry: FileEntry) -> None:
         with self._lock:
+            self.content_version += 1
             if not self._remove_locked(entry.rel):
                 self.layout_version += 1
             self._files[entry.rel] = entry
@@ -123,6 +126,7 @@ class FileTable:
 
     def remove(self, rel: str) -> bool:
         with self._lock:
+            self.content_version += 1
             removed = self._remove_locked(rel)
             self.layout_version += removed
             return removed

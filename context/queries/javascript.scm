@@ -16,6 +16,11 @@
 (import_statement (import_clause (namespace_import (identifier) @import.namespace)) source: (string (string_fragment) @import.source))
 (variable_declarator name: (identifier) @import.namespace value: (call_expression function: (identifier) @_require arguments: (arguments (string (string_fragment) @import.source))) (#eq? @_require "require"))
 (variable_declarator name: (object_pattern (shorthand_property_identifier_pattern) @import.name) value: (call_expression function: (identifier) @_require arguments: (arguments (string (string_fragment) @import.source))) (#eq? @_require "require"))
+;; Re-exports (`export * from`, `export { a as b } from`): what a barrel forwards.
+(export_statement "*" source: (string (string_fragment) @import.source)) @import.wildcard
+(export_statement (namespace_export (identifier) @import.namespace) source: (string (string_fragment) @import.source))
+(export_statement (export_clause (export_specifier name: (_) @import.name !alias)) source: (string (string_fragment) @import.source))
+(export_statement (export_clause (export_specifier name: (_) @import.name alias: (_) @import.alias)) source: (string (string_fragment) @import.source))
 ;; section: uses
 (call_expression function: (identifier) @use.call)
 (call_expression function: (member_expression property: (property_identifier) @use.call))

@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lsp_server.model.choice import ChoiceError, resolve_choice, write_model_path
+    from lsp_server.choosing import ChoiceError, resolve_choice, write_model_path
 
     try:
         path = resolve_choice(args.name)

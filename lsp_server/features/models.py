@@ -111,7 +111,7 @@ async def offer_preset(ls) -> None:
 
 async def download_and_switch(ls, name: str) -> None:
     from lsp_server.model import pull
-    from lsp_server.model.choice import ChoiceError, write_model_path
+    from lsp_server.choosing import ChoiceError, write_model_path
 
     loop = asyncio.get_running_loop()
     target = pull.target_for(name)
@@ -164,7 +164,7 @@ def model_choices() -> dict:
 async def choose_model(ls, name: str) -> dict:
     """Switch to `name`: a preset not yet downloaded is downloaded first (with progress)."""
     from lsp_server.model import presets, pull
-    from lsp_server.model.choice import ChoiceError, resolve_choice, write_model_path
+    from lsp_server.choosing import ChoiceError, resolve_choice, write_model_path
 
     loop = asyncio.get_running_loop()
     if name in presets.BY_NAME and not await loop.run_in_executor(None, pull.cached_path, pull.target_for(name)):

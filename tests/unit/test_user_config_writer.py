@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from lsp_server.model.choice import ChoiceError, write_model_path
+from lsp_server.choosing import ChoiceError, write_model_path
 
 
 @pytest.fixture

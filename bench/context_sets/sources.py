@@ -1,0 +1,73 @@
+"""Where each dev-set project's source comes from, and fetching it into the bench cache.
+
+Every project is a pinned package from a registry, fetched with that registry's
+own client: an sdist with `pip download`, an npm tarball with `npm pack`, a Debian
+`golang-*-dev` package with `apt-get download` (unpacked with `dpkg-deb -x`).
+The tasks in `tasks/` name files relative to the project's `root` folder inside it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE.parent.parent / ".cache" / "bench-src" / "context-sets"
+
+# name: (language, client, package spec, root folder inside the unpacked package)
+PROJECTS = {
+    "rich": ("python", "pip", "rich==14.1.0", "rich-14.1.0"),
+    "requests": ("python", "pip", "requests==2.32.5", "requests-2.32.5"),
+    "cattrs": ("python", "pip", "cattrs==25.1.1", "cattrs-25.1.1"),
+    "pygls": ("python", "pip", "pygls==2.1.1", "pygls-2.1.1"),
+    "rxjs": ("typescript", "npm", "rxjs@7.8.2", "package/src"),
+    "immer": ("typescript", "npm", "immer@11.2.10", "package/src"),
+    "query-core": ("typescript", "npm", "@tanstack/query-core@5.108.0", "package/src"),
+    "go-cmp": ("go", "deb", "golang-github-google-go-cmp-dev=0.5.9-1", "usr/share/gocode/src/github.com/google/go-cmp"),
+    "hcl": ("go", "deb", "golang-github-hashicorp-hcl-dev=1.0.0-1.1", "usr/share/gocode/src/github.com/hashicorp/hcl"),
+    "go-toml": ("go", "deb", "golang-github-pelletier-go-toml.v2-dev=2.0.6-1",
+                "usr/share/gocode/src/github.com/pelletier/go-toml/v2"),
+}
+# Never tuned on: checked once at the end of a change (`context_eval.py --held-out`).
+HELD_OUT = {
+    "click": ("python", "pip", "click==8.1.7", "click-8.1.7"),
+    "mobx": ("typescript", "npm", "mobx@6.13.7", "package/src"),
+    "cobra": ("go", "deb", "golang-github-spf13-cobra-dev=1.6.1-1", "usr/share/gocode/src/github.com/spf13/cobra"),
+    "mux": ("go", "deb", "golang-github-gorilla-mux-dev=1.8.0-1", "usr/share/gocode/src/github.com/gorilla/mux"),
+}
+PROJECTS.update(HELD_OUT)
+
+
+def source_root(name: str) -> Path:
+    """The project's source folder, fetched and unpacked on first use."""
+    language, client, spec, root = PROJECTS[name]
+    target = CACHE / name
+    if not (target / root).is_dir():
+        staging = CACHE / f"{name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "download").mkdir(parents=True)
+        _download(client, spec, staging / "download")
+        (staging / "tree").mkdir()
+        for archive in sorted((staging / "download").iterdir()):
+            if archive.suffix == ".deb":
+                subprocess.run(["dpkg-deb", "-x", str(archive), str(staging / "tree")], check=True)
+            else:
+                with tarfile.open(archive) as tar:
+                    tar.extractall(staging / "tree", filter="data")
+        shutil.rmtree(target, ignore_errors=True)
+        (staging / "tree").rename(target)
+        shutil.rmtree(staging)
+    return target / root
+
+
+def _download(client: str, spec: str, folder: Path) -> None:
+    if client == "pip":
+        command = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", spec, "-d", "."]
+    elif client == "npm":
+        command = ["npm", "pack", "--silent", spec]
+    else:
+        command = ["apt-get", "download", spec]
+    subprocess.run(command, check=True, cwd=folder, stdout=subprocess.DEVNULL)
