@@ -1,27 +1,40 @@
-"""Chat prompts for "Explain this error", shared by the server and `coder-lsp explain`.
+"""Chat prompts and answers for "Explain this error", shared by the server and `coder-lsp explain`.
 
-An explanation request is the error message, where it is, and a numbered
-excerpt of the code around it; the reply is markdown shown as is, under a
-heading naming the error. The excerpt is short on purpose: small local chat
-models answer better about 25 lines than about a whole file.
+When the tools know the answer (`grounding.ground` found the problem),
+the explanation is theirs, instantly: the problem in plain words, the fix
+as an exact edit, and what the tool reported. Otherwise the model is asked,
+with the facts: the message and its source, a numbered excerpt of the code
+(short on purpose: small chat models answer better about 25 lines than a
+whole file) and the signatures of the names involved. Its answer is shown
+only if it is not degenerate: a reply cut off or looping, or one that
+mentions nothing from the error line or message, gives way to the grounded
+facts ("The model could not explain this; the parser reports: ...").
 """
 
 from __future__ import annotations
 
+import re
+
+from lsp_server.assist.changes import Finding
 from lsp_server.model.types import ChatMessage
 
 EXCERPT_RADIUS = 12
-
+MIN_REPLY_CHARS = 20
 SYSTEM = (
     "You are an expert programmer helping a colleague. Explain compiler, type-checker "
     "and linter errors briefly and concretely: what the error means here, why this code "
     "causes it, and how to fix it. Answer in Markdown, in at most a few short paragraphs."
 )
+# What a reply may say instead of the symbol a message quotes.
+SYNONYMS = {":": "colon", ",": "comma", "(": "parenthes", ")": "parenthes", "[": "bracket", "]": "bracket",
+            "{": "brace", "}": "brace", "==": "compar", "=": "assign", "indent": "indent", ";": "semicolon"}
+GENERIC = frozenset({"error", "invalid", "syntax", "this", "that", "line", "code", "with", "from", "file",
+                     "self", "return", "none", "true", "false", "expected", "type", "name"})
 
 
 def excerpt(text: str, line: int, radius: int = EXCERPT_RADIUS) -> str:
     """Lines around `line` (0-based), numbered from 1, the error line marked with >>."""
-    lines = text.splitlines()
+    lines = text.split("\n")
     start, end = max(0, line - radius), min(len(lines), line + radius + 1)
     width = len(str(end))
     return "\n".join(
@@ -30,20 +43,73 @@ def excerpt(text: str, line: int, radius: int = EXCERPT_RADIUS) -> str:
     )
 
 
-def explain_messages(*, path: str, language: str, text: str, line: int, message: str, source: str = "") -> list[ChatMessage]:
+def explain_messages(*, path: str, language: str, text: str, line: int, message: str, source: str = "",
+                     facts: tuple[str, ...] = ()) -> list[ChatMessage]:
     """The chat for one diagnostic at `line` (0-based) of `text`."""
     where = f"{path}, line {line + 1}"
     origin = f" (reported by {source})" if source else ""
+    known = "".join(f"- {fact}\n" for fact in facts)
     user = (
         f"Error{origin} at {where}:\n\n    {message.strip()}\n\n"
-        f"Code (the error line is marked with >>):\n\n```{language}\n{excerpt(text, line)}\n```\n\n"
+        + (f"What the tools know:\n{known}\n" if known else "")
+        + f"Code (the error line is marked with >>):\n\n```{language}\n{excerpt(text, line)}\n```\n\n"
         "Explain this error."
     )
     return [ChatMessage("system", SYSTEM), ChatMessage("user", user)]
 
 
-def explanation_markdown(reply: str, *, message: str, path: str, line: int) -> str:
-    """The explanation as shown to the user: a heading naming the error, then the reply."""
+def _heading(message: str, path: str, line: int) -> str:
     heading = message.strip().splitlines()[0] if message.strip() else "Error"
-    body = reply.strip() or "_The model gave no explanation._"
-    return f"### {heading}\n\n`{path}:{line + 1}`\n\n{body}\n"
+    return f"### {heading}\n\n`{path}:{line + 1}`\n\n"
+
+
+def grounded_markdown(finding: Finding, text: str, *, message: str, path: str, line: int) -> str:
+    """The tools' own explanation: the problem, the exact fix, and what they reported."""
+    parts = [finding.problem]
+    if finding.change is not None:
+        parts.append(f"**Fix:** {finding.fix_title}.\n\n{_before_after(text, finding)}")
+    parts += [f"- {fact}" for fact in finding.facts]
+    return _heading(message, path, line) + "\n\n".join(parts) + "\n"
+
+
+def _before_after(text: str, finding: Finding) -> str:
+    change = finding.change
+    start = text.rfind("\n", 0, change.start) + 1
+    end = text.find("\n", change.end)
+    end = len(text) if end < 0 else end
+    before = text[start:end]
+    after = text[start : change.start] + change.new_text + text[change.end : end]
+    return "```diff\n" + "\n".join([f"-{l}" for l in before.split("\n")] + [f"+{l}" for l in after.split("\n")]) + "\n```"
+
+
+def usable_reply(reply: str, *, finish_reason: str, message: str, error_line: str) -> bool:
+    """Whether the model's explanation may be shown: complete, not looping, and about this error."""
+    body = reply.strip()
+    if finish_reason in ("length", "repetition") and len(body) < 200:
+        return False
+    if len(body) < MIN_REPLY_CHARS:
+        return False
+    return mentions_problem(body, message, error_line)
+
+
+def mentions_problem(reply: str, message: str, error_line: str) -> bool:
+    lowered = reply.lower()
+    words = {w.lower() for w in re.findall(r"[A-Za-z_]\w{2,}", f"{message} {error_line}")} - GENERIC
+    if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
+        return True
+    quoted = re.findall(r"['\"`]([^'\"`\s]{1,3})['\"`]", message)
+    return any(SYNONYMS.get(q, "\0") in lowered or f"`{q}`" in reply for q in quoted)
+
+
+def explanation_markdown(reply: str, *, message: str, path: str, line: int, finish_reason: str = "stop",
+                         error_line: str | None = None, finding: Finding | None = None) -> str:
+    """The explanation as shown: the model's reply if usable, else the grounded facts."""
+    body = reply.strip()
+    if error_line is not None and not usable_reply(body, finish_reason=finish_reason, message=message,
+                                                   error_line=error_line):
+        reported = finding.problem if finding is not None else message.strip()
+        facts = "".join(f"\n- {fact}" for fact in (finding.facts if finding is not None else ()))
+        body = f"The model could not explain this; the tools report: {reported}{facts}"
+    elif finish_reason == "length":
+        body += "\n\n_(cut off at the token limit)_"
+    return _heading(message, path, line) + (body or "_The model gave no explanation._") + "\n"

@@ -1,12 +1,16 @@
-"""Explaining and fixing one diagnostic with the chat model.
+"""Explaining and fixing one diagnostic: what the tools know first, the chat model where judgement is needed.
 
 Shared by the code actions (listed without the model; the fix runs in
 `codeAction/resolve`) and the `coderLsp.explainDiagnostic` /
 `coderLsp.fixDiagnostic` commands, whose arguments may carry the diagnostics
 themselves (Neovim hands a server only its own diagnostics). Diagnostics
 from any tool are read leniently from plain JSON; anything unusable is
-InvalidParams. The chat runs on the model thread, keyed per document and
-purpose, so a newer request of the same kind supersedes the older one.
+InvalidParams. `assist.grounding` answers mechanical cases (syntax errors,
+did you mean, missing import) instantly and without the model; otherwise
+the chat runs on the model thread with the facts, keyed per document and
+purpose, so a newer request of the same kind supersedes the older one. A
+fix is offered only once `assist.verify` passed it; a fix that cannot be
+made says why.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from lsprotocol import types
 
 from lsp_server.assist import explain as explain_prompts
 from lsp_server.assist import fix as fix_prompts
+from lsp_server.assist import grounding
+from lsp_server.assist.changes import Finding
+from lsp_server.assist.fix import FixOutcome
 from lsp_server.features.documents import (
     DocumentSnapshot,
     current_version,
@@ -98,12 +105,27 @@ def targets_from_arguments(ls, arguments: tuple) -> list[DiagnosticTarget]:
 
 
 def enabled(ls, target: DiagnosticTarget) -> bool:
+    """Whether help is on for this document; a missing model only disables the model's part."""
     settings = ls.settings
-    return (
-        settings.enable_code_actions
-        and settings.enabled_for(target.snapshot.language_id or None)
-        and ls.engine is not None
-    )
+    return settings.enable_code_actions and settings.enabled_for(target.snapshot.language_id or None)
+
+
+def ground(ls, target: DiagnosticTarget) -> Finding | None:
+    snapshot = target.snapshot
+    rel = ""
+    if ls.index is not None and snapshot.path:
+        try:
+            rel = ls.index.relative(snapshot.path) or ""
+        except Exception:
+            rel = ""
+    return grounding.ground(snapshot.text, language_name(snapshot), target.message, snapshot.offset,
+                            index=ls.index, rel=rel)
+
+
+def _facts(ls, target: DiagnosticTarget, finding: Finding | None) -> tuple[str, ...]:
+    snapshot = target.snapshot
+    own = finding.facts if finding is not None else ()
+    return own + grounding.line_facts(snapshot.text, language_name(snapshot), snapshot.offset, ls.index)
 
 
 async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
@@ -117,6 +139,7 @@ async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     def job(cancel):
         stats["outcome"] = "running"
         reply = engine.chat(build_messages(), cancel, max_tokens=max_tokens, on_token=count_token)
+        stats["finish_reason"] = reply.finish_reason
         return finish(reply)
 
     result = await ls.run_logged_job(f"{key}:{target.snapshot.uri}", job, stats)
@@ -124,45 +147,94 @@ async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     return result
 
 
+def _error_line(target: DiagnosticTarget) -> str:
+    text, offset = target.snapshot.text, target.snapshot.offset
+    end = text.find("\n", offset)
+    return text[text.rfind("\n", 0, offset) + 1 : len(text) if end < 0 else end]
+
+
 async def explain(ls, target: DiagnosticTarget) -> str | None:
     """Markdown explaining the diagnostic, also sent as window/logMessage; None if it failed."""
     snapshot = target.snapshot
     path = Path(snapshot.path).name
-
-    def build_messages():
-        return explain_prompts.explain_messages(
-            path=path, language=snapshot.language_id, text=snapshot.text,
-            line=target.line, message=target.message, source=target.source,
-        )
-
-    def finish(reply):
-        return explain_prompts.explanation_markdown(reply.text, message=target.message, path=path, line=target.line)
-
-    markdown = await _chat(ls, "explain", target, build_messages, finish)
+    finding = ground(ls, target)
+    if finding is not None and not finding.needs_model or ls.engine is None:
+        markdown = _explained_without_model(target, finding, path)
+    else:
+        markdown = await _explained_by_model(ls, target, finding, path)
     if markdown is not None:
         ls.log_to_client(markdown)
     return markdown
 
 
-async def fix(ls, target: DiagnosticTarget) -> types.WorkspaceEdit | None:
-    """A minimal edit of the enclosing statement or function that parses; None otherwise."""
+def _explained_without_model(target: DiagnosticTarget, finding: Finding | None, path: str) -> str:
+    text = target.snapshot.text
+    if finding is not None:
+        return explain_prompts.grounded_markdown(finding, text, message=target.message, path=path, line=target.line)
+    return explain_prompts.explanation_markdown("", message=target.message, path=path, line=target.line,
+                                                error_line=_error_line(target))
+
+
+async def _explained_by_model(ls, target: DiagnosticTarget, finding: Finding | None, path: str) -> str | None:
     snapshot = target.snapshot
-    language = language_name(snapshot)
-    region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
+    facts = _facts(ls, target, finding)
 
     def build_messages():
-        code = snapshot.text[region.start : region.end]
-        return fix_prompts.fix_messages(
-            path=Path(snapshot.path).name, language=snapshot.language_id, code=code, message=target.message
+        return explain_prompts.explain_messages(
+            path=path, language=snapshot.language_id, text=snapshot.text,
+            line=target.line, message=target.message, source=target.source, facts=facts,
         )
 
     def finish(reply):
-        return fix_prompts.accepted_fix(snapshot.text, language, region, reply.text) or False
+        return explain_prompts.explanation_markdown(
+            reply.text, message=target.message, path=path, line=target.line,
+            finish_reason=reply.finish_reason, error_line=_error_line(target), finding=finding)
 
-    change = await _chat(ls, "fix", target, build_messages, finish)
-    if not change or current_version(ls, snapshot.uri) != snapshot.version:
+    return await _chat(ls, "explain", target, build_messages, finish)
+
+
+async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
+    """The verified fix (from the tools, else the model), or why there is none; None if superseded."""
+    snapshot = target.snapshot
+    language = language_name(snapshot)
+    finding = ground(ls, target)
+    if finding is not None and finding.change is not None:
+        return FixOutcome(finding.change, "", True)
+    if ls.engine is None:
+        return FixOutcome(None, "the tools know no mechanical fix, and no model is loaded")
+    region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
+    facts, syntax = _facts(ls, target, finding), grounding.is_syntax(target.message, finding)
+
+    def build_messages():
+        code = snapshot.text[region.start : region.end]
+        return fix_prompts.fix_messages(path=Path(snapshot.path).name, language=snapshot.language_id, code=code,
+                                        message=target.message, facts=facts)
+
+    def finish(reply):
+        return fix_prompts.model_fix(snapshot.text, language, region, reply.text, error_offset=snapshot.offset,
+                                     syntax=syntax, finish_reason=reply.finish_reason)
+
+    return await _chat(ls, "fix", target, build_messages, finish)
+
+
+async def fix(ls, target: DiagnosticTarget) -> types.WorkspaceEdit | None:
+    """The verified edit for the diagnostic; None (with the reason told to the user) otherwise."""
+    snapshot = target.snapshot
+    outcome = await fix_outcome(ls, target)
+    if outcome is not None and outcome.change is not None and current_version(ls, snapshot.uri) != snapshot.version:
+        outcome = FixOutcome(None, "the document changed while the fix was made")
+    if outcome is None or outcome.change is None:
+        if outcome is not None:
+            _tell(ls, f"Fix this error: no fix offered: {outcome.reason}.")
         return None
-    return workspace_edit(ls, snapshot, change)
+    if not outcome.verified:
+        _tell(ls, f"Fix this error: the fix is unverified: {outcome.reason}.")
+    return workspace_edit(ls, snapshot, outcome.change)
+
+
+def _tell(ls, message: str) -> None:
+    log.info("%s", message)
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
 
 
 def workspace_edit(ls, snapshot: DocumentSnapshot, change) -> types.WorkspaceEdit:

@@ -1,0 +1,176 @@
+"""What Python's own compiler knows about a syntax error, and the edit that fixes it.
+
+`compile()` names most syntax errors precisely ("expected ':'", "'(' was
+never closed", "Perhaps you forgot a comma?", "Maybe you meant '=='",
+indentation). Each message maps to a plain-words problem and a few
+candidate edits (insert the `:` at the end of the header, close the bracket
+at the end of a line of the statement, set the line's indentation to one
+the block uses...). A candidate is offered only if the compiler then
+accepts the file (or its first error moved past the edit), so the fix is
+both minimal and known to work; the first such candidate wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lsp_server.assist.changes import Finding, TextChange, line_end, line_offset
+from lsp_server.assist.verify import check, python_error
+
+CLOSERS = {"(": ")", "[": "]", "{": "}"}
+MAX_BRACKET_LINES = 8  # how far past the opening line a missing closer is looked for
+_KEYWORD = re.compile(r"\s*(async\s+def|def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b")
+
+
+def finding(text: str, line: int | None = None) -> Finding | None:
+    """The compiler's error in `text` (near 0-based `line` when given) as a Finding; None if it compiles."""
+    err = python_error(text)
+    if err is None or not err.lineno:
+        return None
+    if line is not None and abs(err.lineno - 1 - line) > 3:
+        return None  # the diagnostic is about something else
+    row, column = err.lineno - 1, max((err.offset or 1) - 1, 0)
+    lines = text.split("\n")
+    source_line = lines[row] if row < len(lines) else ""
+    facts = (f"Python's compiler: {type(err).__name__}: {err.msg} (line {err.lineno}, column {column + 1})",)
+    problem, candidates = _describe(err, text, lines, row, column, source_line)
+    for change, title in candidates:
+        if check(text, "python", change, syntax=True).ok:
+            return Finding(problem, facts, change, title)
+    return Finding(problem, facts, None, "", needs_model=True)
+
+
+def _describe(err: SyntaxError, text: str, lines: list[str], row: int, column: int, source_line: str):
+    msg, number = err.msg, row + 1
+    if msg == "expected ':'":
+        keyword = _KEYWORD.match(source_line)
+        what = f"The `{keyword.group(1).split()[-1]}` header" if keyword else "The statement"
+        return (f"{what} on line {number} is missing the `:` that ends it.",
+                [(_insert(text, _code_end(text, row), ":"), f"add `:` at the end of line {number}")])
+    opened = re.match(r"'([(\[{])' was never closed", msg)
+    if opened:
+        bracket = opened.group(1)
+        return (f"The `{bracket}` opened on line {number}, column {column + 1} is never closed.",
+                _closing_candidates(text, lines, row, bracket))
+    if "Perhaps you forgot a comma" in msg:
+        return (f"Two items on line {number} are not separated: a comma is missing.",
+                _comma_candidates(text, err, row, column))
+    if "Maybe you meant '=='" in msg:
+        return (f"`=` on line {number} assigns; a condition compares with `==`.",
+                _equals_candidates(text, err, row, column))
+    if isinstance(err, IndentationError) or "outside function" in msg or "indent" in msg:
+        return (_indent_problem(msg, number, source_line), _indent_candidates(text, lines, row, msg))
+    unmatched = re.match(r"unmatched '([)\]}])'", msg)
+    if unmatched:
+        start = line_offset(text, row) + column
+        return (f"The `{unmatched.group(1)}` on line {number} closes nothing.",
+                [(TextChange(start, start + 1, ""), f"remove the extra `{unmatched.group(1)}`")])
+    return (f"Python cannot parse line {number}: {msg}.", [])
+
+
+def _insert(text: str, offset: int, new: str) -> TextChange:
+    return TextChange(offset, offset, new)
+
+
+def _code_end(text: str, row: int) -> int:
+    """End of the code on `row`, before trailing spaces and a `#` comment."""
+    start = line_offset(text, row)
+    line = text[start : line_end(text, start)]
+    code = _strip_comment(line).rstrip()
+    return start + len(code)
+
+
+def _strip_comment(line: str) -> str:
+    quote = ""
+    for i, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote and line[i - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
+
+
+def _closing_candidates(text: str, lines: list[str], row: int, bracket: str):
+    closer = CLOSERS[bracket]
+    candidates = []
+    for candidate_row in range(row, min(len(lines), row + MAX_BRACKET_LINES)):
+        if candidate_row > row and not lines[candidate_row].strip():
+            break
+        offset = _code_end(text, candidate_row)
+        candidates.append((_insert(text, offset, closer), f"add `{closer}` at the end of line {candidate_row + 1}"))
+        # `f(a, b:` style headers: the closer goes before the colon.
+        if text[offset - 1 : offset] == ":":
+            candidates.append((_insert(text, offset - 1, closer), f"add `{closer}` before the `:` on line {candidate_row + 1}"))
+    return candidates
+
+
+def _comma_candidates(text: str, err: SyntaxError, row: int, column: int):
+    start = line_offset(text, row)
+    line = text[start : line_end(text, start)]
+    last = (err.end_offset or len(line) + 1) - 1 if err.end_lineno == err.lineno else len(line)
+    gaps = [m.start() for m in re.finditer(r"(?<=\S)\s+(?=\S)", line[column:last])]
+    return [(_insert(text, start + column + gap, ","), f"add `,` on line {row + 1}, column {column + gap + 1}")
+            for gap in gaps]
+
+
+def _equals_candidates(text: str, err: SyntaxError, row: int, column: int):
+    start = line_offset(text, row)
+    line = text[start : line_end(text, start)]
+    last = (err.end_offset or len(line) + 1) - 1 if err.end_lineno == err.lineno else len(line)
+    spots = [m.start() for m in re.finditer(r"(?<![=!<>:+\-*/%&|^@])=(?!=)", line[column:last])]
+    return [(TextChange(start + column + spot, start + column + spot + 1, "=="), f"use `==` on line {row + 1}")
+            for spot in spots]
+
+
+def _indent_problem(msg: str, number: int, line: str) -> str:
+    if msg.startswith("expected an indented block"):
+        return f"The block before line {number} is empty: {msg}."
+    if "outside function" in msg:
+        return f"Line {number} is not indented into the function it belongs to ({msg})."
+    width = len(line) - len(line.lstrip())
+    return f"Line {number} is indented by {width} column(s), which no enclosing block uses ({msg})."
+
+
+def _indent_candidates(text: str, lines: list[str], row: int, msg: str):
+    if row >= len(lines):
+        return []
+    line = lines[row]
+    current = line[: len(line) - len(line.lstrip())]
+    wanted: list[str] = []
+    previous = [l for l in lines[max(0, row - 40) : row] if l.strip()][::-1]
+    following = [l for l in lines[row + 1 : row + 6] if l.strip()]
+    if previous:
+        indent = _indent_of(previous[0])
+        if msg.startswith("expected an indented block") or previous[0].rstrip().endswith(":"):
+            wanted.append(indent + _unit(lines))
+        wanted.append(indent)
+    if following:
+        wanted.append(_indent_of(following[0]))
+    wanted += [_indent_of(l) for l in previous]
+    start = line_offset(text, row)
+    candidates = []
+    for indent in dict.fromkeys(wanted):
+        if indent != current:
+            candidates.append((TextChange(start, start + len(current), indent),
+                               f"indent line {row + 1} by {len(indent)} column(s)"))
+    if msg == "unexpected indent" and previous and len(_indent_of(previous[0])) < len(current):
+        # The line above may be the one that lost its indentation.
+        above = row - 1 - next(i for i, l in enumerate(lines[row - 1 :: -1]) if l.strip())
+        above_start, above_indent = line_offset(text, above), _indent_of(previous[0])
+        candidates.append((TextChange(above_start, above_start + len(above_indent), current),
+                           f"indent line {above + 1} by {len(current)} column(s)"))
+    return candidates
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _unit(lines: list[str]) -> str:
+    """The file's indentation step: a tab, or the smallest space indent it uses."""
+    widths = [len(_indent_of(l)) for l in lines if l.strip() and l.startswith(" ")]
+    if any(l.startswith("\t") for l in lines):
+        return "\t"
+    return " " * (min(widths) if widths else 4)
