@@ -20,6 +20,16 @@ class TextChange:
     def apply(self, text: str) -> str:
         return text[: self.start] + self.new_text + text[self.end :]
 
+    def trimmed(self, text: str) -> "TextChange":
+        """The same change without the characters it keeps at either end (8 spaces -> 4: delete 4)."""
+        old, new, head = text[self.start : self.end], self.new_text, 0
+        while head < min(len(old), len(new)) and old[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old), len(new)) - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+            tail += 1
+        return TextChange(self.start + head, self.end - tail, new[head : len(new) - tail])
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -84,27 +84,38 @@ def _undefined(text, language, name, offset, index, rel) -> Finding | None:
     number = line_of(text, spot if spot is not None else offset) + 1
     python = (language or "python") in ("python", "py")
     local = _names_in(text, name) + (dir(builtins) if python else [])
-    close = difflib.get_close_matches(name, local, n=1, cutoff=CUTOFF)
+    close = _closest(name, local)
     facts = [f"`{name}` is used on line {number} but not defined in this file"]
     known = _index_definitions(index, name)
-    if close and spot is not None:
-        return Finding(f"`{name}` on line {number} is not defined; did you mean `{close[0]}`?", tuple(facts),
-                       TextChange(spot, spot + len(name), close[0]), f"replace `{name}` with `{close[0]}`")
+    # A name the repository imports elsewhere, or a standard module, is a missing import, not a typo.
     line = _import_line(index, name, rel, known) if python else None
     if line is None and python and name in sys.stdlib_module_names:
         line = f"import {name}"
     if line is not None:
-        at = import_block_end(text)
+        at = import_position(text, line)
         facts += [f"the repository index knows `{name}`: {line}"]
         return Finding(f"`{name}` on line {number} is not imported.", tuple(facts),
                        TextChange(at, at, line + "\n"), f"add `{line}`")
+    if close and spot is not None:
+        return Finding(f"`{name}` on line {number} is not defined; did you mean `{close[0]}`?", tuple(facts),
+                       TextChange(spot, spot + len(name), close[0]), f"replace `{name}` with `{close[0]}`")
     indexed = [n for n in _index_names(index, name)]
-    close = difflib.get_close_matches(name, indexed, n=1, cutoff=CUTOFF)
+    close = _closest(name, indexed)
     if close and spot is not None:
         return Finding(f"`{name}` on line {number} is not defined; did you mean `{close[0]}` (defined in the repository)?",
                        tuple(facts), TextChange(spot, spot + len(name), close[0]), f"replace `{name}` with `{close[0]}`")
     return Finding(f"`{name}` on line {number} is not defined anywhere this file or the repository index can see.",
                    tuple(facts), needs_model=True)
+
+
+def _closest(name: str, candidates) -> list[str]:
+    """The likeliest intended spelling: two letters swapped first, else a close match (stricter when short)."""
+    swapped = [c for c in candidates if len(c) == len(name) and sorted(c) == sorted(name) and c != name
+               and sum(a != b for a, b in zip(c, name)) == 2]
+    if swapped:
+        return swapped[:1]
+    # Short names are close to everything: `re` is not a typo of `are`.
+    return difflib.get_close_matches(name, candidates, n=1, cutoff=CUTOFF if len(name) > 4 else 0.85)
 
 
 def _attribute(text: str, name: str, offset: int) -> Finding | None:
@@ -113,7 +124,7 @@ def _attribute(text: str, name: str, offset: int) -> Finding | None:
     number = line_of(text, offset) + 1
     attributes = [w for w in set(re.findall(r"\.\s*([A-Za-z_]\w*)", text)) | set(re.findall(r"def\s+([A-Za-z_]\w*)", text))
                   if w != name]
-    close = difflib.get_close_matches(name, attributes, n=1, cutoff=CUTOFF)
+    close = _closest(name, attributes) or _closest(name, _names_in(text, name))  # `__slots__` strings, names set by callers
     facts = (f"no attribute `{name}` is defined or used elsewhere in this file",)
     if close and found:
         spot = start + found.start(1)
@@ -269,6 +280,32 @@ def _render_import(record) -> str | None:
         return f"from {record.source} import {record.name}{alias}"
     alias = f" as {record.local}" if record.local != record.source.split(".")[-1] else ""
     return f"import {record.source}{alias}"
+
+
+def import_position(text: str, line: str) -> int:
+    """Where `line` goes: in order among the block's single-line imports of its form, else at the block's end."""
+    end = import_block_end(text)
+    form = line.split(" ", 1)[0]
+    key = _import_key(line)
+    same = [(m.start(), m.group(0)) for m in re.finditer(rf"^{form} [^\n(]*$", text[:end], re.M)]
+    if not same:
+        return end
+    modules = [_import_key(l) for _, l in same]
+    if modules != sorted(modules):  # no order to keep: add at the end of that form's lines
+        return _after_line(text, same[-1][0])
+    for start, existing in same:
+        if _import_key(existing) > key:
+            return start
+    return _after_line(text, same[-1][0])
+
+
+def _import_key(line: str) -> str:
+    return line.split(" ", 1)[1].split(" import ")[0].lower() if " " in line else line
+
+
+def _after_line(text: str, offset: int) -> int:
+    end = text.find("\n", offset)
+    return len(text) if end < 0 else end + 1
 
 
 def import_block_end(text: str) -> int:

@@ -19,6 +19,8 @@ from lsp_server.assist.verify import check, python_error
 
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 MAX_BRACKET_LINES = 8  # how far past the opening line a missing closer is looked for
+_CONDITION = re.compile(r"\s*(if|elif|while|assert)\b")
+_LONE_EQUALS = re.compile(r"(?<![=!<>:+\-*/%&|^@])=(?!=)")
 _KEYWORD = re.compile(r"\s*(async\s+def|def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b")
 
 
@@ -34,10 +36,21 @@ def finding(text: str, line: int | None = None) -> Finding | None:
     source_line = lines[row] if row < len(lines) else ""
     facts = (f"Python's compiler: {type(err).__name__}: {err.msg} (line {err.lineno}, column {column + 1})",)
     problem, candidates = _describe(err, text, lines, row, column, source_line)
-    for change, title in candidates:
-        if check(text, "python", change, syntax=True).ok:
-            return Finding(problem, facts, change, title)
+    passing = [(change, title) for change, title in candidates if check(text, "python", change, syntax=True).ok]
+    if passing and isinstance(err, IndentationError | SyntaxError) and "indent" in problem:
+        passing.sort(key=lambda candidate: -_agreement(text, candidate[0]))
+    if passing:
+        return Finding(problem, facts, passing[0][0].trimmed(text), passing[0][1])
     return Finding(problem, facts, None, "", needs_model=True)
+
+
+def _agreement(text: str, change: TextChange) -> int:
+    """How many lines near a re-indented line (comments included) share its new indentation."""
+    row = text.count("\n", 0, change.start)
+    lines = change.apply(text).split("\n")
+    indent = _indent_of(lines[row])
+    near = [l for l in lines[max(0, row - 4) : row] + lines[row + 1 : row + 5] if l.strip()]
+    return sum(_indent_of(l) == indent for l in near)
 
 
 def _describe(err: SyntaxError, text: str, lines: list[str], row: int, column: int, source_line: str):
@@ -55,9 +68,10 @@ def _describe(err: SyntaxError, text: str, lines: list[str], row: int, column: i
     if "Perhaps you forgot a comma" in msg:
         return (f"Two items on line {number} are not separated: a comma is missing.",
                 _comma_candidates(text, err, row, column))
-    if "Maybe you meant '=='" in msg:
+    if "Maybe you meant '=='" in msg or (msg == "invalid syntax" and _CONDITION.match(source_line)
+                                          and _LONE_EQUALS.search(source_line)):
         return (f"`=` on line {number} assigns; a condition compares with `==`.",
-                _equals_candidates(text, err, row, column))
+                _equals_candidates(text, row))
     if isinstance(err, IndentationError) or "outside function" in msg or "indent" in msg:
         return (_indent_problem(msg, number, source_line), _indent_candidates(text, lines, row, msg))
     unmatched = re.match(r"unmatched '([)\]}])'", msg)
@@ -115,13 +129,11 @@ def _comma_candidates(text: str, err: SyntaxError, row: int, column: int):
             for gap in gaps]
 
 
-def _equals_candidates(text: str, err: SyntaxError, row: int, column: int):
+def _equals_candidates(text: str, row: int):
     start = line_offset(text, row)
-    line = text[start : line_end(text, start)]
-    last = (err.end_offset or len(line) + 1) - 1 if err.end_lineno == err.lineno else len(line)
-    spots = [m.start() for m in re.finditer(r"(?<![=!<>:+\-*/%&|^@])=(?!=)", line[column:last])]
-    return [(TextChange(start + column + spot, start + column + spot + 1, "=="), f"use `==` on line {row + 1}")
-            for spot in spots]
+    line = _strip_comment(text[start : line_end(text, start)])
+    return [(TextChange(start + m.start(), start + m.start() + 1, "=="), f"use `==` on line {row + 1}")
+            for m in _LONE_EQUALS.finditer(line)]
 
 
 def _indent_problem(msg: str, number: int, line: str) -> str:
@@ -140,25 +152,27 @@ def _indent_candidates(text: str, lines: list[str], row: int, msg: str):
     current = line[: len(line) - len(line.lstrip())]
     wanted: list[str] = []
     previous = [l for l in lines[max(0, row - 40) : row] if l.strip()][::-1]
+    wanted_from = [l for l in previous if not l.lstrip().startswith("#")]
     following = [l for l in lines[row + 1 : row + 6] if l.strip()]
-    if previous:
-        indent = _indent_of(previous[0])
-        if msg.startswith("expected an indented block") or previous[0].rstrip().endswith(":"):
+    if wanted_from:
+        indent = _indent_of(wanted_from[0])
+        if msg.startswith("expected an indented block") or wanted_from[0].rstrip().endswith(":"):
             wanted.append(indent + _unit(lines))
         wanted.append(indent)
     if following:
         wanted.append(_indent_of(following[0]))
-    wanted += [_indent_of(l) for l in previous]
+    wanted += [_indent_of(l) for l in wanted_from]
     start = line_offset(text, row)
     candidates = []
     for indent in dict.fromkeys(wanted):
         if indent != current:
             candidates.append((TextChange(start, start + len(current), indent),
                                f"indent line {row + 1} by {len(indent)} column(s)"))
-    if msg == "unexpected indent" and previous and len(_indent_of(previous[0])) < len(current):
+    code_above = [l for l in previous if not l.lstrip().startswith("#")]
+    if code_above and _indent_of(code_above[0]) != current and not code_above[0].rstrip().endswith(":"):
         # The line above may be the one that lost its indentation.
-        above = row - 1 - next(i for i, l in enumerate(lines[row - 1 :: -1]) if l.strip())
-        above_start, above_indent = line_offset(text, above), _indent_of(previous[0])
+        above = row - 1 - next(i for i, l in enumerate(lines[row - 1 :: -1]) if l.strip() and not l.lstrip().startswith("#"))
+        above_start, above_indent = line_offset(text, above), _indent_of(code_above[0])
         candidates.append((TextChange(above_start, above_start + len(above_indent), current),
                            f"indent line {above + 1} by {len(current)} column(s)"))
     return candidates
