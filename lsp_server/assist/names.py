@@ -72,11 +72,8 @@ def _occurrence(text: str, name: str, offset: int) -> int | None:
 
 
 def _names_in(text: str, skip: str) -> list[str]:
-    counts: dict[str, int] = {}
-    for word in IDENTIFIER.findall(text):
-        counts[word] = counts.get(word, 0) + 1
-    # The misspelling itself, and words seen once (often the misspelling's twins), are no answer.
-    return [w for w, n in counts.items() if w != skip and not keyword.iskeyword(w) and (n > 1 or len(w) > 3)]
+    counts = dict.fromkeys(IDENTIFIER.findall(text))
+    return [w for w in counts if w != skip and not keyword.iskeyword(w)]
 
 
 def _undefined(text, language, name, offset, index, rel) -> Finding | None:

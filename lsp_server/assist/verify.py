@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from lsp_server.assist.changes import TextChange, line_of
 
 
+MOVED_PAST_LINES = 3
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -72,7 +75,9 @@ def _check_python(text: str, new: str, change: TextChange, *, syntax: bool) -> V
     before, after = python_error(text), python_error(new)
     if after is not None:
         edit_end = line_of(new, change.start + len(change.new_text)) + 1
-        moved_past = before is not None and (after.lineno or 0) > max(edit_end, before.lineno or 0)
+        # Another error well past the edit was there before (compile stops at the first); one right
+        # after the edit is most likely the edit's own doing.
+        moved_past = before is not None and (after.lineno or 0) > max(edit_end, before.lineno or 0) + MOVED_PAST_LINES
         if not moved_past:
             return Verdict(False, False, f"Python would still report: {after.msg} (line {after.lineno})")
     if syntax or before is not None:
