@@ -369,7 +369,14 @@ async def evaluate(cases: list[Case], workspace: Path, model: str, tree: Path, m
         client.notify("initialized", {})
         if await wait_ready(client, 300) != "ready":
             raise SystemExit(f"server did not get ready; see {log.name}")
-        return [await run_case(client, workspace, case, n + 1) for n, case in enumerate(cases)]
+        results = []
+        for n, case in enumerate(cases):
+            results.append(await run_case(client, workspace, case, n + 1))
+            r = results[-1]
+            print(f"  {n + 1}/{len(cases)} {case.kind} {case.rel}:{case.line + 1} offered={r['offered']} "
+                  f"restores={r['restores']} removes={r['removes']} names={r['names']} repeats={r['repeats']} "
+                  f"fix {r['fix_ms']:.0f} ms", file=sys.stderr, flush=True)
+        return results
     finally:
         await client.stop()
 

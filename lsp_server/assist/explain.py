@@ -101,10 +101,23 @@ def mentions_problem(reply: str, message: str, error_line: str) -> bool:
     return any(SYNONYMS.get(q, "\0") in lowered or f"`{q}`" in reply for q in quoted)
 
 
+def without_repeated_lines(text: str) -> str:
+    """The text without lines that repeat an earlier one (small models circle back to a sentence)."""
+    seen: set[str] = set()
+    kept = []
+    for line in text.split("\n"):
+        key = line.strip().lower()
+        if len(key) >= 4 and not key.startswith("```") and key in seen:
+            continue
+        seen.add(key)
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def explanation_markdown(reply: str, *, message: str, path: str, line: int, finish_reason: str = "stop",
                          error_line: str | None = None, finding: Finding | None = None) -> str:
     """The explanation as shown: the model's reply if usable, else the grounded facts."""
-    body = reply.strip()
+    body = without_repeated_lines(reply.strip())
     if error_line is not None and not usable_reply(body, finish_reason=finish_reason, message=message,
                                                    error_line=error_line):
         reported = finding.problem if finding is not None else message.strip()

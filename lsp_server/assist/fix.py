@@ -133,8 +133,10 @@ def accepted_fix(text: str, language: str | None, region: Region, reply: str) ->
 
 
 def model_fix(text: str, language: str | None, region: Region, reply: str, *, error_offset: int,
-              syntax: bool, finish_reason: str = "stop") -> FixOutcome:
-    """The smallest part of the model's reply that passes the checks, or why there is none."""
+              syntax: bool, finish_reason: str = "stop", resolved=None) -> FixOutcome:
+    """The smallest part of the model's reply that passes the checks, or why there is none.
+
+    `resolved(new_text)` re-checks the diagnostic itself where a tool can (True, False or None)."""
     if finish_reason == "length":
         return FixOutcome(None, "the model's reply was cut off by the token limit")
     if finish_reason == "repetition":
@@ -160,8 +162,12 @@ def model_fix(text: str, language: str | None, region: Region, reply: str, *, er
         if change is None:
             continue
         verdict = check(text, language, change, syntax=syntax)
-        if verdict.ok:
-            return FixOutcome(change, verdict.reason, verdict.verified)
+        settled = resolved(change.apply(text)) if verdict.ok and resolved is not None else None
+        if verdict.ok and settled is not False:
+            return FixOutcome(change, "" if settled else verdict.reason, verdict.verified or bool(settled))
+        if settled is False:
+            reason = reason or "the model's change does not settle the diagnostic"
+            continue
         reason = reason or f"the model's fix fails its check: {verdict.reason}"
     if sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in hunks) > MAX_CHANGED_LINES and not reason:
         reason = "the model rewrote the code instead of fixing the error, and no part of it works alone"

@@ -62,6 +62,43 @@ def finding(text: str, language: str | None, message: str, offset: int, index=No
     return None
 
 
+def resolved(message: str, before: str, after: str, offset: int) -> bool | None:
+    """Whether `after` settles the diagnostic about a name at `offset` of `before`; None when it cannot tell."""
+    import ast
+
+    line = line_of(before, offset)
+    parameter = _match(MISSING_ARGUMENT, message)
+    name = _match(UNDEFINED, message) or _match(ATTRIBUTE, message)
+    try:
+        tree = ast.parse(after)
+    except (SyntaxError, ValueError):
+        return False
+    if parameter:
+        old_calls, new_calls = _calls_on(before, line), _calls_on(after, line)
+        return any(new[0] > old[0] or parameter in new[1] for new, old in zip(new_calls, old_calls))
+    if name:
+        lines = after.split("\n")
+        text = lines[line] if line < len(lines) else ""
+        if not re.search(rf"\b{re.escape(name)}\b", text):
+            return True
+        return any(isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name).split(".")[0] == name
+                   for a in node.names) for node in tree.body)
+    return None
+
+
+def _calls_on(text: str, line: int) -> list[tuple[int, tuple[str, ...]]]:
+    """(number of arguments, keyword names) of each call on 0-based `line`, left to right."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    calls = sorted((c for c in ast.walk(tree) if isinstance(c, ast.Call) and c.lineno == line + 1),
+                   key=lambda c: c.col_offset)
+    return [(len(c.args) + len(c.keywords), tuple(k.arg or "" for k in c.keywords)) for c in calls]
+
+
 def _occurrence(text: str, name: str, offset: int) -> int | None:
     """Offset of `name` as a whole word on the diagnostic's line, nearest `offset`."""
     start = line_start(text, offset)

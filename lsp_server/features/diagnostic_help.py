@@ -23,7 +23,7 @@ from lsprotocol import types
 
 from lsp_server.assist import explain as explain_prompts
 from lsp_server.assist import fix as fix_prompts
-from lsp_server.assist import grounding
+from lsp_server.assist import grounding, names, verify
 from lsp_server.assist.changes import Finding
 from lsp_server.assist.fix import FixOutcome
 from lsp_server.features.documents import (
@@ -210,9 +210,14 @@ async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
         return fix_prompts.fix_messages(path=Path(snapshot.path).name, language=snapshot.language_id, code=code,
                                         message=target.message, facts=facts)
 
+    def resolved(new_text: str):
+        if not verify.is_python(language):
+            return None
+        return names.resolved(target.message, snapshot.text, new_text, snapshot.offset)
+
     def finish(reply):
         return fix_prompts.model_fix(snapshot.text, language, region, reply.text, error_offset=snapshot.offset,
-                                     syntax=syntax, finish_reason=reply.finish_reason)
+                                     syntax=syntax, finish_reason=reply.finish_reason, resolved=resolved)
 
     return await _chat(ls, "fix", target, build_messages, finish)
 

@@ -90,3 +90,22 @@ def test_an_explanation_about_nothing_gives_way_to_the_facts():
     looped = explanation_markdown("Add a colon after the header of width.", message="expected ':'", path="g.py",
                                   line=0, error_line="def f(width)", finish_reason="repetition")
     assert "could not explain" in looped
+
+
+def test_a_model_fix_that_does_not_pass_the_argument_is_not_offered():
+    from lsp_server.assist.names import resolved
+
+    text = "def add(a, b):\n    return a + b\n\n\ndef g(x):\n    return add(x)\n"
+    message = 'Argument missing for parameter "b"'
+    offset = text.index("add(x")
+
+    def settles(new_text):
+        return resolved(message, text, new_text, offset)
+
+    region = region_for(text, "python", offset, offset)
+    unchanged_call = reply("def g(x):\n    # add two numbers\n    return add(x)")
+    outcome = model_fix(text, "python", region, unchanged_call, error_offset=offset, syntax=False, resolved=settles)
+    assert outcome.change is None and "does not settle" in outcome.reason
+    outcome = model_fix(text, "python", region, reply("def g(x):\n    return add(x, 0)"), error_offset=offset,
+                        syntax=False, resolved=settles)
+    assert outcome.verified and outcome.change.new_text == ", 0"
