@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 import textwrap
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ SYSTEM = (
     "Reply with the complete corrected code in a single fenced code block and nothing else. "
     "Change as little as possible: keep every other line exactly as it is."
 )
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 MAX_REGION_LINES = 40
 WINDOW_LINES = 4  # each side of the error when no small enclosing function is found
@@ -161,6 +163,9 @@ def model_fix(text: str, language: str | None, region: Region, reply: str, *, er
         change = minimal_change(old, "\n".join(lines), region.start)
         if change is None:
             continue
+        if _only_deletes_names(old_lines, lines):
+            reason = reason or "the model's change only deletes code"
+            continue
         verdict = check(text, language, change, syntax=syntax)
         settled = resolved(change.apply(text)) if verdict.ok and resolved is not None else None
         if verdict.ok and settled is not False:
@@ -172,6 +177,12 @@ def model_fix(text: str, language: str | None, region: Region, reply: str, *, er
     if sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in hunks) > MAX_CHANGED_LINES and not reason:
         reason = "the model rewrote the code instead of fixing the error, and no part of it works alone"
     return FixOutcome(None, reason or "the model's fix does not pass its check")
+
+
+def _only_deletes_names(old_lines: list[str], new_lines: list[str]) -> bool:
+    """A change that drops identifiers and brings none hides the error instead of fixing it."""
+    old, new = Counter(IDENTIFIER.findall("\n".join(old_lines))), Counter(IDENTIFIER.findall("\n".join(new_lines)))
+    return bool(old - new) and not (new - old)
 
 
 def _hunks(old_lines: list[str], new_lines: list[str]):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from lsp_server.assist import names, python_syntax, tree_syntax
+from lsp_server.assist import index_facts, names, python_syntax, tree_syntax
 from lsp_server.assist.changes import Finding, line_end, line_of, line_start
 from lsp_server.assist.verify import is_python
 
@@ -52,7 +52,7 @@ def line_facts(text: str, language: str | None, offset: int, index=None) -> tupl
     for name in dict.fromkeys(re.findall(r"([A-Za-z_]\w*)\s*\(", line)):
         if len(facts) >= MAX_LINE_FACTS:
             break
-        signature = names.signature_of(index, name, text, language)
+        signature = index_facts.signature_of(index, name, text, language)
         if signature:
             facts.append(f"`{name}` is defined as: {signature}")
     return tuple(facts)

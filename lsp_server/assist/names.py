@@ -23,6 +23,7 @@ import keyword
 import re
 import sys
 
+from lsp_server.assist import index_facts
 from lsp_server.assist.changes import Finding, TextChange, line_end, line_of, line_offset, line_start
 
 UNDEFINED = [re.compile(p) for p in (
@@ -120,20 +121,20 @@ def _undefined(text, language, name, offset, index, rel) -> Finding | None:
     local = _names_in(text, name) + (dir(builtins) if python else [])
     close = _closest(name, local)
     facts = [f"`{name}` is used on line {number} but not defined in this file"]
-    known = _index_definitions(index, name)
+    known = index_facts.top_level_definitions(index, name)
     # A name the repository imports elsewhere, or a standard module, is a missing import, not a typo.
-    line = _import_line(index, name, rel, known) if python else None
+    line = index_facts.import_line(index, name, rel, known) if python else None
     if line is None and python and name in sys.stdlib_module_names:
         line = f"import {name}"
     if line is not None:
-        at = import_position(text, line)
+        at = index_facts.import_position(text, line)
         facts += [f"the repository index knows `{name}`: {line}"]
         return Finding(f"`{name}` on line {number} is not imported.", tuple(facts),
                        TextChange(at, at, line + "\n"), f"add `{line}`")
     if close and spot is not None:
         return Finding(f"`{name}` on line {number} is not defined; did you mean `{close[0]}`?", tuple(facts),
                        TextChange(spot, spot + len(name), close[0]), f"replace `{name}` with `{close[0]}`")
-    indexed = [n for n in _index_names(index, name)]
+    indexed = index_facts.names_like(index, name)
     close = _closest(name, indexed)
     if close and spot is not None:
         return Finding(f"`{name}` on line {number} is not defined; did you mean `{close[0]}` (defined in the repository)?",
@@ -174,7 +175,7 @@ def _missing_argument(text, language, parameter, message, offset, index) -> Find
     calls = re.findall(r"([A-Za-z_]\w*)\s*\(", line)
     name = callee.group(1) if callee and callee.group(1) in calls else (calls[0] if calls else "")
     facts = [f"the call on line {number} does not pass `{parameter}`"]
-    signature = signature_of(index, name, text, language) if name else ""
+    signature = index_facts.signature_of(index, name, text, language) if name else ""
     if signature:
         facts.append(f"`{name}` is defined as: {signature}")
     problem = f"The call to `{name or 'the function'}` on line {number} leaves out the required argument `{parameter}`."
@@ -239,127 +240,3 @@ def _char_offset(text: str, lineno: int, byte_column: int) -> int:
     start = line_offset(text, lineno - 1)
     line = text[start : line_end(text, start)]
     return start + len(line.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
-
-
-def signature_of(index, name: str, text: str = "", language: str | None = None) -> str:
-    """The header of `name`'s definition, from this file first, then the repository index."""
-    from context.syntax import definitions
-
-    try:
-        for definition in definitions(language or "python", text) if text else ():
-            if definition.name == name and definition.header:
-                return " ".join(definition.header.split()).removesuffix(":")
-        for rel, found in _index_found(index, name)[:3]:
-            other = index.text(rel)
-            entry = index.table.get(rel)
-            if other and entry is not None:
-                for definition in definitions(entry.language, other):
-                    if definition.name == name and definition.header:
-                        return " ".join(definition.header.split()).removesuffix(":")
-    except Exception:  # a helper: no grammar or no index means no signature
-        return ""
-    return ""
-
-
-def _index_found(index, name: str):
-    if index is None:
-        return []
-    try:
-        return list(index.table.definitions_named(name))
-    except Exception:
-        return []
-
-
-def _index_definitions(index, name: str):
-    return [(rel, d) for rel, d in _index_found(index, name) if not d.parent]
-
-
-def _index_names(index, name: str) -> list[str]:
-    """Top-level names in the index that share `name`'s first letter (close-match candidates)."""
-    if index is None:
-        return []
-    try:
-        entries = index.table.entries()
-    except Exception:
-        return []
-    head = name[:1].lower()
-    return list({n for entry in entries[:2000] for n in entry.names if n[:1].lower() == head and n != name})
-
-
-def _import_line(index, name: str, rel: str, known) -> str | None:
-    """How the repository imports `name`: copied from a file that does, else from its definition's module."""
-    if index is None:
-        return None
-    try:
-        for entry in index.table.entries()[:5000]:
-            if entry.language != "python" or entry.rel == rel:
-                continue
-            for record in entry.imports:
-                if record.local == name:
-                    return _render_import(record)
-    except Exception:
-        return None
-    for found_rel, _definition in known:
-        if found_rel != rel and found_rel.endswith(".py"):
-            module = found_rel[:-3].replace("/", ".").removesuffix(".__init__")
-            return f"from {module} import {name}"
-    return None
-
-
-def _render_import(record) -> str | None:
-    if not record.source or record.source.startswith("."):
-        return None  # a relative import is relative to that other file
-    if record.name:
-        alias = f" as {record.local}" if record.local != record.name else ""
-        return f"from {record.source} import {record.name}{alias}"
-    alias = f" as {record.local}" if record.local != record.source.split(".")[-1] else ""
-    return f"import {record.source}{alias}"
-
-
-def import_position(text: str, line: str) -> int:
-    """Where `line` goes: in order among the block's single-line imports of its form, else at the block's end."""
-    end = import_block_end(text)
-    form = line.split(" ", 1)[0]
-    key = _import_key(line)
-    same = [(m.start(), m.group(0)) for m in re.finditer(rf"^{form} [^\n(]*$", text[:end], re.M)]
-    if not same:
-        return end
-    modules = [_import_key(l) for _, l in same]
-    if modules != sorted(modules):  # no order to keep: add at the end of that form's lines
-        return _after_line(text, same[-1][0])
-    for start, existing in same:
-        if _import_key(existing) > key:
-            return start
-    return _after_line(text, same[-1][0])
-
-
-def _import_key(line: str) -> str:
-    return line.split(" ", 1)[1].split(" import ")[0].lower() if " " in line else line
-
-
-def _after_line(text: str, offset: int) -> int:
-    end = text.find("\n", offset)
-    return len(text) if end < 0 else end + 1
-
-
-def import_block_end(text: str) -> int:
-    """Offset just after the last top-level import of the file's opening block (after the docstring if none)."""
-    offset, last, in_docstring = 0, None, False
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        if number == 0 and stripped.startswith(('"""', "'''")):
-            in_docstring = not (len(stripped) > 3 and stripped.endswith(stripped[:3]))
-            last = line_offset(text, 1) if not in_docstring else None
-        elif in_docstring:
-            if stripped.endswith(('"""', "'''")):
-                in_docstring, last = False, line_offset(text, number + 1)
-        elif line.startswith(("import ", "from ")) and "(" not in line:
-            last = line_offset(text, number + 1)
-        elif line.startswith(("import ", "from ")):
-            close = next((i for i in range(number, len(lines)) if ")" in lines[i]), number)
-            last = line_offset(text, close + 1)
-        elif stripped and not stripped.startswith("#") and not line[:1].isspace() and last is not None and (
-                not line.startswith(("if ", "try", "except", "else"))):
-            break
-    return min(last if last is not None else 0, len(text))

@@ -25,7 +25,13 @@ def test_an_empty_body_fails_the_check():
     text = "def f(a):\n    if a\n        return 1\n"
     outcome = model_fix(text, "python", Region(0, len(text) - 1), reply("def f(a):\n    if a:"),
                         error_offset=text.index("if"), syntax=True)
-    assert outcome.change is None and "fails its check" in outcome.reason
+    assert outcome.change is None
+    from lsp_server.assist.changes import TextChange
+    from lsp_server.assist.verify import check
+
+    header_only = TextChange(0, len(text), "def f(a):\n    if a:\n")  # tree-sitter lets this through
+    verdict = check(text, "python", header_only, syntax=True)
+    assert not verdict.ok and "expected an indented block" in verdict.reason
 
 
 def test_a_rewrite_is_cut_down_to_the_line_that_fixes_the_error():
