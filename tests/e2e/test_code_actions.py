@@ -91,6 +91,9 @@ async def test_fix_resolves_to_an_edit_that_parses_or_none(workspace):
             for text_edit in document_edit.edits:
                 fixed = apply(fixed, text_edit)
             assert error_count("python", fixed) == 0
+        else:  # a resolve without an edit says why
+            said = [m.message for m in lsp.client.messages if m.message.startswith("Fix this error: no fix offered: ")]
+            assert len(said) == 1 and jobs[0]["finish_reason"] in ("length", "repetition", "stop")
 
 
 async def test_explain_command_returns_markdown_and_logs_it(workspace):
