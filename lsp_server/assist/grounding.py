@@ -30,7 +30,7 @@ def ground(text: str, language: str | None, message: str, offset: int, *, index=
         if is_python(language):
             return python_syntax.finding(text, line_of(text, offset))
         if language:
-            return tree_syntax.finding(language, text, offset)
+            return tree_syntax.finding(language, text, offset, message)
     except Exception:  # grounding is a helper: the model path still runs without it
         import logging
 

@@ -10,9 +10,12 @@ A candidate is offered only if the parse then has fewer errors.
 
 from __future__ import annotations
 
+import re
+
 from lsp_server.assist.changes import Finding, TextChange, line_of
 from lsp_server.assist.verify import check
 
+EXPECTED = re.compile(r"['\"`]([^'\"`\s\w]{1,3})['\"`] expected|expected ['\"`]([^'\"`\s\w]{1,3})['\"`]", re.I)
 MAX_DISTANCE_LINES = 3
 MAX_STRAY_CHARS = 3  # removing more than a stray token is a judgement, not a mechanical fix
 
@@ -37,12 +40,17 @@ def error_nodes(language: str, text: str):
     return [(kind, to_char(start), to_char(end), token) for kind, start, end, token in found]
 
 
-def finding(language: str, text: str, offset: int) -> Finding | None:
+def finding(language: str, text: str, offset: int, message: str = "") -> Finding | None:
     """The parse error nearest `offset` as a Finding, or None when the parse there is clean."""
     try:
         nodes = error_nodes(language, text)
     except Exception:  # no grammar for it
         return None
+    expected = EXPECTED.search(message)
+    if expected and nodes:
+        found = _expected_token(language, text, offset, expected.group(1) or expected.group(2))
+        if found is not None:
+            return found
     line = line_of(text, offset)
     near = [n for n in nodes if abs(line_of(text, n[1]) - line) <= MAX_DISTANCE_LINES]
     if not near:
@@ -60,11 +68,26 @@ def finding(language: str, text: str, offset: int) -> Finding | None:
         stray = text[start:end]
         shown = stray.strip().splitlines()[0][:40] if stray.strip() else stray
         problem = f"The parser cannot fit `{shown}` on line {number} into the code around it."
-        change = TextChange(start, end, "") if 0 < len(stray.strip()) <= MAX_STRAY_CHARS else None
+        # Only stray punctuation is removed mechanically; dropping a word or a value is a judgement.
+        punctuation = stray.strip() and not any(ch.isalnum() or ch == "_" for ch in stray)
+        change = TextChange(start, end, "") if punctuation and len(stray.strip()) <= MAX_STRAY_CHARS else None
         title = f"remove the stray `{stray.strip()}` on line {number}"
     if change is not None and check(text, language, change, syntax=True).ok:
         return Finding(problem, (fact,), change, title)
     return Finding(problem, (fact,), None, "", needs_model=True)
+
+
+def _expected_token(language: str, text: str, offset: int, token: str) -> Finding | None:
+    """The tool said which token it expected: insert it at the diagnostic, or right after the code before it."""
+    number = line_of(text, offset) + 1
+    before = len(text[:offset].rstrip(" \t"))
+    for at in dict.fromkeys((before, offset)):
+        change = TextChange(at, at, token)
+        if check(text, language, change, syntax=True).ok:
+            return Finding(f"A `{token}` is expected on line {number}" + _after(text, at) + ".",
+                           (f"the diagnostic asks for `{token}`; tree-sitter ({language}) parses the file with it",),
+                           change, f"add `{token}` on line {number}")
+    return None
 
 
 def _after(text: str, offset: int) -> str:

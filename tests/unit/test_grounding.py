@@ -113,3 +113,20 @@ def test_missing_argument_names_the_signature_and_passes_a_same_named_local():
 def test_short_names_are_not_typos_of_longer_words():
     assert names._closest("re", ["are", "red"]) == []
     assert names._closest("ptahs", ["paths", "path"]) == ["paths"]
+
+
+def test_a_token_the_diagnostic_expects_is_inserted_after_the_code_before_it():
+    text = "function total(items) {\n  return items.reduce((sum, item) => sum + item.price 0);\n}\n"
+    finding = ground(text, "typescript", "',' expected.", text.index(" 0)") + 1)
+    assert finding.problem.startswith("A `,` is expected on line 2")  # not "a missing semicolon"
+    assert finding.change.apply(text) == text.replace("price 0", "price, 0")
+
+
+def test_a_stray_word_is_never_deleted_mechanically():
+    text = "function f(a) {\n  return a b;\n}\n"
+    finding = tree_syntax.finding("javascript", text, text.index("b;"))
+    assert finding.change is None and finding.needs_model and "`b` on line 2" in finding.problem
+    text = "function f(a) {\n  return a + 1;)\n}\n"
+    finding = tree_syntax.finding("javascript", text, text.index(")\n"))
+    assert finding.fix_title == "remove the stray `)` on line 2"
+    assert finding.change.apply(text) == text.replace(";)", ";")
