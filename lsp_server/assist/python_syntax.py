@@ -18,7 +18,9 @@ from lsp_server.assist.changes import Finding, TextChange, line_end, line_offset
 from lsp_server.assist.verify import check, python_error
 
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
-MAX_BRACKET_LINES = 8  # how far past the opening line a missing closer is looked for
+MAX_BRACKET_LINES = 8
+MAX_CANDIDATES = 12
+SLICE_ABOVE_CHARS = 50_000  # how far past the opening line a missing closer is looked for
 _CONDITION = re.compile(r"\s*(if|elif|while|assert)\b")
 _LONE_EQUALS = re.compile(r"(?<![=!<>:+\-*/%&|^@])=(?!=)")
 _KEYWORD = re.compile(r"\s*(async\s+def|def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b")
@@ -36,12 +38,46 @@ def finding(text: str, line: int | None = None) -> Finding | None:
     source_line = lines[row] if row < len(lines) else ""
     facts = (f"Python's compiler: {type(err).__name__}: {err.msg} (line {err.lineno}, column {column + 1})",)
     problem, candidates = _describe(err, text, lines, row, column, source_line)
-    passing = [(change, title) for change, title in candidates if check(text, "python", change, syntax=True).ok]
+    passing = _passing(text, row, candidates[:MAX_CANDIDATES])
     if passing and isinstance(err, IndentationError | SyntaxError) and "indent" in problem:
         passing.sort(key=lambda candidate: -_agreement(text, candidate[0]))
     if passing:
         return Finding(problem, facts, passing[0][0].trimmed(text), passing[0][1])
     return Finding(problem, facts, None, "", needs_model=True)
+
+
+def _passing(text: str, row: int, candidates):
+    """The candidates the compiler accepts. In a big file they are tried on the top-level statement
+    around the error (a compile of the whole file each would take seconds), and the winner on the file."""
+    lo, hi = _top_level_span(text, row) if len(text) > SLICE_ABOVE_CHARS else (0, len(text))
+    if lo == 0 and hi == len(text):
+        return [(c, t) for c, t in candidates if check(text, "python", c, syntax=True).ok]
+    part = text[lo:hi]
+    passing = [(c, t) for c, t in candidates
+               if lo <= c.start and c.end <= hi
+               and check(part, "python", TextChange(c.start - lo, c.end - lo, c.new_text), syntax=True).ok]
+    for index, (change, _title) in enumerate(passing):
+        if check(text, "python", change, syntax=True).ok:
+            return passing[index:]
+    return []
+
+
+def _top_level_span(text: str, row: int) -> tuple[int, int]:
+    """Offsets of the top-level statement(s) holding `row` (and the lines a missing closer may reach)."""
+    lines = text.split("\n")
+    start = row
+    while start > 0 and not _starts_statement(lines[start]):
+        start -= 1
+    while start > 0 and lines[start - 1].startswith("@"):
+        start -= 1
+    end = min(len(lines), row + MAX_BRACKET_LINES + 1)
+    while end < len(lines) and not _starts_statement(lines[end]):
+        end += 1
+    return line_offset(text, start), line_offset(text, end) if end < len(lines) else len(text)
+
+
+def _starts_statement(line: str) -> bool:
+    return bool(line[:1].strip()) and not line.startswith(("#", ")", "]", "}", "else", "elif", "except", "finally", "@"))
 
 
 def _agreement(text: str, change: TextChange) -> int:

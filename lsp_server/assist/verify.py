@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lsp_server.assist.changes import TextChange, line_of
 
@@ -28,6 +29,7 @@ class Verdict:
     reason: str = ""
 
 
+@lru_cache(maxsize=4)  # the document itself is compiled for every candidate's "before"
 def python_error(text: str) -> SyntaxError | None:
     """The first error Python's compiler reports for `text`, or None when it compiles."""
     try:

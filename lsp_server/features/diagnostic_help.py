@@ -15,6 +15,7 @@ made says why.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,12 @@ def enabled(ls, target: DiagnosticTarget) -> bool:
     return settings.enable_code_actions and settings.enabled_for(target.snapshot.language_id or None)
 
 
-def ground(ls, target: DiagnosticTarget) -> Finding | None:
+async def ground(ls, target: DiagnosticTarget) -> Finding | None:
+    """The tools' answer, computed off the event loop (compiling a big file takes a while)."""
+    return await asyncio.get_running_loop().run_in_executor(None, _ground, ls, target)
+
+
+def _ground(ls, target: DiagnosticTarget) -> Finding | None:
     snapshot = target.snapshot
     rel = ""
     if ls.index is not None and snapshot.path:
@@ -157,7 +163,7 @@ async def explain(ls, target: DiagnosticTarget) -> str | None:
     """Markdown explaining the diagnostic, also sent as window/logMessage; None if it failed."""
     snapshot = target.snapshot
     path = Path(snapshot.path).name
-    finding = ground(ls, target)
+    finding = await ground(ls, target)
     if finding is not None and not finding.needs_model or ls.engine is None:
         markdown = _explained_without_model(target, finding, path)
     else:
@@ -197,7 +203,7 @@ async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
     """The verified fix (from the tools, else the model), or why there is none; None if superseded."""
     snapshot = target.snapshot
     language = language_name(snapshot)
-    finding = ground(ls, target)
+    finding = await ground(ls, target)
     if finding is not None and finding.change is not None:
         return FixOutcome(finding.change, "", True)
     if ls.engine is None:
@@ -213,7 +219,10 @@ async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
     def resolved(new_text: str):
         if not verify.is_python(language):
             return None
-        return names.resolved(target.message, snapshot.text, new_text, snapshot.offset)
+        try:
+            return names.resolved(target.message, snapshot.text, new_text, snapshot.offset)
+        except (RecursionError, MemoryError):  # a file too deep to re-check: unverified, not failed
+            return None
 
     def finish(reply):
         return fix_prompts.model_fix(snapshot.text, language, region, reply.text, error_offset=snapshot.offset,

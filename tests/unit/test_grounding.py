@@ -130,3 +130,11 @@ def test_a_stray_word_is_never_deleted_mechanically():
     finding = tree_syntax.finding("javascript", text, text.index(")\n"))
     assert finding.fix_title == "remove the stray `)` on line 2"
     assert finding.change.apply(text) == text.replace(";)", ";")
+
+
+def test_in_a_big_file_candidates_are_tried_on_the_statement_and_the_winner_on_the_file():
+    original = "".join(f"def f{n}(a, b):\n    return g(a, b)\n\n" for n in range(2500))
+    assert len(original) > python_syntax.SLICE_ABOVE_CHARS
+    broken = original.replace("def f2000(a, b):\n    return g(a, b)", "def f2000(a, b):\n    return g(a, b")
+    finding = python_syntax.finding(broken)
+    assert finding.fix_title == "add `)` at the end of line 6002" and finding.change.apply(broken) == original
