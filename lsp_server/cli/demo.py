@@ -24,7 +24,8 @@ ERROR_FILE = "shop/report.py"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH", help="GGUF model (default: CODER_LSP_MODEL, settings, embedded)")
     parser.add_argument("--workspace", metavar="DIR", default=str(DEMO), help="the demo project (fixtures/demo)")
-    parser.add_argument("--max-tokens", type=int, default=128, metavar="N", help="longest explanation, in tokens")
+    parser.add_argument("--max-tokens", type=int, default=128, metavar="N",
+                        help="longest model explanation, in tokens (the demo's error is explained by the compiler)")
 
 
 class Style:
