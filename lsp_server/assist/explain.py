@@ -13,6 +13,7 @@ facts ("The model could not explain this; the parser reports: ...").
 
 from __future__ import annotations
 
+import keyword
 import re
 
 from lsp_server.assist.changes import Finding
@@ -101,28 +102,51 @@ def mentions_problem(reply: str, message: str, error_line: str) -> bool:
     return any(SYNONYMS.get(q, "\0") in lowered or f"`{q}`" in reply for q in quoted)
 
 
-def without_repeated_lines(text: str) -> str:
-    """The text without lines that repeat an earlier one (small models circle back to a sentence)."""
+def without_repeats(text: str) -> str:
+    """The text without lines or sentences that repeat an earlier one, and without empty code blocks
+    (small models circle back to the same sentence)."""
     seen: set[str] = set()
     kept = []
     for line in text.split("\n"):
-        key = line.strip().lower()
-        if len(key) >= 4 and not key.startswith("```") and key in seen:
+        if line.strip().startswith("```"):
+            kept.append(line)
             continue
-        seen.add(key)
-        kept.append(line)
-    return "\n".join(kept)
+        sentences = re.split(r"(?<=[.!?])\s+", line)
+        fresh = [x for x in sentences if len(x.strip()) < 20 or " ".join(x.lower().split()) not in seen]
+        seen.update(" ".join(x.lower().split()) for x in sentences)
+        if fresh or not line.strip():
+            kept.append(" ".join(fresh))
+    cleaned = re.sub(r"```[^\n`]*\n\s*```\n?", "", "\n".join(kept))
+    return re.sub(r"\n{3,}", "\n\n", cleaned).strip()
+
+
+def _complete_paragraphs(text: str) -> str:
+    """A reply cut off at the token limit, without its unfinished last paragraph."""
+    paragraphs = text.split("\n\n")
+    return "\n\n".join(paragraphs[:-1]).strip() if len(paragraphs) > 1 else text
+
+
+def _names_what_the_tools_found(reply: str, finding: Finding | None) -> bool:
+    """When the tools found the problem, the reply must name one of the names it is about."""
+    terms = [t for t in re.findall(r"`([A-Za-z_]\w*)`", finding.problem) if not keyword.iskeyword(t)] if finding else []
+    lowered = reply.lower()
+    return not terms or any(re.search(rf"\b{re.escape(term.lower())}\b", lowered) for term in terms)
 
 
 def explanation_markdown(reply: str, *, message: str, path: str, line: int, finish_reason: str = "stop",
                          error_line: str | None = None, finding: Finding | None = None) -> str:
-    """The explanation as shown: the model's reply if usable, else the grounded facts."""
-    body = without_repeated_lines(reply.strip())
-    if error_line is not None and not usable_reply(body, finish_reason=finish_reason, message=message,
-                                                   error_line=error_line):
+    """The explanation as shown: the model's reply if usable (with the tools' facts under it), else the facts."""
+    body = without_repeats(reply.strip())
+    if finish_reason in ("length", "repetition"):
+        body = _complete_paragraphs(body)
+    if error_line is not None and not (usable_reply(body, finish_reason="stop", message=message, error_line=error_line)
+                                       and _names_what_the_tools_found(body, finding)):
         reported = finding.problem if finding is not None else message.strip()
         facts = "".join(f"\n- {fact}" for fact in (finding.facts if finding is not None else ()))
         body = f"The model could not explain this; the tools report: {reported}{facts}"
-    elif finish_reason == "length":
-        body += "\n\n_(cut off at the token limit)_"
+    else:
+        if finish_reason == "length":
+            body += "\n\n_(cut off at the token limit)_"
+        if finding is not None:
+            body += "\n\n**What the tools report:** " + finding.problem + "".join(f"\n- {f}" for f in finding.facts)
     return _heading(message, path, line) + (body or "_The model gave no explanation._") + "\n"

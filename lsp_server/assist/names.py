@@ -171,9 +171,12 @@ def _attribute(text: str, name: str, offset: int) -> Finding | None:
 def _missing_argument(text, language, parameter, message, offset, index) -> Finding:
     number = line_of(text, offset) + 1
     callee = re.search(r"(?:call to|for parameter ['\"`]\w+['\"`] in|^)\s*['\"`]?(\w+)['\"`]?\s*\(?", message)
-    line = text[line_start(text, offset) : line_end(text, offset)]
-    calls = re.findall(r"([A-Za-z_]\w*)\s*\(", line)
-    name = callee.group(1) if callee and callee.group(1) in calls else (calls[0] if calls else "")
+    start = line_start(text, offset)
+    spots = [(start + m.start(1), m.group(1)) for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", text[start : line_end(text, offset)])]
+    calls = [name for _, name in spots]
+    # The diagnostic's range starts at the call (or its callee's name): the first call from there on.
+    from_here = [name for at, name in spots if at >= offset] or calls[-1:]
+    name = callee.group(1) if callee and callee.group(1) in calls else (from_here[0] if from_here else "")
     facts = [f"the call on line {number} does not pass `{parameter}`"]
     signature = index_facts.signature_of(index, name, text, language) if name else ""
     if signature:

@@ -93,9 +93,25 @@ def test_an_explanation_about_nothing_gives_way_to_the_facts():
     assert gibberish not in shown
     assert mentions_problem("You misspelled `height` as heigth.", '"heigth" is not defined', line)
     assert mentions_problem("A colon is missing at the end.", "expected ':'", "def f(x)")
+    # The engine cut the loop off; what came before it stays, the facts go under it.
+    from lsp_server.assist.changes import Finding
+
+    finding = Finding("The `def` header on line 1 is missing the `:` that ends it.", ("Python's compiler: expected ':'",))
     looped = explanation_markdown("Add a colon after the header of width.", message="expected ':'", path="g.py",
-                                  line=0, error_line="def f(width)", finish_reason="repetition")
-    assert "could not explain" in looped
+                                  line=0, error_line="def f(width)", finish_reason="repetition", finding=finding)
+    assert looped.endswith("Add a colon after the header of width.\n\n**What the tools report:** The `def` header "
+                           "on line 1 is missing the `:` that ends it.\n- Python's compiler: expected ':'\n")
+    only_loop = explanation_markdown("", message="expected ':'", path="g.py", line=0, error_line="def f(width)",
+                                     finish_reason="repetition", finding=finding)
+    assert "The model could not explain this; the tools report: The `def` header" in only_loop
+
+
+def test_repeated_sentences_and_empty_code_blocks_are_dropped():
+    from lsp_server.assist.explain import without_repeats
+
+    said = "This is a known issue in Python 3.7 and later."
+    text = f"The call misses `path`. {said}\n\n{said} Pass it.\n\n```\n```\n\n{said}"
+    assert without_repeats(text) == f"The call misses `path`. {said}\n\nPass it."
 
 
 def test_a_model_fix_that_does_not_pass_the_argument_is_not_offered():
@@ -115,3 +131,18 @@ def test_a_model_fix_that_does_not_pass_the_argument_is_not_offered():
     outcome = model_fix(text, "python", region, reply("def g(x):\n    return add(x, 0)"), error_offset=offset,
                         syntax=False, resolved=settles)
     assert outcome.verified and outcome.change.new_text == ", 0"
+
+
+def test_an_explanation_must_name_what_the_tools_found():
+    from lsp_server.assist.changes import Finding
+
+    finding = Finding("The call to `_full_match` on line 77 leaves out the required argument `pattern`.",
+                      ("`_full_match` is defined as: def _full_match(path: PurePath, pattern: str) -> bool",))
+    rambling = "The error message indicates that the `filter_paths` function is missing a `*` for patterns."
+    shown = explanation_markdown(rambling, message='Argument missing for parameter "pattern"', path="p.py", line=76,
+                                 error_line="    return any(_full_match(path) for p in filter_paths)", finding=finding)
+    assert rambling not in shown and "tools report: The call to `_full_match`" in shown
+    good = "`_full_match` needs the pattern as well: pass `pattern` after `path`."
+    shown = explanation_markdown(good, message='Argument missing for parameter "pattern"', path="p.py", line=76,
+                                 error_line="    return any(_full_match(path) for p in filter_paths)", finding=finding)
+    assert good in shown and "**What the tools report:**" in shown
