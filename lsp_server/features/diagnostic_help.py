@@ -183,12 +183,11 @@ def _explained_without_model(target: DiagnosticTarget, finding: Finding | None, 
 
 async def _explained_by_model(ls, target: DiagnosticTarget, finding: Finding | None, path: str) -> str | None:
     snapshot = target.snapshot
-    facts = _facts(ls, target, finding)
 
-    def build_messages():
+    def build_messages():  # on the model thread: the index lookups stay off the event loop
         return explain_prompts.explain_messages(
             path=path, language=snapshot.language_id, text=snapshot.text,
-            line=target.line, message=target.message, source=target.source, facts=facts,
+            line=target.line, message=target.message, source=target.source, facts=_facts(ls, target, finding),
         )
 
     def finish(reply):
@@ -208,13 +207,14 @@ async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
         return FixOutcome(finding.change, "", True)
     if ls.engine is None:
         return FixOutcome(None, "the tools know no mechanical fix, and no model is loaded")
-    region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
-    facts, syntax = _facts(ls, target, finding), grounding.is_syntax(target.message, finding)
+    syntax, regions = grounding.is_syntax(target.message, finding), []
 
-    def build_messages():
+    def build_messages():  # on the model thread: parsing and index lookups stay off the event loop
+        region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
+        regions.append(region)
         code = snapshot.text[region.start : region.end]
         return fix_prompts.fix_messages(path=Path(snapshot.path).name, language=snapshot.language_id, code=code,
-                                        message=target.message, facts=facts)
+                                        message=target.message, facts=_facts(ls, target, finding))
 
     def resolved(new_text: str):
         if not verify.is_python(language):
@@ -225,7 +225,7 @@ async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
             return None
 
     def finish(reply):
-        return fix_prompts.model_fix(snapshot.text, language, region, reply.text, error_offset=snapshot.offset,
+        return fix_prompts.model_fix(snapshot.text, language, regions[-1], reply.text, error_offset=snapshot.offset,
                                      syntax=syntax, finish_reason=reply.finish_reason, resolved=resolved)
 
     return await _chat(ls, "fix", target, build_messages, finish)
