@@ -16,7 +16,7 @@ import re
 
 from lsp_server.assist import index_facts, names, python_syntax, tree_syntax
 from lsp_server.assist.changes import Finding, line_end, line_of, line_start
-from lsp_server.assist.verify import is_python
+from lsp_server.assist.verify import check, is_python
 
 MAX_LINE_FACTS = 3
 
@@ -25,6 +25,8 @@ def ground(text: str, language: str | None, message: str, offset: int, *, index=
     """The tools' answer for the diagnostic `message` at `offset` of `text`, or None."""
     try:
         found = names.finding(text, language, message, offset, index, rel)
+        if found is not None and found.change is not None and not check(text, language, found.change, syntax=False).ok:
+            found = Finding(found.problem, found.facts, needs_model=True)  # the edit would break the file
         if found is not None:
             return found
         if is_python(language):

@@ -73,8 +73,18 @@ def check(text: str, language: str | None, change: TextChange, *, syntax: bool) 
     return Verdict(True, syntax, "" if syntax else "it parses, but the diagnostic could not be re-checked")
 
 
+def _same_error(before: SyntaxError, after: SyntaxError, text: str, change: TextChange) -> bool:
+    """The error the file already had, untouched by (and not next to) a change about something else."""
+    shift = change.new_text.count("\n") - text.count("\n", change.start, change.end)
+    edit_line = line_of(text, change.start) + 1
+    expected = (before.lineno or 0) + (shift if (before.lineno or 0) > edit_line else 0)
+    return after.msg == before.msg and after.lineno == expected and abs(expected - edit_line) > MOVED_PAST_LINES
+
+
 def _check_python(text: str, new: str, change: TextChange, *, syntax: bool) -> Verdict:
     before, after = python_error(text), python_error(new)
+    if after is not None and before is not None and not syntax and _same_error(before, after, text, change):
+        return Verdict(True, False, "an unrelated syntax error elsewhere in the file is unchanged")
     if after is not None:
         edit_end = line_of(new, change.start + len(change.new_text)) + 1
         # Another error well past the edit was there before (compile stops at the first); one right

@@ -138,3 +138,9 @@ def test_in_a_big_file_candidates_are_tried_on_the_statement_and_the_winner_on_t
     broken = original.replace("def f2000(a, b):\n    return g(a, b)", "def f2000(a, b):\n    return g(a, b")
     finding = python_syntax.finding(broken)
     assert finding.fix_title == "add `)` at the end of line 6002" and finding.change.apply(broken) == original
+
+
+def test_a_name_fix_is_checked_but_an_unrelated_syntax_error_elsewhere_does_not_block_it():
+    text = FUNCTION.replace("count * tax", "count * txa") + "\n\n\n\ndef later(:\n    pass\n"
+    finding = ground(text, "python", "undefined name 'txa'", text.index("txa"))
+    assert finding.change is not None and "did you mean `tax`" in finding.problem
