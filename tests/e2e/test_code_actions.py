@@ -227,3 +227,20 @@ async def test_engine_failure(workspace):
         fix = (await list_actions(lsp, uri))[1]
         assert (await lsp.client.code_action_resolve_async(fix)).edit is None
         assert len([m for m in lsp.error_messages() if "model failed" in m]) == 1
+
+
+async def test_typescript_expected_comma_is_fixed_by_the_parser_not_explained_as_a_semicolon(workspace):
+    source = "export function total(items: number[]): number {\n  return items.reduce((sum, n) => sum + n 0);\n}\n"
+    column = source.split("\n")[1].index(" 0)") + 1
+    expected_comma = types.Diagnostic(
+        range=types.Range(types.Position(1, column), types.Position(1, column + 1)), message="',' expected.",
+        source="ts")
+    async with start_server(workspace, settings=CHAT) as lsp:
+        uri = lsp.open("total.ts", source, language="typescript")
+        explain, fix = await list_actions(lsp, uri, expected_comma)
+        markdown = await lsp.command(explain.command.command, *explain.command.arguments)
+        assert "A `,` is expected on line 2" in markdown and "semicolon" not in markdown
+        resolved = await lsp.client.code_action_resolve_async(fix)
+        (text_edit,) = resolved.edit.document_changes[0].edits
+        assert apply(source, text_edit) == source.replace("n 0)", "n, 0)")
+        assert (await lsp.status())["jobs"] == []
