@@ -11,6 +11,7 @@ missing index or grammar: no answer, never an error.
 from __future__ import annotations
 
 import re
+import sys
 
 from lsp_server.assist.changes import line_offset
 
@@ -90,21 +91,44 @@ def _render_import(record) -> str | None:
     return f"import {record.source}{alias}"
 
 
-def import_position(text: str, line: str) -> int:
-    """Where `line` goes: in order among the block's single-line imports of its form, else at the block's end."""
+def import_position(text: str, line: str) -> tuple[int, str]:
+    """Where `line` goes and the text to insert: in its section (standard library, or the group that
+    imports the same package), in the order the section keeps; else a new section after the block."""
     end = import_block_end(text)
-    form = line.split(" ", 1)[0]
-    key = _import_key(line)
-    same = [(m.start(), m.group(0)) for m in re.finditer(rf"^{form} [^\n(]*$", text[:end], re.M)]
-    if not same:
-        return end
-    modules = [_import_key(l) for _, l in same]
-    if modules != sorted(modules):  # no order to keep: add at the end of that form's lines
-        return _after_line(text, same[-1][0])
-    for start, existing in same:
-        if _import_key(existing) > key:
-            return start
-    return _after_line(text, same[-1][0])
+    # `from __future__` must stay first: never a section to join, nor a line to go before.
+    groups = [g for g in (_import_groups(text, end)) if not all(_top(l) == "__future__" for _, l in g)]
+    groups = [[(at, l) for at, l in g if _top(l) != "__future__"] for g in groups]
+    stdlib = _top(line) in sys.stdlib_module_names
+    same_package = [g for g in groups if any(_top(l) == _top(line) for _, l in g)]
+    same_kind = [g for g in groups if all((_top(l) in sys.stdlib_module_names) == stdlib for _, l in g)]
+    chosen = (same_package or same_kind or [None])[-1 if not stdlib else 0]
+    if chosen is None and not groups:
+        return end, line + "\n"
+    if chosen is None:
+        return (end, line + "\n") if stdlib else (_after_line(text, groups[-1][-1][0]), "\n" + line + "\n")
+    for key in (lambda l: (not l.startswith("import "), _import_key(l)), lambda l: _import_key(l)):
+        keys = [key(l) for _, l in chosen]
+        if keys == sorted(keys):
+            later = [start for start, l in chosen if key(l) > key(line)]
+            return (later[0] if later else _after_line(text, chosen[-1][0])), line + "\n"
+    return _after_line(text, chosen[-1][0]), line + "\n"
+
+
+def _import_groups(text: str, end: int) -> list[list[tuple[int, str]]]:
+    """The single-line top-level imports before `end`, in groups split by blank or other lines."""
+    groups: list[list[tuple[int, str]]] = [[]]
+    offset = 0
+    for line in text[:end].split("\n"):
+        if line.startswith(("import ", "from ")) and "(" not in line:
+            groups[-1].append((offset, line.split("#", 1)[0].rstrip()))
+        elif groups[-1]:
+            groups.append([])
+        offset += len(line) + 1
+    return [g for g in groups if g]
+
+
+def _top(line: str) -> str:
+    return _import_key(line).split(".", 1)[0]
 
 
 def _import_key(line: str) -> str:

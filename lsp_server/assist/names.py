@@ -127,10 +127,10 @@ def _undefined(text, language, name, offset, index, rel) -> Finding | None:
     if line is None and python and name in sys.stdlib_module_names:
         line = f"import {name}"
     if line is not None:
-        at = index_facts.import_position(text, line)
+        at, inserted = index_facts.import_position(text, line)
         facts += [f"the repository index knows `{name}`: {line}"]
         return Finding(f"`{name}` on line {number} is not imported.", tuple(facts),
-                       TextChange(at, at, line + "\n"), f"add `{line}`")
+                       TextChange(at, at, inserted), f"add `{line}`")
     if close and spot is not None:
         return Finding(f"`{name}` on line {number} is not defined; did you mean `{close[0]}`?", tuple(facts),
                        TextChange(spot, spot + len(name), close[0]), f"replace `{name}` with `{close[0]}`")

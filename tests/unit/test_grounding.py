@@ -97,7 +97,7 @@ def test_missing_import_copied_from_another_file_of_the_repository(tmp_path):
     finally:
         index.stop()
     assert finding.fix_title == "add `from shop.money import Price`"
-    assert finding.change.apply(text).startswith("import os\nfrom shop.money import Price\n")
+    assert finding.change.apply(text).startswith("import os\n\nfrom shop.money import Price\n\n\ndef cost")  # its own section
 
 
 def test_missing_argument_names_the_signature_and_passes_a_same_named_local():
@@ -144,3 +144,17 @@ def test_a_name_fix_is_checked_but_an_unrelated_syntax_error_elsewhere_does_not_
     text = FUNCTION.replace("count * tax", "count * txa") + "\n\n\n\ndef later(:\n    pass\n"
     finding = ground(text, "python", "undefined name 'txa'", text.index("txa"))
     assert finding.change is not None and "did you mean `tax`" in finding.problem
+
+
+def test_imports_go_in_their_section_and_never_before_future_imports():
+    from lsp_server.assist.index_facts import import_position
+
+    text = '"""Doc."""\n\nfrom __future__ import annotations\n\nimport sys\nfrom typing import Any\n\nimport git\n\nx = 1\n'
+    at, inserted = import_position(text, "import functools")
+    assert (text[:at] + inserted + text[at:]).startswith(
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nimport functools\nimport sys\nfrom typing import Any\n')
+    at, inserted = import_position(text, "from git.config import GitConfigParser")
+    assert text[:at] + inserted + text[at:] == text.replace("import git\n", "import git\nfrom git.config import GitConfigParser\n")
+    only_future = "from __future__ import annotations\n\nx = os.sep\n"
+    at, inserted = import_position(only_future, "import os")
+    assert only_future[:at] + inserted + only_future[at:] == "from __future__ import annotations\nimport os\n\nx = os.sep\n"
