@@ -1,27 +1,45 @@
-"""Chat prompts for "Fix this error" and turning the reply into a minimal edit.
+"""Chat prompts for "Fix this error" and turning the reply into a small, verified edit.
 
-The model sees the enclosing statement or function (from tree-sitter, or the
-error's lines when there is no grammar), dedented, with the error message,
-and answers with the corrected code in one fenced block. The fix is accepted
-only if the file parses with it (no ERROR/MISSING nodes, or fewer than
-before when other errors remain elsewhere); the edit then covers only the
-characters that changed, so the editor's undo and cursor stay sensible.
+The model sees a bounded region: the function or statement the error is in,
+found by an error-tolerant parse, but never a whole class and never more
+than `MAX_REGION_LINES` (an error that hides a function from tree-sitter
+would otherwise widen it to a class, or 150 lines past the function); the
+fallback is a few lines around the error. Its prompt carries the facts the
+tools know (`Finding.facts`: the compiler's message, the callee's signature).
+A reply is used only when it ended by itself (not cut off by the token
+limit, not a repetition loop). Its code replaces the region in memory, and
+the change is cut to the hunks that must change: the nearest single hunk
+that passes `verify.check`, else all hunks if they are few; a rewrite that
+deletes `DESTRUCTIVE_LINES` or more lines is never offered.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 import textwrap
 from dataclasses import dataclass
 
+from lsp_server.assist.changes import TextChange, line_end, line_of, line_offset
+from lsp_server.assist.verify import check
 from lsp_server.model.types import ChatMessage
+
+__all__ = ["Region", "TextChange", "FixOutcome", "region_for", "fix_messages", "extract_code", "reindent",
+           "minimal_change", "accepted_fix", "model_fix"]
 
 SYSTEM = (
     "You are an expert programmer. You fix the error in the code you are given. "
     "Reply with the complete corrected code in a single fenced code block and nothing else. "
-    "Change as little as possible."
+    "Change as little as possible: keep every other line exactly as it is."
 )
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
+MAX_REGION_LINES = 40
+WINDOW_LINES = 4  # each side of the error when no small enclosing function is found
+MAX_CHANGED_LINES = 6  # more than this to fix one diagnostic is a rewrite
+DESTRUCTIVE_LINES = 10
+SCOPES = ("function", "method")
 
 
 @dataclass(frozen=True)
@@ -34,33 +52,45 @@ class Region:
 
 
 @dataclass(frozen=True)
-class TextChange:
-    start: int  # offsets into the original text
-    end: int
-    new_text: str
+class FixOutcome:
+    change: TextChange | None
+    reason: str = ""  # why there is no change, or what is unchecked about it
+    verified: bool = False
 
 
 def region_for(text: str, language: str | None, offset: int, end_offset: int) -> Region:
-    """The enclosing statement or function around the error, widened to whole lines."""
-    start, end, kind = offset, max(offset, end_offset), "lines"
-    if language:
-        try:
-            from context.syntax import enclosing_scope
+    """The enclosing function around the error if it is small, else a few lines around it; whole lines."""
+    error_line = line_of(text, offset)
+    end_line = max(error_line, line_of(text, max(offset, end_offset)))
+    start_line, stop_line, kind = error_line - WINDOW_LINES, end_line + WINDOW_LINES, "lines"
+    scope = _scope(text, language, offset)
+    if scope is not None and scope[2] in SCOPES:
+        first, last = line_of(text, scope[0]), line_of(text, max(scope[0], scope[1] - 1))
+        if last - first < MAX_REGION_LINES and first <= error_line <= last:
+            start_line, stop_line, kind = first, max(last, end_line), scope[2]
+    start_line = max(0, start_line)
+    stop_line = min(max(start_line, stop_line), start_line + MAX_REGION_LINES - 1, text.count("\n"))
+    start = line_offset(text, start_line)
+    return Region(start, line_end(text, line_offset(text, stop_line)), kind)
 
-            scope = enclosing_scope(language, text, offset)
-        except Exception:
-            scope = None
-        if scope is not None:
-            start, end, kind = min(start, scope[0]), max(end, scope[1]), scope[2]
-    start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    return Region(start, len(text) if line_end < 0 else line_end, kind)
+
+def _scope(text: str, language: str | None, offset: int):
+    if not language:
+        return None
+    try:
+        from context.syntax import enclosing_scope
+
+        return enclosing_scope(language, text, offset)
+    except Exception:
+        return None
 
 
-def fix_messages(*, path: str, language: str, code: str, message: str) -> list[ChatMessage]:
+def fix_messages(*, path: str, language: str, code: str, message: str, facts: tuple[str, ...] = ()) -> list[ChatMessage]:
+    known = "".join(f"- {fact}\n" for fact in facts)
     user = (
         f"In {path} this code has an error:\n\n    {message.strip()}\n\n"
-        f"```{language}\n{textwrap.dedent(code)}\n```\n\n"
+        + (f"What the tools know:\n{known}\n" if known else "")
+        + f"```{language}\n{textwrap.dedent(code)}\n```\n\n"
         "Reply with the corrected code."
     )
     return [ChatMessage("system", SYSTEM), ChatMessage("user", user)]
@@ -100,17 +130,88 @@ def minimal_change(old: str, new: str, base: int) -> TextChange | None:
 
 
 def accepted_fix(text: str, language: str | None, region: Region, reply: str) -> TextChange | None:
-    """The minimal change the reply proposes, if it parses; None otherwise."""
+    """The minimal verified change the reply proposes; None otherwise."""
+    return model_fix(text, language, region, reply, error_offset=region.start, syntax=True).change
+
+
+def model_fix(text: str, language: str | None, region: Region, reply: str, *, error_offset: int,
+              syntax: bool, finish_reason: str = "stop", resolved=None) -> FixOutcome:
+    """The smallest part of the model's reply that passes the checks, or why there is none.
+
+    `resolved(new_text)` re-checks the diagnostic itself where a tool can (True, False or None)."""
+    if finish_reason == "length":
+        return FixOutcome(None, "the model's reply was cut off by the token limit")
+    if finish_reason == "repetition":
+        return FixOutcome(None, "the model's reply fell into a repetition loop")
     code = extract_code(reply)
     if code is None or not code.strip():
-        return None
+        return FixOutcome(None, "the model's reply held no code block")
     old = text[region.start : region.end]
     new = reindent(code, old)
-    if language:
-        from context.syntax import error_count
+    if old == new:
+        return FixOutcome(None, "the model proposed the code unchanged")
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    hunks = _hunks(old_lines, new_lines)
+    error_line = line_of(text, error_offset) - line_of(text, region.start)
+    reason = ""
+    for chosen in _hunk_choices(hunks, error_line):
+        lines = _apply_hunks(old_lines, new_lines, chosen)
+        removed = sum(i2 - i1 for _, i1, i2, _, _ in chosen)
+        if removed >= DESTRUCTIVE_LINES:
+            reason = f"the model's change would delete {removed} lines"
+            continue
+        change = minimal_change(old, "\n".join(lines), region.start)
+        if change is None:
+            continue
+        if _only_deletes_names(old_lines, lines):
+            reason = reason or "the model's change only deletes code"
+            continue
+        verdict = check(text, language, change, syntax=syntax)
+        settled = resolved(change.apply(text)) if verdict.ok and resolved is not None else None
+        if verdict.ok and settled is not False:
+            return FixOutcome(change, "" if settled else verdict.reason, verdict.verified or bool(settled))
+        if settled is False:
+            reason = reason or "the model's change does not settle the diagnostic"
+            continue
+        reason = reason or f"the model's fix fails its check: {verdict.reason}"
+    if sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in hunks) > MAX_CHANGED_LINES and not reason:
+        reason = "the model rewrote the code instead of fixing the error, and no part of it works alone"
+    return FixOutcome(None, reason or "the model's fix does not pass its check")
 
-        before = error_count(language, text)
-        after = error_count(language, text[: region.start] + new + text[region.end :])
-        if not (after == 0 or after < before):
-            return None
-    return minimal_change(old, new, region.start)
+
+def _only_deletes_names(old_lines: list[str], new_lines: list[str]) -> bool:
+    """A change that drops identifiers and brings none hides the error instead of fixing it."""
+    old, new = Counter(IDENTIFIER.findall("\n".join(old_lines))), Counter(IDENTIFIER.findall("\n".join(new_lines)))
+    return bool(old - new) and not (new - old)
+
+
+def _hunks(old_lines: list[str], new_lines: list[str]):
+    """Changed line ranges; a replacement of as many lines by as many is split line by line."""
+    hunks = []
+    for op in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        tag, i1, i2, j1, j2 = op
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            hunks += [("replace", i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1)
+                      if old_lines[i1 + k] != new_lines[j1 + k]]
+        elif tag != "equal":
+            hunks.append(op)
+    return hunks
+
+
+def _hunk_choices(hunks, error_line: int):
+    """Single hunks nearest the error first, then all of them together when that is still small."""
+    nearest = sorted(hunks, key=lambda op: min(abs(op[1] - error_line), abs(op[2] - 1 - error_line)))
+    choices = [[op] for op in nearest]
+    changed = sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in hunks)
+    if len(hunks) > 1 and changed <= MAX_CHANGED_LINES:
+        choices.append(list(hunks))
+    return choices
+
+
+def _apply_hunks(old_lines: list[str], new_lines: list[str], chosen) -> list[str]:
+    result, cursor = [], 0
+    for _, i1, i2, j1, j2 in sorted(chosen, key=lambda op: op[1]):
+        result += old_lines[cursor:i1] + new_lines[j1:j2]
+        cursor = i2
+    return result + old_lines[cursor:]
+

@@ -4,9 +4,10 @@ Loads the resolved model (by default the embedded SmolLM2), then does what
 the editor features do: completes code at a cursor (the body of
 `cheapest_item` in `shop/pricing.py`, as if the user had just typed
 `return min(cart.items, key=`) through the editor's own pipeline, so it
-prints what the editor would show, and explains the deliberate error in `shop/report.py`, which
-the Python compiler finds (a missing colon). The explanation streams as it is
-generated. Timings are printed for each step.
+prints what the editor would show, and explains the deliberate error in
+`shop/report.py`, which the Python compiler finds (a missing colon): the
+tools' own explanation and fix, as the editor shows them (no model is needed
+for it). Timings are printed for each step.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ ERROR_FILE = "shop/report.py"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH", help="GGUF model (default: CODER_LSP_MODEL, settings, embedded)")
     parser.add_argument("--workspace", metavar="DIR", default=str(DEMO), help="the demo project (fixtures/demo)")
-    parser.add_argument("--max-tokens", type=int, default=128, metavar="N", help="longest explanation, in tokens")
+    parser.add_argument("--max-tokens", type=int, default=128, metavar="N",
+                        help="longest model explanation, in tokens (the demo's error is explained by the compiler)")
 
 
 class Style:
@@ -80,20 +82,28 @@ def _complete(engine, settings, workspace: Path, style: Style) -> None:
 
 
 def _explain(engine, workspace: Path, max_tokens: int, style: Style) -> None:
+    from lsp_server.assist.explain import grounded_markdown
+    from lsp_server.assist.grounding import ground
+
     path = workspace / ERROR_FILE
     found = _compile_error(path)
     if found is None:
         print(f"2. {ERROR_FILE} compiles; nothing to explain.")
         return
     line, message = found
+    text = path.read_text(encoding="utf-8")
     print(style("1", f"2. Explain the error at {ERROR_FILE}:{line}") + f"  (python: {message})")
-    print(style("2", f"   {line:>3} | ") + path.read_text(encoding="utf-8").splitlines()[line - 1])
-    messages = explain_messages(path=ERROR_FILE, language="python", text=path.read_text(encoding="utf-8"),
-                                line=line - 1, message=message, source="python")
-    sys.stdout.write("   ")
-    reply = engine.chat(messages, CancelToken(), max_tokens=max_tokens,
-                        on_token=lambda piece: (sys.stdout.write(piece.replace("\n", "\n   ")), sys.stdout.flush()))
-    print(f"\n\n   prompt {reply.prompt_tokens} tokens, {reply.generated_tokens} tokens in {reply.total_ms:.0f} ms\n")
+    print(style("2", f"   {line:>3} | ") + text.split("\n")[line - 1])
+    started = time.perf_counter()
+    line_start = sum(len(part) + 1 for part in text.split("\n")[: line - 1])
+    finding = ground(text, "python", message, line_start)
+    if finding is None:
+        print("   The compiler gives no more detail.")
+        return
+    markdown = grounded_markdown(finding, text, message=message, path=ERROR_FILE, line=line - 1)
+    body = markdown.split("\n\n", 2)[-1].rstrip()  # the heading was printed above
+    print("   " + body.replace("\n", "\n   "))
+    print(f"\n   from the compiler, without the model, in {(time.perf_counter() - started) * 1000:.0f} ms\n")
 
 
 def run(args: argparse.Namespace) -> int:

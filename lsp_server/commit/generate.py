@@ -5,19 +5,24 @@ model call when there are none), learns the repository's subject style,
 fits the diff into the engine's context window next to the instructions,
 asks the model through its chat template, and cleans the reply into a
 subject of at most 72 characters, a blank line and a body wrapped at 72.
-When a model answers nothing usable (tiny or random-weight models do), the
-subject falls back to a plain description of the changed files.
+The prompt carries the branch name and the latest subjects of the
+repository and of the author. A subject must name something that changed (a
+file, a directory, a function or class from the diff); when the model's
+does not, or it answers nothing usable (tiny or random-weight models do), or
+loops, the message falls back to a deterministic summary: the changed files
+and symbols.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Callable
 
 from lsp_server.commit.cleanup import SUBJECT_LIMIT, clean_message, format_message
 from lsp_server.commit.fitting import FittedDiff, fit_diff
 from lsp_server.commit.staged import NothingStaged, StagedChanges, read_staged_changes
-from lsp_server.commit.style import CommitStyle, apply_style, learn_style, recent_subjects
+from lsp_server.commit.style import CommitStyle, apply_style, learn_style, recent_subjects, with_repository_context
 from lsp_server.model.types import CancelToken, Cancelled, ChatMessage, Engine
 
 __all__ = ["NothingStaged", "generate_commit_message", "build_prompt"]
@@ -61,7 +66,7 @@ def generate_commit_message(
     report("Reading staged changes", 0)
     changes = read_staged_changes(repo_dir, index_file=index_file)
     cancel.raise_if_cancelled()
-    style = learn_style(recent_subjects(changes.toplevel))
+    style = with_repository_context(learn_style(recent_subjects(changes.toplevel)), changes.toplevel)
     report(f"Fitting {len(changes.files)} changed file(s) into the context window", 10)
     messages, fitted = build_prompt(changes, style, engine)
     cancel.raise_if_cancelled()
@@ -118,20 +123,64 @@ def finish_message(model_text: str, style: CommitStyle, changes: StagedChanges) 
     paths = [f.display_path for f in changes.files]
     statuses = [f.status for f in changes.files]
     cleaned = clean_message(model_text)
-    subject, body = cleaned if cleaned else (fallback_subject(changes), "")
+    if cleaned and names_the_change(cleaned[0], changes):
+        subject, body = cleaned
+    else:
+        subject, body = fallback_subject(changes), fallback_body(changes)
     subject = apply_style(subject, style, paths, statuses)
     if len(subject) > SUBJECT_LIMIT:
         subject = subject[:SUBJECT_LIMIT].rsplit(" ", 1)[0]
     return format_message(subject, body)
 
 
+def _symbol_names(changes: StagedChanges) -> list[str]:
+    """`function load` / `method Cart.total` -> `load`, `Cart.total`, from what fitting found."""
+    found = []
+    for staged in changes.files:
+        for symbol in staged.symbols or ():
+            if not symbol.endswith(" more"):
+                found.append(symbol.split(" ", 1)[-1])
+    return list(dict.fromkeys(found))
+
+
+def names_the_change(subject: str, changes: StagedChanges) -> bool:
+    """Whether the subject names a changed file, directory or symbol (or a word of one), and is not a loop."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]+", subject.lower())
+    if not words or len(set(words)) * 2 < len(words):
+        return False
+    subject_words = set(words) | {w.rstrip("s") for w in words}
+    named: set[str] = set()
+    for staged in changes.files:
+        for part in re.split(r"[/._\-]", staged.display_path.lower()):
+            named.add(part)
+    for symbol in _symbol_names(changes):
+        named |= {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", symbol)} | {symbol.lower()}
+    named = {w for w in named if len(w) >= 3 and w not in ("py", "txt", "src", "lib", "the", "and")}
+    return bool(named & subject_words)
+
+
 def fallback_subject(changes: StagedChanges) -> str:
-    """A plain subject from the file list, for when the model's text is unusable."""
+    """A plain subject from the files and symbols changed, for when the model's text is unusable."""
     verbs = {"A": "Add", "D": "Remove", "R": "Rename", "C": "Copy", "T": "Change type of"}
     statuses = {f.status for f in changes.files}
     verb = verbs.get(statuses.pop(), "Update") if len(statuses) == 1 else "Update"
     names = [posixpath.basename(f.display_path) for f in changes.files]
+    symbols = _symbol_names(changes)
     subject = f"{verb} {', '.join(names[:3])}"
+    if len(names) == 1 and symbols and verb == "Update":
+        subject = f"Update {', '.join(symbols[:2])} in {names[0]}"
     if len(names) > 3 or len(subject) > SUBJECT_LIMIT:
         subject = f"{verb} {len(names)} files"
-    return subject
+    return subject if len(subject) <= SUBJECT_LIMIT else subject[:SUBJECT_LIMIT].rsplit(" ", 1)[0]
+
+
+def fallback_body(changes: StagedChanges) -> str:
+    """One line per changed file (at most 10): its path, +/- lines and the symbols it touches."""
+    lines = []
+    for staged in changes.files[:10]:
+        symbols = [s for s in staged.symbols or () if not s.endswith(" more")]
+        touches = f"; {', '.join(symbols[:3])}" if symbols else ""
+        lines.append(f"- {staged.display_path} (+{staged.added} -{staged.removed}){touches}")
+    if len(changes.files) > 10:
+        lines.append(f"- and {len(changes.files) - 10} more files")
+    return "\n".join(line if len(line) <= 72 else line[:69] + "..." for line in lines)

@@ -3,12 +3,14 @@
 Reads the latest non-merge subjects and notices Conventional Commits
 (`type(scope)!: subject`), the looser `area: subject` prefix, and whether
 subjects start with a capital letter. The result feeds the prompt (a rule and
-a few real examples) and the cleanup, which nudges a subject that ignores the
-house style back into it.
+a few real examples, the branch name and the author's own latest subjects)
+and the cleanup, which nudges a subject that ignores the house style back
+into it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ CONVENTIONAL = re.compile(r"^(?P<type>[a-z]+)(?:\((?P<scope>[^)]+)\))?!?: \S")
 AREA_PREFIX = re.compile(r"^(?P<area>[\w./-]{2,30}): \S")
 MAX_SUBJECTS = 30
 MAX_EXAMPLES = 6
+MAX_AUTHOR_EXAMPLES = 4
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,18 @@ class CommitStyle:
     capitalized: bool
     examples: tuple[str, ...]
     types: tuple[str, ...] = ()
+    branch: str = ""
+    author_examples: tuple[str, ...] = ()
 
     def instructions(self) -> str:
+        lines = [self._rule_and_examples()]
+        if self.branch:
+            lines.append(f"The branch is `{self.branch}`.")
+        if self.author_examples:
+            lines.append("The author's own recent subjects:\n" + "\n".join(f"  {s}" for s in self.author_examples))
+        return "\n".join(line for line in lines if line).strip()
+
+    def _rule_and_examples(self) -> str:
         if self.kind == "conventional":
             rule = ("This repository uses Conventional Commits: the subject is `type(scope): summary`, "
                     f"type one of {', '.join(self.types or CONVENTIONAL_TYPES[:6])}.")
@@ -49,6 +62,35 @@ def recent_subjects(toplevel: str, count: int = MAX_SUBJECTS) -> list[str]:
     if result.returncode != 0:
         return []
     return [line.strip() for line in result.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+
+
+def _git_text(toplevel: str, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=toplevel, capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.decode("utf-8", "replace").strip() if result.returncode == 0 else ""
+
+
+def branch_name(toplevel: str) -> str:
+    """The current branch, or "" when HEAD is detached or unborn."""
+    name = _git_text(toplevel, "rev-parse", "--abbrev-ref", "HEAD")
+    return "" if name in ("", "HEAD") else name[:80]
+
+
+def author_subjects(toplevel: str, count: int = MAX_AUTHOR_EXAMPLES) -> list[str]:
+    """The latest non-merge subjects by the configured author (user.email), newest first."""
+    email = _git_text(toplevel, "config", "user.email")
+    if not email:
+        return []
+    log = _git_text(toplevel, "log", f"-n{count}", "--no-merges", "--format=%s", f"--author=<{email}>", "--fixed-strings")
+    return [line.strip() for line in log.splitlines() if line.strip() and len(line) <= 72]
+
+
+def with_repository_context(style: CommitStyle, toplevel: str) -> CommitStyle:
+    """The style plus the branch name and the author's own subjects (those not already shown)."""
+    own = tuple(s for s in author_subjects(toplevel) if s not in style.examples)
+    return dataclasses.replace(style, branch=branch_name(toplevel), author_examples=own)
 
 
 def learn_style(subjects: list[str]) -> CommitStyle:

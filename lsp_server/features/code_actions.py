@@ -50,8 +50,9 @@ def register(server: CoderServer) -> None:
 
 
 def _offered(ls, language_id: str | None) -> bool:
+    # Without a model the tools' own answers (syntax, did you mean, imports) still work.
     settings = ls.settings
-    return settings.enable_code_actions and settings.enabled_for(language_id) and ls.engine is not None
+    return settings.enable_code_actions and settings.enabled_for(language_id)
 
 
 def _short(message: str) -> str:

@@ -1,16 +1,21 @@
-"""Explaining and fixing one diagnostic with the chat model.
+"""Explaining and fixing one diagnostic: what the tools know first, the chat model where judgement is needed.
 
 Shared by the code actions (listed without the model; the fix runs in
 `codeAction/resolve`) and the `coderLsp.explainDiagnostic` /
 `coderLsp.fixDiagnostic` commands, whose arguments may carry the diagnostics
 themselves (Neovim hands a server only its own diagnostics). Diagnostics
 from any tool are read leniently from plain JSON; anything unusable is
-InvalidParams. The chat runs on the model thread, keyed per document and
-purpose, so a newer request of the same kind supersedes the older one.
+InvalidParams. `assist.grounding` answers mechanical cases (syntax errors,
+did you mean, missing import) instantly and without the model; otherwise
+the chat runs on the model thread with the facts, keyed per document and
+purpose, so a newer request of the same kind supersedes the older one. A
+fix is offered only once `assist.verify` passed it; a fix that cannot be
+made says why.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -21,6 +26,10 @@ from lsprotocol import types
 from context.secrets import inside, is_secret_file
 from lsp_server.assist import explain as explain_prompts
 from lsp_server.assist import fix as fix_prompts
+from lsp_server.assist import grounding, names, verify
+from lsp_server.assist.changes import Finding
+from lsp_server.assist.fix import FixOutcome
+from lsp_server.assist.pipeline import document_language
 from lsp_server.features.documents import (
     DocumentSnapshot,
     current_version,
@@ -30,7 +39,6 @@ from lsp_server.features.documents import (
     position_at,
     take_snapshot,
 )
-from lsp_server.assist.pipeline import document_language
 from lsp_server.server import invalid_params
 
 log = logging.getLogger(__name__)
@@ -102,13 +110,36 @@ def targets_from_arguments(ls, arguments: tuple) -> list[DiagnosticTarget]:
 
 
 def enabled(ls, target: DiagnosticTarget) -> bool:
+    """Whether help is on for this document; a missing model only disables the model's part."""
     settings = ls.settings
     return (
         settings.enable_code_actions
         and settings.enabled_for(target.snapshot.language_id or None)
-        and ls.engine is not None
         and not is_secret_file(target.snapshot.path or target.snapshot.uri, settings.secret_files)
     )
+
+
+async def ground(ls, target: DiagnosticTarget) -> Finding | None:
+    """The tools' answer, computed off the event loop (compiling a big file takes a while)."""
+    return await asyncio.get_running_loop().run_in_executor(None, _ground, ls, target)
+
+
+def _ground(ls, target: DiagnosticTarget) -> Finding | None:
+    snapshot = target.snapshot
+    rel = ""
+    if ls.index is not None and snapshot.path:
+        try:
+            rel = ls.index.relative(snapshot.path) or ""
+        except Exception:
+            rel = ""
+    return grounding.ground(snapshot.text, document_language(snapshot.language_id, snapshot.path), target.message, snapshot.offset,
+                            index=ls.index, rel=rel)
+
+
+def _facts(ls, target: DiagnosticTarget, finding: Finding | None) -> tuple[str, ...]:
+    snapshot = target.snapshot
+    own = finding.facts if finding is not None else ()
+    return own + grounding.line_facts(snapshot.text, document_language(snapshot.language_id, snapshot.path), snapshot.offset, ls.index)
 
 
 async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
@@ -122,6 +153,7 @@ async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     def job(cancel):
         stats["outcome"] = "running"
         reply = engine.chat(build_messages(), cancel, max_tokens=max_tokens, on_token=count_token)
+        stats["finish_reason"] = reply.finish_reason
         return finish(reply)
 
     result = await ls.run_logged_job(f"{key}:{target.snapshot.uri}", job, stats)
@@ -129,45 +161,102 @@ async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     return result
 
 
+def _error_line(target: DiagnosticTarget) -> str:
+    text, offset = target.snapshot.text, target.snapshot.offset
+    end = text.find("\n", offset)
+    return text[text.rfind("\n", 0, offset) + 1 : len(text) if end < 0 else end]
+
+
 async def explain(ls, target: DiagnosticTarget) -> str | None:
     """Markdown explaining the diagnostic, also sent as window/logMessage; None if it failed."""
     snapshot = target.snapshot
     path = Path(snapshot.path).name
-
-    def build_messages():
-        return explain_prompts.explain_messages(
-            path=path, language=snapshot.language_id, text=snapshot.text,
-            line=target.line, message=target.message, source=target.source,
-        )
-
-    def finish(reply):
-        return explain_prompts.explanation_markdown(reply.text, message=target.message, path=path, line=target.line)
-
-    markdown = await _chat(ls, "explain", target, build_messages, finish)
+    finding = await ground(ls, target)
+    if finding is not None and not finding.needs_model or ls.engine is None:
+        markdown = _explained_without_model(target, finding, path)
+    else:
+        markdown = await _explained_by_model(ls, target, finding, path)
     if markdown is not None:
         ls.log_to_client(markdown)
     return markdown
 
 
-async def fix(ls, target: DiagnosticTarget) -> types.WorkspaceEdit | None:
-    """A minimal edit of the enclosing statement or function that parses; None otherwise."""
-    snapshot = target.snapshot
-    language = document_language(snapshot.language_id, snapshot.path)
-    region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
+def _explained_without_model(target: DiagnosticTarget, finding: Finding | None, path: str) -> str:
+    text = target.snapshot.text
+    if finding is not None:
+        return explain_prompts.grounded_markdown(finding, text, message=target.message, path=path, line=target.line)
+    return explain_prompts.explanation_markdown("", message=target.message, path=path, line=target.line,
+                                                error_line=_error_line(target))
 
-    def build_messages():
-        code = snapshot.text[region.start : region.end]
-        return fix_prompts.fix_messages(
-            path=Path(snapshot.path).name, language=snapshot.language_id, code=code, message=target.message
+
+async def _explained_by_model(ls, target: DiagnosticTarget, finding: Finding | None, path: str) -> str | None:
+    snapshot = target.snapshot
+
+    def build_messages():  # on the model thread: the index lookups stay off the event loop
+        return explain_prompts.explain_messages(
+            path=path, language=snapshot.language_id, text=snapshot.text,
+            line=target.line, message=target.message, source=target.source, facts=_facts(ls, target, finding),
         )
 
     def finish(reply):
-        return fix_prompts.accepted_fix(snapshot.text, language, region, reply.text) or False
+        return explain_prompts.explanation_markdown(
+            reply.text, message=target.message, path=path, line=target.line,
+            finish_reason=reply.finish_reason, error_line=_error_line(target), finding=finding)
 
-    change = await _chat(ls, "fix", target, build_messages, finish)
-    if not change or current_version(ls, snapshot.uri) != snapshot.version:
+    return await _chat(ls, "explain", target, build_messages, finish)
+
+
+async def fix_outcome(ls, target: DiagnosticTarget) -> FixOutcome | None:
+    """The verified fix (from the tools, else the model), or why there is none; None if superseded."""
+    snapshot = target.snapshot
+    language = document_language(snapshot.language_id, snapshot.path)
+    finding = await ground(ls, target)
+    if finding is not None and finding.change is not None:
+        return FixOutcome(finding.change, "", True)
+    if ls.engine is None:
+        return FixOutcome(None, "the tools know no mechanical fix, and no model is loaded")
+    syntax, regions = grounding.is_syntax(target.message, finding), []
+
+    def build_messages():  # on the model thread: parsing and index lookups stay off the event loop
+        region = fix_prompts.region_for(snapshot.text, language, snapshot.offset, target.end_offset)
+        regions.append(region)
+        code = snapshot.text[region.start : region.end]
+        return fix_prompts.fix_messages(path=Path(snapshot.path).name, language=snapshot.language_id, code=code,
+                                        message=target.message, facts=_facts(ls, target, finding))
+
+    def resolved(new_text: str):
+        if not verify.is_python(language):
+            return None
+        try:
+            return names.resolved(target.message, snapshot.text, new_text, snapshot.offset)
+        except (RecursionError, MemoryError):  # a file too deep to re-check: unverified, not failed
+            return None
+
+    def finish(reply):
+        return fix_prompts.model_fix(snapshot.text, language, regions[-1], reply.text, error_offset=snapshot.offset,
+                                     syntax=syntax, finish_reason=reply.finish_reason, resolved=resolved)
+
+    return await _chat(ls, "fix", target, build_messages, finish)
+
+
+async def fix(ls, target: DiagnosticTarget) -> types.WorkspaceEdit | None:
+    """The verified edit for the diagnostic; None (with the reason told to the user) otherwise."""
+    snapshot = target.snapshot
+    outcome = await fix_outcome(ls, target)
+    if outcome is not None and outcome.change is not None and current_version(ls, snapshot.uri) != snapshot.version:
+        outcome = FixOutcome(None, "the document changed while the fix was made")
+    if outcome is None or outcome.change is None:
+        if outcome is not None:
+            _tell(ls, f"Fix this error: no fix offered: {outcome.reason}.")
         return None
-    return workspace_edit(ls, snapshot, change)
+    if not outcome.verified:
+        _tell(ls, f"Fix this error: the fix is unverified: {outcome.reason}.")
+    return workspace_edit(ls, snapshot, outcome.change)
+
+
+def _tell(ls, message: str) -> None:
+    log.info("%s", message)
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
 
 
 def workspace_edit(ls, snapshot: DocumentSnapshot, change) -> types.WorkspaceEdit:

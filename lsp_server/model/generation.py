@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 import llama_cpp
+from lsp_server.model.repetition import Repetition
 from lsp_server.model.text import TextStream
 from lsp_server.model.types import CancelToken
 
@@ -31,7 +32,7 @@ class Generation:
     generated_tokens: int
     ttft_ms: float
     total_ms: float
-    finish_reason: str  # "stop" | "length"
+    finish_reason: str  # "stop" | "length" | "repetition" (the text is cut where the loop began)
 
 
 def token_piece(vocab, token: int, special: bool = False) -> bytes:
@@ -85,8 +86,11 @@ def generate(
     stop_ids: frozenset[int] = frozenset(),
     stop_texts: tuple[str, ...] = (),
     on_token: Callable[[str], None] | None = None,
+    stop_repeats: bool = False,
 ) -> Generation:
-    """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set."""
+    """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set.
+
+    With `stop_repeats` (chat), generation stops once the text loops, and the loop is cut off."""
     start = time.perf_counter()
     cancel.raise_if_cancelled()
     cached = reuse_prefix(llm, tokens)
@@ -99,6 +103,7 @@ def generate(
     parts: list[str] = []
     ttft = 0.0
     finish, generated = "length", 0
+    repetition = Repetition() if stop_repeats else None
     while generated < max_tokens:
         cancel.raise_if_cancelled()
         token = sample()
@@ -113,15 +118,21 @@ def generate(
             parts.append(piece)
             if on_token is not None:
                 on_token(piece)
+            if repetition is not None and repetition.push(piece):
+                finish = "repetition"
+                break
         if stream.stopped:
             finish = "stop"
             break
         if generated < max_tokens:
             llm.eval([token])
-    tail = stream.finish()
+    tail = stream.finish() if finish != "repetition" else ""
     if tail:
         parts.append(tail)
         if on_token is not None:
             on_token(tail)
     total = time.perf_counter() - start
-    return Generation("".join(parts), len(tokens), cached, generated, ttft * 1000, total * 1000, finish)
+    text = "".join(parts)
+    if repetition is not None and repetition.start is not None:
+        text = text[: repetition.start]
+    return Generation(text, len(tokens), cached, generated, ttft * 1000, total * 1000, finish)

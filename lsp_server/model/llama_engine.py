@@ -218,12 +218,13 @@ class LlamaEngine:
         started = time.perf_counter()
         prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
         tokens = [*(self._bos if prompt.add_bos else ()), *self._tokenize(prompt.text, special=True)]
-        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token)
+        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token, stop_repeats=True)
         return ChatReply(result.text.strip(), self.name, result.prompt_tokens, result.generated_tokens,
                          (time.perf_counter() - started) * 1000, result.finish_reason)
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
-             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None) -> Generation:
+             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
+             stop_repeats: bool = False) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
@@ -231,7 +232,8 @@ class LlamaEngine:
         with self._lock:
             try:
                 return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
-                                temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token)
+                                temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
+                                stop_repeats=stop_repeats)
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
                 self._llm.reset()
                 raise EngineError(f"llama.cpp failed while generating: {err}") from err

@@ -1,8 +1,11 @@
 """Explain this error / Fix this error end to end, as code actions and as commands.
 
-Listing actions never runs the model; the fix runs in codeAction/resolve
-and its edit, when the tiny model's reply yields one, must parse. The
-commands take diagnostics as arguments (as Neovim sends them).
+Listing actions never runs the model; the fix runs in codeAction/resolve.
+A diagnostic the tools can answer (an undefined name with a close match, a
+syntax error) is explained and fixed without the model; one that needs
+judgement (a type error) goes to the tiny model, whose edit, when its reply
+yields one, must pass its checks. The commands take diagnostics as
+arguments (as Neovim sends them).
 """
 
 from __future__ import annotations
@@ -15,18 +18,27 @@ from tests.conftest import DEEPSEEK_MODEL
 from tests.e2e.conftest import FAILING, SLOW, start_server
 
 BROKEN = "def area(width, height):\n    return width * heigth\n\n\nprint(area(2, 3))\n"
+# Needs judgement: no tool here can say what to do about it, so the model is asked.
+TYPE_ERROR = 'Operator "*" not supported for types "int" and "str"'
 DIAGNOSTIC = types.Diagnostic(
+    range=types.Range(types.Position(1, 11), types.Position(1, 25)),
+    message=TYPE_ERROR,
+    severity=types.DiagnosticSeverity.Error,
+    source="pyright",
+)
+DIAGNOSTIC_JSON = {
+    "range": {"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 25}},
+    "message": TYPE_ERROR,
+    "severity": 1,
+    "source": "pyright",
+}
+# Mechanical: "did you mean `height`", answered from the file without the model.
+UNDEFINED = types.Diagnostic(
     range=types.Range(types.Position(1, 19), types.Position(1, 25)),
     message='"heigth" is not defined',
     severity=types.DiagnosticSeverity.Error,
     source="pyright",
 )
-DIAGNOSTIC_JSON = {
-    "range": {"start": {"line": 1, "character": 19}, "end": {"line": 1, "character": 25}},
-    "message": '"heigth" is not defined',
-    "severity": 1,
-    "source": "pyright",
-}
 CHAT = {"chatMaxTokens": 300}
 
 
@@ -34,11 +46,11 @@ def model_jobs(status: dict, kind: str) -> list[dict]:
     return [job for job in status["jobs"] if job["kind"] == kind]
 
 
-async def list_actions(lsp, uri):
+async def list_actions(lsp, uri, diagnostic=DIAGNOSTIC):
     """The actions as CodeAction objects (pygls's client would read ours as Commands)."""
     converter = lsp.client.protocol._converter
     params = types.CodeActionParams(
-        types.TextDocumentIdentifier(uri), DIAGNOSTIC.range, types.CodeActionContext(diagnostics=[DIAGNOSTIC])
+        types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext(diagnostics=[diagnostic])
     )
     raw = await lsp.send_raw(types.TEXT_DOCUMENT_CODE_ACTION, converter.unstructure(params))
     return None if raw is None else [converter.structure(action, types.CodeAction) for action in raw]
@@ -79,6 +91,9 @@ async def test_fix_resolves_to_an_edit_that_parses_or_none(workspace):
             for text_edit in document_edit.edits:
                 fixed = apply(fixed, text_edit)
             assert error_count("python", fixed) == 0
+        else:  # a resolve without an edit says why
+            said = [m.message for m in lsp.client.messages if m.message.startswith("Fix this error: no fix offered: ")]
+            assert len(said) == 1 and jobs[0]["finish_reason"] in ("length", "repetition", "stop")
 
 
 async def test_explain_command_returns_markdown_and_logs_it(workspace):
@@ -86,9 +101,44 @@ async def test_explain_command_returns_markdown_and_logs_it(workspace):
         uri = lsp.open("geometry.py", BROKEN)
         explain = (await list_actions(lsp, uri))[0]
         markdown = await lsp.command(explain.command.command, *explain.command.arguments)
-        assert markdown.startswith('### "heigth" is not defined')
+        assert markdown.startswith(f"### {TYPE_ERROR}")
         assert "geometry.py:2" in markdown
         assert any(m.message == markdown for m in lsp.client.log_messages)
+        jobs = model_jobs(await lsp.status(), "explain")
+        assert len(jobs) == 1 and jobs[0]["tokens"] > 0
+        # The tiny model's reply is never about the error: the tools' facts are shown instead.
+        body = markdown.split("\n\n", 2)[2]
+        assert body.startswith("The model could not explain this") or "width" in body or "heigth" in body
+
+
+async def test_mechanical_fix_and_explanation_need_no_model(workspace):
+    async with start_server(workspace, settings=CHAT) as lsp:
+        uri = lsp.open("geometry.py", BROKEN)
+        explain, fix = await list_actions(lsp, uri, UNDEFINED)
+        markdown = await lsp.command(explain.command.command, *explain.command.arguments)
+        assert markdown.startswith('### "heigth" is not defined')
+        assert "geometry.py:2" in markdown and "did you mean `height`?" in markdown
+        resolved = await lsp.client.code_action_resolve_async(fix)
+        (document_edit,) = resolved.edit.document_changes
+        (text_edit,) = document_edit.edits
+        assert apply(BROKEN, text_edit) == BROKEN.replace("heigth", "height")
+        assert (text_edit.range.start.line, text_edit.range.start.character, text_edit.new_text) == (1, 19, "height")
+        assert (await lsp.status())["jobs"] == []
+
+
+async def test_syntax_error_fixed_by_the_compiler_in_place(workspace):
+    broken = "def area(width, height)\n    return width * height\n"
+    missing_colon = types.Diagnostic(
+        range=types.Range(types.Position(0, 23), types.Position(0, 24)), message="SyntaxError: expected ':'")
+    async with start_server(workspace, settings=CHAT) as lsp:
+        uri = lsp.open("geometry.py", broken)
+        explain, fix = await list_actions(lsp, uri, missing_colon)
+        markdown = await lsp.command(explain.command.command, *explain.command.arguments)
+        assert "missing the `:` that ends it" in markdown
+        resolved = await lsp.client.code_action_resolve_async(fix)
+        (text_edit,) = resolved.edit.document_changes[0].edits
+        assert apply(broken, text_edit) == broken.replace(")\n", "):\n", 1)
+        assert (await lsp.status())["jobs"] == []
 
 
 async def test_commands_accept_diagnostics_as_arguments(workspace):
@@ -157,7 +207,7 @@ async def test_edit_during_fix_gives_no_edit_and_explain_still_answers(workspace
         fix = (await list_actions(lsp, uri))[1]
         _, answer = lsp.send(types.CODE_ACTION_RESOLVE, fix)
         await lsp.wait_status(lambda s: any(j["tokens"] >= 1 for j in model_jobs(s, "fix")))
-        lsp.change(uri, BROKEN.replace("heigth", "height"))
+        lsp.change(uri, BROKEN.replace("heigth", "str(height)"))
         resolved = await answer
         assert resolved.edit is None
         assert model_jobs(await lsp.status(), "fix")[0]["outcome"] == "done"
@@ -177,3 +227,20 @@ async def test_engine_failure(workspace):
         fix = (await list_actions(lsp, uri))[1]
         assert (await lsp.client.code_action_resolve_async(fix)).edit is None
         assert len([m for m in lsp.error_messages() if "model failed" in m]) == 1
+
+
+async def test_typescript_expected_comma_is_fixed_by_the_parser_not_explained_as_a_semicolon(workspace):
+    source = "export function total(items: number[]): number {\n  return items.reduce((sum, n) => sum + n 0);\n}\n"
+    column = source.split("\n")[1].index(" 0)") + 1
+    expected_comma = types.Diagnostic(
+        range=types.Range(types.Position(1, column), types.Position(1, column + 1)), message="',' expected.",
+        source="ts")
+    async with start_server(workspace, settings=CHAT) as lsp:
+        uri = lsp.open("total.ts", source, language="typescript")
+        explain, fix = await list_actions(lsp, uri, expected_comma)
+        markdown = await lsp.command(explain.command.command, *explain.command.arguments)
+        assert "A `,` is expected on line 2" in markdown and "semicolon" not in markdown
+        resolved = await lsp.client.code_action_resolve_async(fix)
+        (text_edit,) = resolved.edit.document_changes[0].edits
+        assert apply(source, text_edit) == source.replace("n 0)", "n, 0)")
+        assert (await lsp.status())["jobs"] == []

@@ -64,3 +64,4 @@ def test_demo_runs_on_the_fixture_project():
     assert result.returncode == 0, result.stderr
     assert "1. Completion at shop/pricing.py:23:32" in result.stdout
     assert "2. Explain the error at shop/report.py:7" in result.stdout and "expected ':'" in result.stdout
+    assert "missing the `:` that ends it" in result.stdout and "+def receipt(cart: Cart) -> str:" in result.stdout
