@@ -21,7 +21,8 @@ from lsp_server.commit import hooks
 from tests.commit.conftest import git, head_message
 from tests.conftest import CODER_LSP
 
-REPLY = "Add the greeting"
+REPLY = "greet(name)"  # a completion the editor keeps whole after `return `
+SUBJECT = "Add greet and handler"  # a commit subject that names what the tests' diffs change
 
 
 class RecordingServer(ThreadingHTTPServer):
@@ -41,7 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.server.bodies.append(body)
-        choice = {"index": 0, "text": REPLY, "delta": {"content": REPLY}, "finish_reason": "stop"}
+        reply = SUBJECT if self.path.endswith("/chat/completions") else REPLY
+        choice = {"index": 0, "text": reply, "delta": {"content": reply}, "finish_reason": "stop"}
         stream = f"data: {json.dumps({'choices': [choice]})}\n\ndata: [DONE]\n\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -91,7 +93,7 @@ def test_complete_and_commit_msg_make_no_connection_until_trusted(hostile_repo, 
     completed = coder_lsp(hostile_repo, "complete", "main.py:2:12", "--max-tokens", "4")
     assert completed.returncode == 0 and completed.stdout.strip() == REPLY, completed.stderr
     message = coder_lsp(hostile_repo, "commit-msg")
-    assert message.returncode == 0 and message.stdout.strip() == REPLY, message.stderr
+    assert message.returncode == 0 and message.stdout.strip() == SUBJECT, message.stderr
     assert len(recorder.connections) == 2 and trust_lines(completed.stderr + message.stderr) == []
 
 
@@ -99,14 +101,14 @@ def test_git_commit_through_the_hook_makes_no_connection_until_trusted(hostile_r
     hooks.install(str(hostile_repo))
     result = subprocess.run(["git", "commit", "-q"], cwd=hostile_repo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert recorder.connections == [] and head_message(hostile_repo) != REPLY
+    assert recorder.connections == [] and head_message(hostile_repo) != SUBJECT
     assert len(trust_lines(result.stderr)) == 1, result.stderr
     (hostile_repo / "main.py").write_text("def greet(name):\n    return name\n")
     git(hostile_repo, "add", "-A")
     assert coder_lsp(hostile_repo, "trust").returncode == 0
     result = subprocess.run(["git", "commit", "-q"], cwd=hostile_repo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert len(recorder.connections) == 1 and head_message(hostile_repo) == REPLY
+    assert len(recorder.connections) == 1 and head_message(hostile_repo) == SUBJECT
 
 
 def test_a_commit_prompt_names_secret_files_but_never_shows_a_secret(repo, recorder):
@@ -124,7 +126,7 @@ def test_a_commit_prompt_names_secret_files_but_never_shows_a_secret(repo, recor
         (repo / name).write_text(text)
     git(repo, "add", "-A")
     result = coder_lsp(repo, "commit-msg")
-    assert result.returncode == 0 and result.stdout.strip() == REPLY, result.stderr
+    assert result.returncode == 0 and result.stdout.strip() == SUBJECT, result.stderr
     [body] = recorder.bodies
     prompt = json.dumps(body)
     assert all(name in prompt for name in files) and "def handler" in prompt and "[redacted]" in prompt
