@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, ROOT
+from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, ROOT, SCRIPTED_SERVER
 
 pytestmark = pytest.mark.editor
 
@@ -268,3 +268,26 @@ def test_extension_lint_typecheck_and_unit_tests():
         result = subprocess.run(["npm", "run", "-s", script], cwd=EXTENSION, env=env, capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 0, f"npm run {script}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+
+
+@pytest.mark.timeout(600)
+def test_ghost_text_typed_while_the_model_loads_appears_once_loaded(vscode_home, tmp_path, capsys):
+    # The tests' launcher delays the model load by 8 s, so the typing surely lands during it;
+    # the server holds the request and VS Code must show its answer without another keystroke.
+    env = _isolated_env(vscode_home)
+    workspace = _workspace(tmp_path)
+    launcher = tmp_path / "slow-loading-coder-lsp"
+    launcher.write_text("#!/bin/sh\nCODER_LSP_TEST_ENGINE=load_delay_ms=8000 exec "
+                        + " ".join(f"'{part}'" for part in SCRIPTED_SERVER) + ' "$@"\n')
+    launcher.chmod(0o755)
+    _user_settings(vscode_home["user-data"], {**GHOST_SETTINGS, "coderLsp.server.path": str(launcher)})
+    _install_extension(vscode_home, env)
+    config = {"typeWhileLoading": True, "readyText": "deepseek-coder-tiny", "pythonFile": "shapes.py",
+              "pythonTyping": PYTHON_TYPING}
+    results = _drive(vscode_home, env, workspace, tmp_path, config, "while-loading")
+    with capsys.disabled():
+        print(f"\n[vscode e2e] typed while loading; ghost text {results.get('lastKeystrokeToGhostMs')} ms after "
+              f"the last keystroke: {results.get('ghostText')!r}")
+    assert results["typedWhileLoading"], "the typing ended after the model had loaded: nothing was held"
+    assert not results["ghostVisibleWhileLoading"]
+    assert results["readyWhenShown"] and results["ghostText"].strip()
