@@ -26,3 +26,14 @@ def test_ghost_text_typed_during_the_load_appears_once_loaded(start_editor, work
     assert not editor.lua("return require('coder_lsp.inline').visible()")
     ghost_at_cursor(editor)  # no keystroke since: the held request's answer is shown
     assert editor.lua(f"return {STATE}") in ("ready", "busy")
+
+
+def test_ghost_text_typed_before_the_client_attaches_appears(start_editor, workspace, monkeypatch):
+    # Typing at once after `:edit`: the server is still starting, so no client is attached yet
+    # and no request can go out; the attach asks at the cursor itself (then the load holds it).
+    monkeypatch.setenv("CODER_LSP_TEST_ENGINE", "load_delay_ms=1000")
+    editor = start_editor(EditorOptions())
+    editor.edit(workspace / "main.py")
+    editor.type(f"{COMMENT_LINE}GA two")
+    assert editor.lua("return require('coder_lsp').client(0) == nil"), "typed before the client attached"
+    ghost_at_cursor(editor)
