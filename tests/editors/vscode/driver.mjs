@@ -116,7 +116,10 @@ async function ghostText(page) {
  * the ghost text must appear once the model is ready, with no keystroke after the typing. */
 async function ghostWhileLoading(page) {
   const loading = page.locator(".statusbar-item", { hasText: "coder-lsp: loading" }).first();
-  await step(page, "model-loading", () => loading.waitFor({ timeout: config.readyTimeoutMs ?? 180000 }));
+  const ours = page.locator(".statusbar-item", { hasText: "coder-lsp" }).first();
+  // "starting": type before the server has even answered `initialize` (no provider yet).
+  const state = config.typeWhile === "starting" ? ours : loading;
+  await step(page, `server-${config.typeWhile}`, () => state.waitFor({ timeout: config.readyTimeoutMs ?? 180000 }));
   await step(page, "open-python", () => openFile(page, config.pythonFile));
   await page.keyboard.press(`${mod}+End`);
   await page.keyboard.press("Enter");
@@ -124,6 +127,7 @@ async function ghostWhileLoading(page) {
   await page.keyboard.type(config.pythonTyping, { delay: 30 });
   const typedAt = Date.now();
   results.typedWhileLoading = await loading.isVisible();
+  results.statusWhenTyped = await ours.getAttribute("aria-label").catch(() => "");
   results.ghostVisibleWhileLoading = await page.locator(GHOST).first().isVisible();
   await step(page, "ghost-text-after-load", async () => {
     await page.locator(GHOST).first().waitFor({ state: "visible", timeout: config.ghostTimeoutMs ?? 60000 });
@@ -332,7 +336,7 @@ async function main() {
       await badInput(page);
       return finish(context, 0);
     }
-    if (config.typeWhileLoading) {
+    if (config.typeWhile) {
       await ghostWhileLoading(page);
       return finish(context, 0);
     }
