@@ -9,8 +9,8 @@ Typed-ahead and speculative completions come from the pipeline's cache
 without a model call. A request that arrives while the model (re)loads is
 held, not dropped (`wait_for_model`): answered when the model is ready,
 None if the load fails, a newer request for the document supersedes it or
-the document changed meanwhile; `$/cancelRequest` cancels it. `suggest` is shared with the `textDocument/completion`
-fallback.
+the document changed meanwhile; `$/cancelRequest` cancels it. `suggest` is
+shared with the `textDocument/completion` fallback.
 """
 
 from __future__ import annotations

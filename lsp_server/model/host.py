@@ -7,8 +7,8 @@ keeps the engine, its device ("cpu", "gpu", "remote"), the last load error
 for users, and `loaded`, an event set once a load has finished, ok or not,
 that threads without an event loop (the git hook's socket) wait on, and
 `wait_until_loaded`, the same wait for a coroutine (a completion request
-held while the model loads). The loader is `load_engine` unless the host is given another (tests wrap the
-real engine to slow it down or break it on cue).
+held while the model loads). The loader is `load_engine` unless the host is
+given another (tests wrap the real engine to slow it down or break it on cue).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class ModelHost:
 
     def _set_loaded(self) -> None:
         self.loaded.set()
-        for waiter in self._waiters:  # each on its own loop's thread: a load may end on any thread
+        for waiter in list(self._waiters):  # each on its own loop's thread: a load may end on any thread
             with contextlib.suppress(RuntimeError):  # that loop has closed (shutdown)
                 waiter.get_loop().call_soon_threadsafe(_wake, waiter)
 
