@@ -49,10 +49,12 @@ Hook = Callable[["CoderServer"], Any]
 
 @dataclass
 class CompletionState:
-    """Inline completion's state between requests: the pipeline (cache, held context), requests in flight."""
+    """Inline completion's state between requests: the pipeline (cache, held context), requests in flight,
+    and per document the request held while the model loads (a newer one sets the older's future)."""
 
     pipeline: CompletionPipeline = field(default_factory=CompletionPipeline)
     pending: dict[str, int] = field(default_factory=dict)  # uri -> requests in flight
+    held: dict[str, asyncio.Future] = field(default_factory=dict)  # uri -> the request waiting for the model
 
 
 class CoderServer(LanguageServer):

@@ -7,7 +7,9 @@ to last long enough to act on, and engine-failure tests need a failure.
 `tests/scripted_server.py` (the tests' own launcher; production code knows
 nothing of it), e.g.
 `delay_ms=30` (sleep after every real token), `fail` (every call raises
-EngineError) or `delay_ms=30,fail_after=5`. The real engine still does all
+EngineError) or `delay_ms=30,fail_after=5`; `load_delay_ms=3000` makes
+every model load wait that long first, and `load_fail` makes it fail after
+that wait (`scripted_load`), so a test can act while the model loads. The real engine still does all
 the work; without the variable `wrap_for_tests` returns the engine as is.
 """
 
@@ -65,6 +67,15 @@ class ScriptedEngine:
         if self.fail:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
         return self.inner.chat(messages, cancel, max_tokens=max_tokens, on_token=self._on_token(on_token))
+
+
+def scripted_load(load):
+    """Run `load()` (the real loader) after the scripted load delay; raise if the load is to fail."""
+    options = _parse(os.environ.get(ENV, ""))
+    time.sleep(options.get("load_delay_ms", 0.0) / 1000.0)
+    if options.get("load_fail"):
+        raise EngineError("scripted load failure (CODER_LSP_TEST_ENGINE)")
+    return load()
 
 
 def wrap_for_tests(engine):

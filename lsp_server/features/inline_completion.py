@@ -6,8 +6,11 @@ thread keyed by document, so a newer request supersedes an older one, which
 answers None (hops 2-4), and post-processes back on the loop, answering only
 if the document version is still the one it snapshotted (hop 5).
 Typed-ahead and speculative completions come from the pipeline's cache
-without a model call. `suggest` is shared with the `textDocument/completion`
-fallback.
+without a model call. A request that arrives while the model (re)loads is
+held, not dropped (`wait_for_model`): answered when the model is ready,
+None if the load fails, a newer request for the document supersedes it or
+the document changed meanwhile; `$/cancelRequest` cancels it. `suggest` is
+shared with the `textDocument/completion` fallback.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 # typing: nobody accepts sooner, and a speculative job still running when the next key
 # arrives would hold up that key's completion (a prompt batch is not interruptible).
 SPECULATIVE_DELAY_S = 0.2
+# A held request gives up after this long: a client that never sent `initialized` (so no load
+# ever starts) must not keep requests open for ever. Loading a large model from disk takes ~a minute.
+HOLD_LIMIT_S = 300.0
 
 
 def register(server: CoderServer) -> None:
@@ -53,7 +59,7 @@ def should_complete(ls: CoderServer, snapshot: DocumentSnapshot | None) -> bool:
         snapshot is not None
         and settings.enable_inline_completion
         and settings.enabled_for(snapshot.language_id)
-        and ls.engine is not None
+        and (ls.engine is not None or not ls.model.loaded.is_set())  # loaded, or loading: held
         and not is_secret_file(snapshot.path or snapshot.uri, settings.secret_files)
     )
 
@@ -66,6 +72,8 @@ async def suggest(ls: CoderServer, snapshot: DocumentSnapshot) -> str | None:
         return prepared.cached
     stats = ls.jobs.record("inline", snapshot.uri, offset=snapshot.offset, version=snapshot.version)
     with _pending(ls, snapshot.uri):
+        if not await wait_for_model(ls, snapshot, stats):
+            return None
         completion = await generate(ls, snapshot, prepared, stats)
     if completion is None or current_version(ls, snapshot.uri) != snapshot.version:
         return None
@@ -74,6 +82,48 @@ async def suggest(ls: CoderServer, snapshot: DocumentSnapshot) -> str | None:
     if text and ls.settings.speculative:
         asyncio.get_running_loop().call_later(SPECULATIVE_DELAY_S, _speculate, ls, snapshot, text)
     return text or None
+
+
+async def wait_for_model(ls: CoderServer, snapshot: DocumentSnapshot, stats: dict) -> bool:
+    """Hold a request while the model loads; False (answer None) if superseded, failed or stale."""
+    if ls.engine is not None:
+        return True
+    held, uri = ls.completions.held, snapshot.uri
+    if (older := held.get(uri)) is not None and not older.done():
+        older.set_result(None)  # the newer request supersedes it: it answers None now
+    mine = held[uri] = asyncio.get_running_loop().create_future()
+    stats["outcome"], started = "held", time.perf_counter()
+    try:
+        outcome = await _hold(ls, mine)
+    except asyncio.CancelledError:  # $/cancelRequest: pygls answers RequestCancelled
+        ls.jobs.finish(stats, "cancelled")
+        raise
+    finally:
+        if held.get(uri) is mine:
+            del held[uri]
+    stats["heldMs"] = round((time.perf_counter() - started) * 1000, 3)
+    if outcome == "ready" and current_version(ls, uri) != snapshot.version:
+        outcome = "stale"
+    if outcome != "ready":
+        ls.jobs.finish(stats, outcome)
+    return outcome == "ready"
+
+
+async def _hold(ls: CoderServer, superseded: asyncio.Future) -> str:
+    """Wait for a load to end (again, if a reload began meanwhile) or for a newer request."""
+    deadline = time.monotonic() + HOLD_LIMIT_S
+    while ls.engine is None and not ls.model.loaded.is_set():
+        loaded = asyncio.ensure_future(ls.model.wait_until_loaded())
+        try:
+            await asyncio.wait((superseded, loaded), timeout=max(0.0, deadline - time.monotonic()),
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            loaded.cancel()
+        if superseded.done():
+            return "superseded"
+        if time.monotonic() >= deadline:
+            return "no-model"
+    return "ready" if ls.engine is not None else "no-model"
 
 
 @contextlib.contextmanager

@@ -5,13 +5,16 @@ settings) closes the old engine and loads the new one as one job on the
 model thread, and a newer load supersedes an older one still running. It
 keeps the engine, its device ("cpu", "gpu", "remote"), the last load error
 for users, and `loaded`, an event set once a load has finished, ok or not,
-that threads without an event loop (the git hook's socket) wait on. The
-loader is `load_engine` unless the host is given another (tests wrap the
-real engine to slow it down or break it on cue).
+that threads without an event loop (the git hook's socket) wait on, and
+`wait_until_loaded`, the same wait for a coroutine (a completion request
+held while the model loads). The loader is `load_engine` unless the host is
+given another (tests wrap the real engine to slow it down or break it on cue).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from typing import Callable
 
@@ -30,6 +33,7 @@ class ModelHost:
         self.error = ""
         self.device = ""
         self.loaded = threading.Event()
+        self._waiters: list[asyncio.Future] = []
 
     @property
     def name(self) -> str:
@@ -52,19 +56,42 @@ class ModelHost:
 
         return swap
 
+    async def wait_until_loaded(self) -> Engine | None:
+        """Wait for the load in progress (or the next one) to finish: the engine, None if it failed."""
+        if not self.loaded.is_set():
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+        return self.engine
+
     def loaded_ok(self, engine: Engine) -> None:
         self.engine, self.error = engine, ""
         self.device = _describe(engine).get("device", "")
-        self.loaded.set()
+        self._set_loaded()
 
     def load_failed(self, reason: str) -> None:
         self.engine, self.error, self.device = None, reason, ""
+        self._set_loaded()
+
+    def _set_loaded(self) -> None:
         self.loaded.set()
+        for waiter in list(self._waiters):  # each on its own loop's thread: a load may end on any thread
+            with contextlib.suppress(RuntimeError):  # that loop has closed (shutdown)
+                waiter.get_loop().call_soon_threadsafe(_wake, waiter)
 
     def close(self) -> None:
         engine, self.engine = self.engine, None
         if engine is not None:
             engine.close()
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _describe(engine: Engine) -> dict:

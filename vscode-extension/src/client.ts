@@ -33,6 +33,14 @@ class QuietLanguageClient extends LanguageClient {
   }
 }
 
+/** An inline suggestion at the cursor of the active editor, if its document was typed in. */
+function askIfTypedIn(typedIn: Set<string>): void {
+  const editor = vscode.window.activeTextEditor;
+  if (editor && typedIn.has(editor.document.uri.toString())) {
+    void vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+  }
+}
+
 export class ServerController implements vscode.Disposable {
   client: LanguageClient | undefined;
   server: ServerCommand | undefined;
@@ -99,13 +107,20 @@ export class ServerController implements vscode.Disposable {
       // Keep an error (crash limit, failed start) visible rather than a plain "stopped".
       if (event.newState === State.Stopped && !this.stopping && this.status.last.state !== "error") this.status.update({ state: "stopped" });
     });
+    // Typing while the server starts asks nothing (no provider yet), and VS Code asks again
+    // only on the next keystroke: once started, ask in the editor typed in meanwhile.
+    const typedIn = new Set<string>();
+    const typing = vscode.workspace.onDidChangeTextDocument((event) => typedIn.add(event.document.uri.toString()));
     try {
       await this.client.start();
+      askIfTypedIn(typedIn);
       return true;
     } catch (error) {
       this.output.error(`the server failed to start: ${String(error)}`);
       if (this.status.last.state !== "error") this.status.update({ state: "error", message: "The server failed to start; see the log." });
       return false;
+    } finally {
+      typing.dispose();
     }
   }
 

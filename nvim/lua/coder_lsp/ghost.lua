@@ -177,6 +177,17 @@ local function typed_into_ghost(bufnr, ghost, row, col)
   return true
 end
 
+--- Ask after the debounce, unless a keystroke restarts it (also for text typed before attach).
+function M.request_soon(bufnr)
+  local state = states[bufnr]
+  if state then
+    state.timer:stop()
+    state.timer:start(state.debounce_ms, 0, vim.schedule_wrap(function()
+      if states[bufnr] == state then M.request(bufnr) end
+    end))
+  end
+end
+
 --- On every keystroke or cursor move in insert mode.
 local function on_change(bufnr)
   local state = states[bufnr]
@@ -193,12 +204,7 @@ local function on_change(bufnr)
   end
   hide(bufnr, state)
   cancel_pending(state)
-  state.timer:stop()
-  state.timer:start(state.debounce_ms, 0, vim.schedule_wrap(function()
-    if states[bufnr] == state then
-      M.request(bufnr)
-    end
-  end))
+  M.request_soon(bufnr)
 end
 
 local function on_leave(bufnr)

@@ -154,6 +154,25 @@ local function set_keymaps(bufnr)
   map(keys.dismiss, function() return M.dismiss() end, 'dismiss completion', true)
 end
 
+--- The user typed before the client attached (the server was still starting): no request
+--- went out and none would until the next keystroke, so ask at the cursor now. The server
+--- holds it while the model loads.
+---@param bufnr integer
+local function request_if_typing(bufnr)
+  if vim.api.nvim_get_current_buf() ~= bufnr or not vim.api.nvim_get_mode().mode:match('^i') then
+    return
+  end
+  if not native() then
+    return require('coder_lsp.ghost').request_soon(bufnr)
+  end
+  vim.schedule(function() -- after enable() has registered this client with the buffer's completor
+    local completor = native_completor(bufnr)
+    if completor and type(completor.automatic_request) == 'function' then
+      completor:automatic_request()
+    end
+  end)
+end
+
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 function M.attach(client, bufnr)
@@ -171,6 +190,7 @@ function M.attach(client, bufnr)
     require('coder_lsp.ghost').attach(client, bufnr)
   end
   set_keymaps(bufnr)
+  request_if_typing(bufnr)
 end
 
 ---@param client_id integer

@@ -112,6 +112,34 @@ async function ghostText(page) {
   results.ghostSamplesMs = [results.keystrokeToGhostMs, ...(await moreGhostSamples(page, config.ghostSamples ?? 4))];
 }
 
+/** Open the Python file and type while the model still loads (the server holds the request):
+ * the ghost text must appear once the model is ready, with no keystroke after the typing. */
+async function ghostWhileLoading(page) {
+  const loading = page.locator(".statusbar-item", { hasText: "coder-lsp: loading" }).first();
+  const ours = page.locator(".statusbar-item", { hasText: "coder-lsp" }).first();
+  // "starting": type before the server has even answered `initialize` (no provider yet).
+  const state = config.typeWhile === "starting" ? ours : loading;
+  await step(page, `server-${config.typeWhile}`, () => state.waitFor({ timeout: config.readyTimeoutMs ?? 180000 }));
+  await step(page, "open-python", () => openFile(page, config.pythonFile));
+  await page.keyboard.press(`${mod}+End`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(config.pythonTyping, { delay: 30 });
+  const typedAt = Date.now();
+  results.typedWhileLoading = await loading.isVisible();
+  results.statusWhenTyped = await ours.getAttribute("aria-label").catch(() => "");
+  results.ghostVisibleWhileLoading = await page.locator(GHOST).first().isVisible();
+  await step(page, "ghost-text-after-load", async () => {
+    await page.locator(GHOST).first().waitFor({ state: "visible", timeout: config.ghostTimeoutMs ?? 60000 });
+  });
+  results.lastKeystrokeToGhostMs = Date.now() - typedAt;
+  results.readyWhenShown = await page.locator(".statusbar-item", { hasText: config.readyText }).first().isVisible();
+  await shot(page, "ghost-while-loading");
+  const line = await currentLineText(page);
+  const typed = config.pythonTyping;
+  results.ghostText = line.includes(typed) ? line.slice(line.indexOf(typed) + typed.length) : line;
+}
+
 /** Keystroke-to-ghost-text times on fresh comment lines; Escape dismisses each. */
 async function moreGhostSamples(page, count) {
   const samples = [];
@@ -306,6 +334,10 @@ async function main() {
     await step(page, "workbench", () => page.goto(config.url).then(() => page.locator(".monaco-workbench").waitFor({ timeout: 120000 })));
     if (config.expectMissingServer) {
       await badInput(page);
+      return finish(context, 0);
+    }
+    if (config.typeWhile) {
+      await ghostWhileLoading(page);
       return finish(context, 0);
     }
     await step(page, "server-ready", async () => {

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, ROOT
+from tests.conftest import DEEPSEEK_MODEL, NOT_A_MODEL, ROOT, SCRIPTED_SERVER
 
 pytestmark = pytest.mark.editor
 
@@ -268,3 +268,39 @@ def test_extension_lint_typecheck_and_unit_tests():
         result = subprocess.run(["npm", "run", "-s", script], cwd=EXTENSION, env=env, capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 0, f"npm run {script}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
+
+
+def _typed_while(vscode_home, tmp_path, capsys, state: str, shell_prefix: str) -> dict:
+    """Type in shapes.py while the server is `state` (the launcher made slow by `shell_prefix`)."""
+    env = _isolated_env(vscode_home)
+    workspace = _workspace(tmp_path)
+    launcher = tmp_path / "slow-coder-lsp"
+    launcher.write_text(f"#!/bin/sh\n{shell_prefix} exec " + " ".join(f"'{part}'" for part in SCRIPTED_SERVER)
+                        + ' "$@"\n')
+    launcher.chmod(0o755)
+    _user_settings(vscode_home["user-data"], {**GHOST_SETTINGS, "coderLsp.server.path": str(launcher)})
+    _install_extension(vscode_home, env)
+    config = {"typeWhile": state, "readyText": "deepseek-coder-tiny", "pythonFile": "shapes.py",
+              "pythonTyping": PYTHON_TYPING}
+    results = _drive(vscode_home, env, workspace, tmp_path, config, f"while-{state}")
+    with capsys.disabled():
+        print(f"\n[vscode e2e] typed while {results.get('statusWhenTyped')!r}; ghost text "
+              f"{results.get('lastKeystrokeToGhostMs')} ms after the last keystroke: {results.get('ghostText')!r}")
+    assert not results["ghostVisibleWhileLoading"]
+    assert results["readyWhenShown"] and results["ghostText"].strip()
+    return results
+
+
+@pytest.mark.timeout(600)
+def test_ghost_text_typed_while_the_model_loads_appears_once_loaded(vscode_home, tmp_path, capsys):
+    # The tests' launcher delays the model load by 8 s, so the typing surely lands during it;
+    # the server holds the request and VS Code must show its answer without another keystroke.
+    results = _typed_while(vscode_home, tmp_path, capsys, "loading", "CODER_LSP_TEST_ENGINE=load_delay_ms=8000")
+    assert results["typedWhileLoading"], "the typing ended after the model had loaded: nothing was held"
+
+
+@pytest.mark.timeout(600)
+def test_ghost_text_typed_while_the_server_starts_appears_once_loaded(vscode_home, tmp_path, capsys):
+    # The server starts 8 s late: the typing ends before `initialize`, when no provider exists.
+    results = _typed_while(vscode_home, tmp_path, capsys, "starting", "sleep 8; CODER_LSP_TEST_ENGINE=load_delay_ms=0")
+    assert "starting the server" in results["statusWhenTyped"]
