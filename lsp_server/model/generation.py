@@ -7,6 +7,8 @@ sequence in the KV cache (dropping the rest), evaluate the remaining prompt
 in `n_batch` chunks with a cancel check before each, then sample one token at
 a time, checking the cancel token after every one. Token bytes go through a
 `TextStream`, so a character split across tokens is never emitted half.
+With a `Healing` (token healing), the first tokens are constrained to retype
+the text cut from the prompt's end, and those bytes are left out of the output.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 import llama_cpp
+from lsp_server.model.healing import Healing
 from lsp_server.model.text import TextStream
 from lsp_server.model.types import CancelToken
 
@@ -75,6 +78,25 @@ def _sampler(llm: llama_cpp.Llama, temperature: float) -> Callable[[], int]:
     return llm.sample
 
 
+def _healed(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Healing, greedy: bool) -> Callable[[], int]:
+    """`sample`, except that while `healing` is active only tokens consistent with the cut text are allowed."""
+    n_vocab, ctx, vocab = llm.n_vocab(), llm._ctx.ctx, llm._model.vocab
+
+    def pick() -> int:
+        if not healing.active:
+            return sample()
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
+        if greedy:
+            token = healing.pick(logits)
+        else:
+            healing.mask(logits)
+            token = sample()
+        healing.advance(token_piece(vocab, token))
+        return token
+
+    return pick
+
+
 def generate(
     llm: llama_cpp.Llama,
     tokens: list[int],
@@ -85,6 +107,7 @@ def generate(
     stop_ids: frozenset[int] = frozenset(),
     stop_texts: tuple[str, ...] = (),
     on_token: Callable[[str], None] | None = None,
+    healing: Healing | None = None,
 ) -> Generation:
     """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set."""
     start = time.perf_counter()
@@ -94,6 +117,8 @@ def generate(
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : i + llm.n_batch])
     sample = _greedy(llm) if temperature <= 0 else _sampler(llm, temperature)
+    if healing is not None:
+        sample = _healed(llm, sample, healing, temperature <= 0)
     vocab = llm._model.vocab
     stream = TextStream(stop_texts)
     parts: list[str] = []
@@ -108,7 +133,8 @@ def generate(
         if token in stop_ids or llama_cpp.llama_vocab_is_eog(vocab, token):
             finish = "stop"
             break
-        piece = stream.push(token_piece(vocab, token))
+        data = token_piece(vocab, token)
+        piece = stream.push(healing.strip(data) if healing is not None else data)
         if piece:
             parts.append(piece)
             if on_token is not None:

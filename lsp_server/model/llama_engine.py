@@ -10,6 +10,7 @@ normally makes the lock uncontended.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -18,6 +19,7 @@ from lsp_server.model import formats
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
+from lsp_server.model.healing import Healing, PieceIndex, back_off
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.text import clean
@@ -89,6 +91,8 @@ class LlamaEngine:
         self._piece_lengths: dict[int, int] = {}
         self._memo = TokenMemo(self._tokenize_plain, split_lines=splits_at_lines(pretokenizer),
                                piece_length=self._piece_length)
+        self.token_healing = True  # benchmarks turn it off to compare
+        self._piece_index: PieceIndex | None = None
 
     # --- format detection --------------------------------------------------------------
 
@@ -190,15 +194,42 @@ class LlamaEngine:
         return build_prompt(request, self.format, order=order or self.fim_order, budget=budget,
                             count=self.count_tokens)
 
+    # --- token healing ----------------------------------------------------------------
+
+    def _heal(self, request: CompletionRequest) -> tuple[CompletionRequest, Healing | None]:
+        """The request with the prefix's last token cut off where healing helps, and the constraint."""
+        if not self.token_healing or not request.prefix:
+            return request, None
+        vocab = self._llm._model.vocab
+        prefix, removed = back_off(clean(request.prefix), self._tokenize_plain,
+                                   lambda token: token_piece(vocab, token), self.piece_index())
+        if not removed:
+            return request, None
+        return dataclasses.replace(request, prefix=prefix), Healing(removed, self.piece_index())
+
+    def piece_index(self) -> PieceIndex:
+        """Every ordinary token's text (control, user-defined and end tokens excluded: healing
+        must never pick a FIM marker), read once."""
+        import llama_cpp
+
+        if self._piece_index is None:
+            vocab, model = self._llm._model.vocab, self._llm._model
+            skip = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+            pieces = [b"" if model.token_get_attr(t) & skip or llama_cpp.llama_vocab_is_eog(vocab, t)
+                      else token_piece(vocab, t) for t in range(self._llm.n_vocab())]
+            self._piece_index = PieceIndex(pieces)
+        return self._piece_index
+
     # --- engine interface -------------------------------------------------------------
 
     def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
                  *, order: str | None = None) -> Completion:
+        request, healing = self._heal(request)
         prompt = self.build_prompt(request, order=order)
         tokens = self.prompt_tokens(prompt)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
-                           stop_texts, on_token)
+                           stop_texts, on_token, healing)
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
                           result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
 
@@ -207,12 +238,13 @@ class LlamaEngine:
         started = time.perf_counter()
         prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
         tokens = self._llm.tokenize(prompt.text.encode("utf-8"), add_bos=prompt.add_bos, special=True)
-        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token)
+        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token, None)
         return ChatReply(result.text.strip(), self.name, result.prompt_tokens, result.generated_tokens,
                          (time.perf_counter() - started) * 1000, result.finish_reason)
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
-             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None) -> Generation:
+             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
+             healing: Healing | None) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
@@ -220,7 +252,8 @@ class LlamaEngine:
         with self._lock:
             try:
                 return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
-                                temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token)
+                                temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
+                                healing=healing)
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
                 self._llm.reset()
                 raise EngineError(f"llama.cpp failed while generating: {err}") from err
