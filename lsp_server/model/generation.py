@@ -108,12 +108,16 @@ def generate(
     stop_texts: tuple[str, ...] = (),
     on_token: Callable[[str], None] | None = None,
     healing: Healing | None = None,
+    reuse: Callable[[llama_cpp.Llama, list[int]], tuple[int, int]] | None = None,
 ) -> Generation:
-    """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set."""
+    """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set.
+
+    `reuse` prepares the cache instead of `reuse_prefix` (kv_reuse.reuse moves chunks past an edit):
+    it returns (tokens already in the cache, of those not evaluated now)."""
     start = time.perf_counter()
     cancel.raise_if_cancelled()
-    cached = reuse_prefix(llm, tokens)
-    for i in range(cached, len(tokens), llm.n_batch):
+    first, cached = reuse(llm, tokens) if reuse is not None else (reuse_prefix(llm, tokens),) * 2
+    for i in range(first, len(tokens), llm.n_batch):
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : i + llm.n_batch])
     sample = _greedy(llm) if temperature <= 0 else _sampler(llm, temperature)

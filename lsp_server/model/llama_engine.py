@@ -15,7 +15,7 @@ import os
 import threading
 import time
 
-from lsp_server.model import formats
+from lsp_server.model import formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
@@ -92,6 +92,7 @@ class LlamaEngine:
         self._memo = TokenMemo(self._tokenize_plain, split_lines=splits_at_lines(pretokenizer),
                                piece_length=self._piece_length)
         self.token_healing = True  # benchmarks turn it off to compare
+        self.kv_reuse = kv_reuse.two_sequences(self._llm)  # False: the model cannot shift positions
         self._piece_index: PieceIndex | None = None
 
     # --- format detection --------------------------------------------------------------
@@ -253,7 +254,7 @@ class LlamaEngine:
             try:
                 return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
-                                healing=healing)
+                                healing=healing, reuse=kv_reuse.reuse if self.kv_reuse else None)
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
                 self._llm.reset()
                 raise EngineError(f"llama.cpp failed while generating: {err}") from err
