@@ -184,6 +184,7 @@ def completion_request(snapshot, settings, multiline: bool, snippets: tuple, wor
         snippets=snippets,
         max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, SINGLE_LINE_MAX_TOKENS),
         stop=() if multiline else ("\n",),
+        latency_budget_ms=getattr(settings, "latency_budget_ms", 0),
     )
 
 

@@ -35,6 +35,7 @@ class Generation:
     ttft_ms: float
     total_ms: float
     finish_reason: str  # "stop" | "length"
+    eval_ms: float = 0.0  # of total_ms, evaluating the prompt tokens not found in the cache
 
 
 def token_piece(vocab, token: int, special: bool = False) -> bytes:
@@ -120,6 +121,7 @@ def generate(
     for i in range(first, len(tokens), llm.n_batch):
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : i + llm.n_batch])
+    evaluated = time.perf_counter()
     sample = _greedy(llm) if temperature <= 0 else _sampler(llm, temperature)
     if healing is not None:
         sample = _healed(llm, sample, healing, temperature <= 0)
@@ -154,4 +156,5 @@ def generate(
         if on_token is not None:
             on_token(tail)
     total = time.perf_counter() - start
-    return Generation("".join(parts), len(tokens), cached, generated, ttft * 1000, total * 1000, finish)
+    return Generation("".join(parts), len(tokens), cached, generated, ttft * 1000, total * 1000, finish,
+                      (evaluated - start) * 1000)

@@ -115,3 +115,16 @@ def back_off(prefix: str, tokenize: Callable[[str], Sequence[int]], piece: Calla
     if not text or not prefix.endswith(text) or len(index.starting_with(last)) < 2:
         return prefix, b""
     return prefix[: len(prefix) - len(text)], last
+
+
+def vocabulary_pieces(llm) -> PieceIndex:
+    """Every ordinary token's text in `llm`'s vocabulary (control, user-defined and end tokens
+    left out: healing must never pick a FIM marker); about 0.2 s for 50,000 tokens, once a model."""
+    import llama_cpp
+
+    from lsp_server.model.generation import token_piece
+
+    vocab, model = llm._model.vocab, llm._model
+    skip = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+    return PieceIndex([b"" if model.token_get_attr(t) & skip or llama_cpp.llama_vocab_is_eog(vocab, t)
+                       else token_piece(vocab, t) for t in range(llm.n_vocab())])

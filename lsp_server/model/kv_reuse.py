@@ -27,7 +27,6 @@ import llama_cpp
 
 MIN_CHUNK = 32  # fewer tokens are cheaper to evaluate than to find and move
 PROBE = 8  # window length hashed to find where a chunk of the old sequence reappears
-MAX_INSERT = 512  # more new tokens before the chunk (a paste): evaluate everything as before
 
 
 def two_sequences(llm: llama_cpp.Llama) -> bool:
@@ -68,7 +67,7 @@ def find_chunk(previous: np.ndarray, tokens: list[int], common: int) -> tuple[in
     cached: dict[int, int] = {}
     for offset, key in enumerate(_window_hashes(previous[common:])):
         cached.setdefault(key, common + offset)
-    wanted = np.asarray(tokens[common : min(limit, common + MAX_INSERT + PROBE)], dtype=np.int64)
+    wanted = np.asarray(tokens[common:limit], dtype=np.int64)
     if len(wanted) < PROBE:
         return None
     for offset, key in enumerate(_window_hashes(wanted)):
@@ -81,6 +80,14 @@ def find_chunk(previous: np.ndarray, tokens: list[int], common: int) -> tuple[in
         if length >= MIN_CHUNK:
             return start, at, length
     return None
+
+
+def reusable(llm: llama_cpp.Llama, tokens: list[int]) -> int:
+    """How many of `tokens` `reuse` would find in the cache (the rest must be evaluated)."""
+    previous = llm.input_ids[: llm.n_tokens]
+    common = common_prefix(previous, tokens)
+    chunk = find_chunk(previous, tokens, common)
+    return common + (chunk[2] if chunk else 0)
 
 
 def _append(llm: llama_cpp.Llama, tokens: list[int]) -> None:
@@ -97,7 +104,7 @@ def reuse(llm: llama_cpp.Llama, tokens: list[int]) -> tuple[int, int]:
     """Prepare the cache for `tokens`: (prompt tokens now in the cache, of those reused rather than evaluated)."""
     previous = llm.input_ids[: llm.n_tokens]
     common = common_prefix(previous, tokens)
-    chunk = find_chunk(previous, tokens, common) if common > 0 else None
+    chunk = find_chunk(previous, tokens, common)
     mem = llama_cpp.llama_get_memory(llm._ctx.ctx)
     if chunk is None:
         if common > 0 and llama_cpp.llama_memory_seq_rm(mem, -1, common, -1):

@@ -19,10 +19,11 @@ from lsp_server.model import formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
-from lsp_server.model.healing import Healing, PieceIndex, back_off
+from lsp_server.model.healing import Healing, PieceIndex, back_off, vocabulary_pieces
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.text import clean
+from lsp_server.model.throughput import Throughput
 from lsp_server.model.tokens import TokenMemo, splits_at_lines
 from lsp_server.model.types import (
     CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
@@ -93,6 +94,8 @@ class LlamaEngine:
                                piece_length=self._piece_length)
         self.token_healing = True  # benchmarks turn it off to compare
         self.kv_reuse = kv_reuse.two_sequences(self._llm)  # False: the model cannot shift positions
+        self.throughput = Throughput()
+        self._probe()
         self._piece_index: PieceIndex | None = None
 
     # --- format detection --------------------------------------------------------------
@@ -190,10 +193,40 @@ class LlamaEngine:
                 safe.append(token)
         return safe
 
-    def build_prompt(self, request: CompletionRequest, *, order: str | None = None) -> Prompt:
-        budget = max(16, self.n_ctx - min(request.max_tokens, self.n_ctx // 2) - 2)
+    def build_prompt(self, request: CompletionRequest, *, order: str | None = None, budget: int | None = None) -> Prompt:
+        full = max(16, self.n_ctx - min(request.max_tokens, self.n_ctx // 2) - 2)
+        budget = min(full, budget) if budget is not None else full
         return build_prompt(request, self.format, order=order or self.fim_order, budget=budget,
                             count=self.count_tokens)
+
+    # --- latency budget -------------------------------------------------------------
+
+    def _fitted_prompt(self, request: CompletionRequest, order: str | None) -> tuple[Prompt, list[int]]:
+        """The prompt, cut so that what the cache lacks evaluates within the request's latency budget."""
+        prompt = self.build_prompt(request, order=order)
+        tokens = self.prompt_tokens(prompt)
+        allowed = self.throughput.new_tokens(request.latency_budget_ms, request.max_tokens)
+        if allowed is None or len(tokens) <= allowed:
+            return prompt, tokens
+        cached = kv_reuse.reusable(self._llm, tokens) if self.kv_reuse else 0
+        if len(tokens) - cached <= allowed:
+            return prompt, tokens
+        prompt = self.build_prompt(request, order=order, budget=cached + allowed)
+        return prompt, self.prompt_tokens(prompt)
+
+    def _probe(self) -> None:
+        """Seed the throughput with a tiny run (a few dozen tokens), then leave the cache empty."""
+        tokens = list(self._bos) + list(self._tokenize_plain("def probe(values):\n    return [v * 2 for v in values]\n" * 3))
+        try:  # the first run also allocates buffers, so it underestimates: real jobs correct it
+            self._run(tokens[:40], CancelToken(), 3, 0.0, frozenset(), (), None, None)
+        except EngineError:
+            pass  # a model that cannot run says so on its first real request
+        self._llm.reset()
+
+    def _record(self, result: Generation) -> Generation:
+        self.throughput.record_prompt(result.prompt_tokens - result.cached_tokens, result.eval_ms / 1000)
+        self.throughput.record_decode(result.generated_tokens - 1, (result.total_ms - result.ttft_ms) / 1000)
+        return result
 
     # --- token healing ----------------------------------------------------------------
 
@@ -209,16 +242,8 @@ class LlamaEngine:
         return dataclasses.replace(request, prefix=prefix), Healing(removed, self.piece_index())
 
     def piece_index(self) -> PieceIndex:
-        """Every ordinary token's text (control, user-defined and end tokens excluded: healing
-        must never pick a FIM marker), read once."""
-        import llama_cpp
-
         if self._piece_index is None:
-            vocab, model = self._llm._model.vocab, self._llm._model
-            skip = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
-            pieces = [b"" if model.token_get_attr(t) & skip or llama_cpp.llama_vocab_is_eog(vocab, t)
-                      else token_piece(vocab, t) for t in range(self._llm.n_vocab())]
-            self._piece_index = PieceIndex(pieces)
+            self._piece_index = vocabulary_pieces(self._llm)
         return self._piece_index
 
     # --- engine interface -------------------------------------------------------------
@@ -226,8 +251,7 @@ class LlamaEngine:
     def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
                  *, order: str | None = None) -> Completion:
         request, healing = self._heal(request)
-        prompt = self.build_prompt(request, order=order)
-        tokens = self.prompt_tokens(prompt)
+        prompt, tokens = self._fitted_prompt(request, order)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
                            stop_texts, on_token, healing)
@@ -252,9 +276,9 @@ class LlamaEngine:
             tokens, room = tokens[:1] + tokens[len(tokens) - keep + 1 :], self.n_ctx - keep
         with self._lock:
             try:
-                return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
+                return self._record(generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
-                                healing=healing, reuse=kv_reuse.reuse if self.kv_reuse else None)
+                                healing=healing, reuse=kv_reuse.reuse if self.kv_reuse else None))
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
                 self._llm.reset()
                 raise EngineError(f"llama.cpp failed while generating: {err}") from err
@@ -265,6 +289,7 @@ class LlamaEngine:
             "fim_order": self.format.order(self.fim_order), "fim_tokens": dict(self.format.ids),
             "device": self.device, "n_ctx": self.n_ctx, "gpu_layers": self.gpu_layers,
             "chat_template": bool(self.chat_template), "architecture": self.info.architecture,
+            "token_healing": self.token_healing, "kv_reuse": self.kv_reuse, **self.throughput.describe(),
         }
 
     def close(self) -> None:

@@ -58,6 +58,7 @@ class CompletionRequest:
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
     repo: str = ""  # workspace folder name, for repo-level formats (<repo_name>, <|repo_name|>)
+    latency_budget_ms: int = 0  # a cold prompt is cut to what evaluates in this time (0 = no limit)
 
 
 @dataclass(frozen=True)

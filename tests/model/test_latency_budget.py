@@ -1,0 +1,60 @@
+"""The latency budget: measured rates size a cold prompt, which grows to the full prompt as the cache warms."""
+
+from __future__ import annotations
+
+import pytest
+
+from lsp_server.model.llama_engine import LlamaEngine
+from lsp_server.model.settings import ModelSettings
+from lsp_server.model.throughput import MIN_PROMPT_TOKENS, Throughput
+from lsp_server.model.types import CancelToken, CompletionRequest
+from tests.conftest import DEEPSEEK_MODEL
+from tests.model.conftest import code_lines
+
+
+def test_new_tokens_reserves_time_for_the_first_line():
+    rates = Throughput()
+    assert rates.new_tokens(1000, 48) is None  # nothing measured: no limit
+    rates.record_prompt(400, 1.0)
+    rates.record_decode(40, 1.0)
+    assert rates.new_tokens(0, 48) is None  # no budget: no limit
+    assert rates.new_tokens(1000, 48) == 280  # 1 s minus 12 tokens at 40/s = 0.7 s of 400 tokens/s
+    assert rates.new_tokens(100, 48) == MIN_PROMPT_TOKENS
+    rates.record_prompt(800, 1.0)
+    assert rates.prompt_tps == pytest.approx(520)  # a moving average, not the last job
+    rates.record_prompt(3, 0.0001)  # too short to time the model
+    assert rates.prompt_tps == pytest.approx(520)
+
+
+def test_engine_measures_its_rates_at_load_and_from_jobs(deepseek):
+    described = deepseek.describe()
+    assert described["prompt_tokens_per_s"] > 0 and described["decode_tokens_per_s"] > 0
+    before = deepseek.throughput.samples
+    deepseek.complete(CompletionRequest(prefix=code_lines(30), max_tokens=4), CancelToken())
+    assert deepseek.throughput.samples == before + 1
+
+
+@pytest.fixture
+def slow_engine():
+    engine = LlamaEngine(str(DEEPSEEK_MODEL), ModelSettings(n_ctx=4096, n_gpu_layers=0, fim_order="psm"))
+    yield engine
+    engine.close()
+
+
+def test_a_cold_prompt_fits_the_budget_and_grows_as_the_cache_warms(slow_engine):
+    slow_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # a slow laptop, pinned
+    slow_engine.throughput.record_prompt = lambda tokens, seconds: None  # keep it pinned
+    allowed = slow_engine.throughput.new_tokens(1000, 8)
+    prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
+    full = len(slow_engine.prompt_tokens(slow_engine.build_prompt(CompletionRequest(prefix=prefix, suffix=suffix))))
+    evaluated, sizes = [], []
+    for typed in ("r", "re", "res", "resu", "resul", "result", "result ", "result =", "result = "):
+        done = slow_engine.complete(CompletionRequest(prefix=prefix + typed, suffix=suffix, max_tokens=8,
+                                                      latency_budget_ms=1000), CancelToken())
+        evaluated.append(done.prompt_tokens - done.cached_tokens)
+        sizes.append(done.prompt_tokens)
+    assert full > 2 * allowed and max(evaluated) <= allowed
+    assert sizes[0] <= allowed and sizes[-1] >= full - 8, (sizes, full)  # grows to the full prompt
+    assert all(later >= earlier - 2 for earlier, later in zip(sizes, sizes[1:])), sizes  # (typing merges tokens)
+    unlimited = slow_engine.complete(CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8), CancelToken())
+    assert unlimited.prompt_tokens >= full - 8
