@@ -97,6 +97,7 @@ class LlamaEngine:
         self.throughput = Throughput()
         self._probe()
         self._piece_index: PieceIndex | None = None
+        self.piece_index()  # at load, not on the first keystroke (about 0.2 s for 50,000 tokens)
 
     # --- format detection --------------------------------------------------------------
 
