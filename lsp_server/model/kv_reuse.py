@@ -15,11 +15,14 @@ and copied back. The moved entries were computed next to the old text before
 them: like llama-server's, this is an approximation that greedy outputs
 tolerate (the tests compare it with a cold cache). Needs a context with two
 sequences in one unified cache (`two_sequences` rebuilds the context once).
+`prefill` fills the cache with a prompt in idle time, in short chunks so
+that a real request waits at most one chunk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 
 import numpy as np
 
@@ -100,11 +103,12 @@ def _append(llm: llama_cpp.Llama, tokens: list[int]) -> None:
             raise RuntimeError(f"llama_decode returned {code}")
 
 
-def reuse(llm: llama_cpp.Llama, tokens: list[int]) -> tuple[int, int]:
-    """Prepare the cache for `tokens`: (prompt tokens now in the cache, of those reused rather than evaluated)."""
+def reuse(llm: llama_cpp.Llama, tokens: list[int], *, move: bool = True) -> tuple[int, int]:
+    """Prepare the cache for `tokens`: (prompt tokens now in the cache, of those reused rather than evaluated).
+    Without `move`, only the common prefix is kept (a context without two sequences)."""
     previous = llm.input_ids[: llm.n_tokens]
     common = common_prefix(previous, tokens)
-    chunk = find_chunk(previous, tokens, common)
+    chunk = find_chunk(previous, tokens, common) if move else None
     mem = llama_cpp.llama_get_memory(llm._ctx.ctx)
     if chunk is None:
         if common > 0 and llama_cpp.llama_memory_seq_rm(mem, -1, common, -1):
@@ -131,3 +135,14 @@ def reuse(llm: llama_cpp.Llama, tokens: list[int]) -> tuple[int, int]:
     llm.input_ids[: start + length] = tokens[: start + length]
     llm.n_tokens = start + length
     return start + length, common + length
+
+
+def prefill(llm: llama_cpp.Llama, tokens: list[int], cancel, chunk: int, *, move: bool = True) -> tuple[int, float]:
+    """Evaluate all but the last of `tokens` into the cache, `chunk` tokens at a time, checking `cancel`
+    before each: (tokens evaluated, seconds). A cancelled prefill keeps what it evaluated."""
+    started = time.perf_counter()
+    first, _ = reuse(llm, tokens, move=move)
+    for i in range(first, len(tokens) - 1, chunk):
+        cancel.raise_if_cancelled()
+        llm.eval(tokens[i : min(i + chunk, len(tokens) - 1)])
+    return max(0, len(tokens) - 1 - first), time.perf_counter() - started

@@ -58,3 +58,21 @@ def test_a_cold_prompt_fits_the_budget_and_grows_as_the_cache_warms(slow_engine)
     assert all(later >= earlier - 2 for earlier, later in zip(sizes, sizes[1:])), sizes  # (typing merges tokens)
     unlimited = slow_engine.complete(CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8), CancelToken())
     assert unlimited.prompt_tokens >= full - 8
+
+
+def test_prefill_warms_the_cache_for_the_next_request(slow_engine):
+    from lsp_server.model.types import Cancelled
+
+    prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
+    request = CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8, latency_budget_ms=1000)
+    cancelled = CancelToken()
+    cancelled.cancel()
+    with pytest.raises(Cancelled):
+        slow_engine.prefill(request, cancelled)
+    evaluated = slow_engine.prefill(request, CancelToken())
+    slow_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # slow: a cold prompt would be cut
+    warm = slow_engine.complete(request, CancelToken())
+    assert evaluated > 1000 and warm.cached_tokens == warm.prompt_tokens - 1 == evaluated
+    slow_engine._llm.reset()
+    slow_engine.throughput = Throughput()
+    assert slow_engine.complete(request, CancelToken()).text == warm.text  # the same as a cold full prompt
