@@ -4,7 +4,7 @@ In prefix-suffix-middle order (DeepSeek-Coder, Qwen2.5-Coder) the suffix
 follows the cursor, so a keystroke changes the prompt in the middle and the
 longest common prefix with the cached sequence ends at the cursor: the
 suffix would be evaluated again every time. As llama-server's `--cache-reuse`
-does, `reuse` finds a chunk of the old sequence that the new prompt repeats
+does, `reuse` finds the longest chunk of the old sequence that the new prompt repeats
 later (at least `MIN_CHUNK` tokens, found by hashing `PROBE`-token windows),
 and moves its KV entries to their new positions (`llama_memory_seq_add`
 shifts RoPE positions) instead of evaluating it. llama-server can only close
@@ -63,7 +63,7 @@ def _window_hashes(values: np.ndarray) -> list[int]:
 
 
 def find_chunk(previous: np.ndarray, tokens: list[int], common: int) -> tuple[int, int, int] | None:
-    """(where in `tokens`, where in `previous`, length) of the first reusable chunk after `common`."""
+    """(where in `tokens`, where in `previous`, length) of the longest reusable chunk after `common`."""
     limit = len(tokens) - 1  # the last prompt token is always evaluated
     if len(previous) - common < MIN_CHUNK or limit - common < MIN_CHUNK:
         return None
@@ -73,16 +73,18 @@ def find_chunk(previous: np.ndarray, tokens: list[int], common: int) -> tuple[in
     wanted = np.asarray(tokens[common:limit], dtype=np.int64)
     if len(wanted) < PROBE:
         return None
+    best, skip_to = None, common
     for offset, key in enumerate(_window_hashes(wanted)):
         start, at = common + offset, cached.get(key)
-        if at is None:
+        if at is None or start < skip_to:
             continue
         length = 0
         while start + length < limit and at + length < len(previous) and tokens[start + length] == previous[at + length]:
             length += 1
-        if length >= MIN_CHUNK:
-            return start, at, length
-    return None
+        if length >= MIN_CHUNK and (best is None or length > best[2]):
+            best = (start, at, length)
+        skip_to = start + max(1, length)
+    return best  # the longest: text accepted from the last answer also matches its generated tokens
 
 
 def reusable(llm: llama_cpp.Llama, tokens: list[int]) -> int:

@@ -70,3 +70,10 @@ def test_spm_and_prefix_only_prompts_still_reuse_their_common_prefix(starcoder):
     first = starcoder.complete(request, CancelToken())
     again = starcoder.complete(CompletionRequest(prefix=PREFIX + "r", suffix=SUFFIX, max_tokens=4), CancelToken())
     assert starcoder.kv_reuse and again.cached_tokens >= first.prompt_tokens - 4
+
+
+def test_find_chunk_prefers_the_longest_match():
+    # After accepting an answer, its text matches the generated tokens (short) and the suffix (long).
+    previous = np.asarray(list(range(10)) + list(range(100, 200)) + list(range(500, 540)), dtype=np.intc)
+    tokens = list(range(10)) + list(range(500, 540)) + list(range(100, 200)) + [999]
+    assert kv_reuse.find_chunk(previous, tokens, 10) == (50, 10, 100)
