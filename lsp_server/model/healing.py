@@ -16,6 +16,7 @@ sorted, the pieces that start with some bytes are one contiguous range.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -115,6 +116,17 @@ def back_off(prefix: str, tokenize: Callable[[str], Sequence[int]], piece: Calla
     if not text or not prefix.endswith(text) or len(index.starting_with(last)) < 2:
         return prefix, b""
     return prefix[: len(prefix) - len(text)], last
+
+
+def heal(request, clean: Callable[[str], str], tokenize: Callable[[str], Sequence[int]],
+         piece: Callable[[int], bytes], index: PieceIndex):
+    """(`request` with its prefix's partial last token cut off, its `Healing`), or (`request`, None)."""
+    if not request.prefix:
+        return request, None
+    prefix, removed = back_off(clean(request.prefix), tokenize, piece, index)
+    if not removed:
+        return request, None
+    return dataclasses.replace(request, prefix=prefix), Healing(removed, index)
 
 
 def vocabulary_pieces(llm) -> PieceIndex:

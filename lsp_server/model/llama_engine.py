@@ -10,7 +10,6 @@ normally makes the lock uncontended.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -19,7 +18,7 @@ from lsp_server.model import formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
-from lsp_server.model.healing import Healing, PieceIndex, back_off, vocabulary_pieces
+from lsp_server.model.healing import Healing, PieceIndex, heal, vocabulary_pieces
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.text import clean
@@ -233,14 +232,10 @@ class LlamaEngine:
 
     def _heal(self, request: CompletionRequest) -> tuple[CompletionRequest, Healing | None]:
         """The request with the prefix's last token cut off where healing helps, and the constraint."""
-        if not self.token_healing or not request.prefix:
+        if not self.token_healing:
             return request, None
         vocab = self._llm._model.vocab
-        prefix, removed = back_off(clean(request.prefix), self._tokenize_plain,
-                                   lambda token: token_piece(vocab, token), self.piece_index())
-        if not removed:
-            return request, None
-        return dataclasses.replace(request, prefix=prefix), Healing(removed, self.piece_index())
+        return heal(request, clean, self._tokenize_plain, lambda token: token_piece(vocab, token), self.piece_index())
 
     def piece_index(self) -> PieceIndex:
         if self._piece_index is None:

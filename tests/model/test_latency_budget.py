@@ -35,32 +35,32 @@ def test_engine_measures_its_rates_at_load_and_from_jobs(deepseek):
 
 
 @pytest.fixture
-def slow_engine():
+def psm_engine():
     engine = LlamaEngine(str(DEEPSEEK_MODEL), ModelSettings(n_ctx=4096, n_gpu_layers=0, fim_order="psm"))
     yield engine
     engine.close()
 
 
-def test_a_cold_prompt_fits_the_budget_and_grows_as_the_cache_warms(slow_engine):
-    slow_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # a slow laptop, pinned
-    slow_engine.throughput.record_prompt = lambda tokens, seconds: None  # keep it pinned
-    allowed = slow_engine.throughput.new_tokens(1000, 8)
+def test_a_cold_prompt_fits_the_budget_and_grows_as_the_cache_warms(psm_engine):
+    psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # a slow laptop, pinned
+    psm_engine.throughput.record_prompt = lambda tokens, seconds: None  # keep it pinned
+    allowed = psm_engine.throughput.new_tokens(1000, 8)
     prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
-    full = len(slow_engine.prompt_tokens(slow_engine.build_prompt(CompletionRequest(prefix=prefix, suffix=suffix))))
+    full = len(psm_engine.prompt_tokens(psm_engine.build_prompt(CompletionRequest(prefix=prefix, suffix=suffix))))
     evaluated, sizes = [], []
     for typed in ("r", "re", "res", "resu", "resul", "result", "result ", "result =", "result = "):
-        done = slow_engine.complete(CompletionRequest(prefix=prefix + typed, suffix=suffix, max_tokens=8,
+        done = psm_engine.complete(CompletionRequest(prefix=prefix + typed, suffix=suffix, max_tokens=8,
                                                       latency_budget_ms=1000), CancelToken())
         evaluated.append(done.prompt_tokens - done.cached_tokens)
         sizes.append(done.prompt_tokens)
     assert full > 2 * allowed and max(evaluated) <= allowed
     assert sizes[0] <= allowed and sizes[-1] >= full - 8, (sizes, full)  # grows to the full prompt
     assert all(later >= earlier - 2 for earlier, later in zip(sizes, sizes[1:])), sizes  # (typing merges tokens)
-    unlimited = slow_engine.complete(CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8), CancelToken())
+    unlimited = psm_engine.complete(CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8), CancelToken())
     assert unlimited.prompt_tokens >= full - 8
 
 
-def test_prefill_warms_the_cache_for_the_next_request(slow_engine):
+def test_prefill_warms_the_cache_for_the_next_request(psm_engine):
     from lsp_server.model.types import Cancelled
 
     prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
@@ -68,11 +68,11 @@ def test_prefill_warms_the_cache_for_the_next_request(slow_engine):
     cancelled = CancelToken()
     cancelled.cancel()
     with pytest.raises(Cancelled):
-        slow_engine.prefill(request, cancelled)
-    evaluated = slow_engine.prefill(request, CancelToken())
-    slow_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # slow: a cold prompt would be cut
-    warm = slow_engine.complete(request, CancelToken())
+        psm_engine.prefill(request, cancelled)
+    evaluated = psm_engine.prefill(request, CancelToken())
+    psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # slow: a cold prompt would be cut
+    warm = psm_engine.complete(request, CancelToken())
     assert evaluated > 1000 and warm.cached_tokens == warm.prompt_tokens - 1 == evaluated
-    slow_engine._llm.reset()
-    slow_engine.throughput = Throughput()
-    assert slow_engine.complete(request, CancelToken()).text == warm.text  # the same as a cold full prompt
+    psm_engine._llm.reset()
+    psm_engine.throughput = Throughput()
+    assert psm_engine.complete(request, CancelToken()).text == warm.text  # the same as a cold full prompt
