@@ -218,7 +218,7 @@ class LlamaEngine:
         """Seed the throughput with a tiny run (a few dozen tokens), then leave the cache empty."""
         tokens = list(self._bos) + list(self._tokenize_plain("def probe(values):\n    return [v * 2 for v in values]\n" * 3))
         try:  # the first run also allocates buffers, so it underestimates: real jobs correct it
-            self._run(tokens[:40], CancelToken(), 3, 0.0, frozenset(), (), None, None)
+            self._run(tokens[:24], CancelToken(), 3, 0.0, frozenset(), (), None, None)
         except EngineError:
             pass  # a model that cannot run says so on its first real request
         self._llm.reset()
