@@ -160,6 +160,9 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
         request = completion_request(snapshot, settings, multiline, snippets, workspace)
         completion = engine.complete(request, cancel, count_token)
         stats["jobMs"] = round((time.perf_counter() - started) * 1000, 3)
+        if getattr(completion, "cut_to_budget", False) and hasattr(engine, "prefill"):
+            # The latency budget shortened a cold prompt: evaluate the whole one while the user reads.
+            ls.runner.submit_idle(snapshot.uri, lambda idle: engine.prefill(request, idle))
         return completion
 
     completion = await ls.run_logged_job(snapshot.uri, job, stats)

@@ -10,6 +10,7 @@ normally makes the lock uncontended.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -211,7 +212,7 @@ class LlamaEngine:
         cached = kv_reuse.reusable(self._llm, tokens) if self.kv_reuse else 0
         if len(tokens) - cached <= allowed:
             return prompt, tokens
-        prompt = self.build_prompt(request, order=order, budget=cached + allowed)
+        prompt = dataclasses.replace(self.build_prompt(request, order=order, budget=cached + allowed), budget_cut=True)
         return prompt, self.prompt_tokens(prompt)
 
     def _probe(self) -> None:
@@ -252,7 +253,8 @@ class LlamaEngine:
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
                            stop_texts, on_token, healing)
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
-                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
+                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason,
+                          cut_to_budget=prompt.budget_cut)
 
     def prefill(self, request: CompletionRequest, cancel: CancelToken) -> int:
         """Evaluate `request`'s prompt but its last token into the cache (idle time, cancellable

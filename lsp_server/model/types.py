@@ -72,6 +72,7 @@ class Completion:
     ttft_ms: float = 0.0
     total_ms: float = 0.0
     finish_reason: str = "stop"  # "stop" | "length" | "cancelled"
+    cut_to_budget: bool = False  # the latency budget shortened a cold prompt: prefill it when idle
 
 
 @dataclass(frozen=True)

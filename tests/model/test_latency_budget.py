@@ -76,3 +76,15 @@ def test_prefill_warms_the_cache_for_the_next_request(psm_engine):
     psm_engine._llm.reset()
     psm_engine.throughput = Throughput()
     assert psm_engine.complete(request, CancelToken()).text == warm.text  # the same as a cold full prompt
+
+
+def test_a_cut_prompt_says_so_and_a_prefill_makes_the_next_one_whole(psm_engine):
+    prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
+    request = CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8, latency_budget_ms=1000)
+    psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
+    cut = psm_engine.complete(request, CancelToken())
+    psm_engine.prefill(request, CancelToken())
+    psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
+    whole = psm_engine.complete(request, CancelToken())
+    assert cut.cut_to_budget and not whole.cut_to_budget and whole.prompt_tokens > 3 * cut.prompt_tokens
+    assert whole.cached_tokens == whole.prompt_tokens - 1
