@@ -109,7 +109,7 @@ def generate(
     stop_texts: tuple[str, ...] = (),
     on_token: Callable[[str], None] | None = None,
     healing: Healing | None = None,
-    reuse: Callable[[llama_cpp.Llama, list[int]], tuple[int, int]] | None = None,
+    reuse: Callable[[llama_cpp.Llama, list[int], CancelToken], tuple[int, int]] | None = None,
 ) -> Generation:
     """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set.
 
@@ -117,7 +117,7 @@ def generate(
     it returns (tokens already in the cache, of those not evaluated now)."""
     start = time.perf_counter()
     cancel.raise_if_cancelled()
-    first, cached = reuse(llm, tokens) if reuse is not None else (reuse_prefix(llm, tokens),) * 2
+    first, cached = reuse(llm, tokens, cancel) if reuse is not None else (reuse_prefix(llm, tokens),) * 2
     for i in range(first, len(tokens), llm.n_batch):
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : i + llm.n_batch])

@@ -95,19 +95,26 @@ def reusable(llm: llama_cpp.Llama, tokens: list[int]) -> int:
     return common + (chunk[2] if chunk else 0)
 
 
-def _append(llm: llama_cpp.Llama, tokens: list[int]) -> None:
-    """Decode `tokens` at the end of sequence 0 (positions follow the sequence's last one)."""
-    for i in range(0, len(tokens), llm.n_batch):
-        part = tokens[i : i + llm.n_batch]
+def _append(llm: llama_cpp.Llama, tokens: list[int], cancel, batch: int) -> int:
+    """Decode `tokens` at the end of sequence 0 (positions follow its last one), `batch` at a time,
+    checking `cancel` before each; returns how many were decoded (fewer when cancelled)."""
+    for i in range(0, len(tokens), batch):
+        if cancel is not None and cancel.cancelled:
+            return i
+        part = tokens[i : i + batch]
         array = (llama_cpp.llama_token * len(part))(*part)  # the batch only points at it: keep it alive
         code = llama_cpp.llama_decode(llm._ctx.ctx, llama_cpp.llama_batch_get_one(array, len(part)))
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
+    return len(tokens)
 
 
-def reuse(llm: llama_cpp.Llama, tokens: list[int], *, move: bool = True) -> tuple[int, int]:
+def reuse(llm: llama_cpp.Llama, tokens: list[int], *, move: bool = True, cancel=None,
+          batch: int | None = None) -> tuple[int, int]:
     """Prepare the cache for `tokens`: (prompt tokens now in the cache, of those reused rather than evaluated).
-    Without `move`, only the common prefix is kept (a context without two sequences)."""
+    Without `move`, only the common prefix is kept (a context without two sequences). New tokens
+    before a moved chunk are evaluated here, `batch` at a time; `cancel` set between batches keeps
+    what was evaluated and raises Cancelled."""
     previous = llm.input_ids[: llm.n_tokens]
     common = common_prefix(previous, tokens)
     chunk = find_chunk(previous, tokens, common) if move else None
@@ -124,10 +131,18 @@ def reuse(llm: llama_cpp.Llama, tokens: list[int], *, move: bool = True) -> tupl
         llama_cpp.llama_memory_seq_cp(mem, 0, 1, at, at + length)
         llama_cpp.llama_memory_seq_rm(mem, 0, common, -1)
         try:
-            _append(llm, tokens[common:start])
+            done = _append(llm, tokens[common:start], cancel, batch or llm.n_batch)
         except RuntimeError:  # evaluate the whole prompt instead (the next eval clears both sequences)
             llm.reset()
             return 0, 0
+        if done < start - common:  # cancelled: drop the new tokens, the chunk closes the gap instead
+            llama_cpp.llama_memory_seq_rm(mem, 0, common, -1)
+            llama_cpp.llama_memory_seq_add(mem, 1, at, at + length, common - at)
+            llama_cpp.llama_memory_seq_cp(mem, 1, 0, common, common + length)
+            llama_cpp.llama_memory_seq_rm(mem, 1, -1, -1)
+            llm.input_ids[common : common + length] = previous[at : at + length].copy()
+            llm.n_tokens = common + length
+            cancel.raise_if_cancelled()
         llama_cpp.llama_memory_seq_add(mem, 1, at, at + length, start - at)
         llama_cpp.llama_memory_seq_cp(mem, 1, 0, start, start + length)
         llama_cpp.llama_memory_seq_rm(mem, 1, -1, -1)
@@ -143,7 +158,7 @@ def prefill(llm: llama_cpp.Llama, tokens: list[int], cancel, chunk: int, *, move
     """Evaluate all but the last of `tokens` into the cache, `chunk` tokens at a time, checking `cancel`
     before each: (tokens evaluated, seconds). A cancelled prefill keeps what it evaluated."""
     started = time.perf_counter()
-    first, _ = reuse(llm, tokens, move=move)
+    first, _ = reuse(llm, tokens, move=move, cancel=cancel, batch=chunk)
     for i in range(first, len(tokens) - 1, chunk):
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : min(i + chunk, len(tokens) - 1)])

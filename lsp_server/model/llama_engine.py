@@ -10,12 +10,11 @@ normally makes the lock uncontended.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
 
-from lsp_server.model import formats, kv_reuse
+from lsp_server.model import budget, formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
@@ -200,20 +199,7 @@ class LlamaEngine:
         return build_prompt(request, self.format, order=order or self.fim_order, budget=budget,
                             count=self.count_tokens)
 
-    # --- latency budget -------------------------------------------------------------
-
-    def _fitted_prompt(self, request: CompletionRequest, order: str | None) -> tuple[Prompt, list[int]]:
-        """The prompt, cut so that what the cache lacks evaluates within the request's latency budget."""
-        prompt = self.build_prompt(request, order=order)
-        tokens = self.prompt_tokens(prompt)
-        allowed = self.throughput.new_tokens(request.latency_budget_ms, request.max_tokens)
-        if allowed is None or len(tokens) <= allowed:
-            return prompt, tokens
-        cached = kv_reuse.reusable(self._llm, tokens) if self.kv_reuse else 0
-        if len(tokens) - cached <= allowed:
-            return prompt, tokens
-        prompt = dataclasses.replace(self.build_prompt(request, order=order, budget=cached + allowed), budget_cut=True)
-        return prompt, self.prompt_tokens(prompt)
+    # --- throughput -------------------------------------------------------------------
 
     def _probe(self) -> None:
         """Seed the throughput with a tiny run (a few dozen tokens), then leave the cache empty."""
@@ -248,7 +234,7 @@ class LlamaEngine:
     def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
                  *, order: str | None = None) -> Completion:
         request, healing = self._heal(request)
-        prompt, tokens = self._fitted_prompt(request, order)
+        prompt, tokens = budget.fitted_prompt(self, request, order)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
                            stop_texts, on_token, healing)
@@ -257,19 +243,24 @@ class LlamaEngine:
                           cut_to_budget=prompt.budget_cut)
 
     def prefill(self, request: CompletionRequest, cancel: CancelToken) -> int:
-        """Evaluate `request`'s prompt but its last token into the cache (idle time, cancellable
-        between chunks of about 0.1 s); the next `complete` for it starts warm. Tokens evaluated."""
-        request, _ = self._heal(request)
-        tokens = self.prompt_tokens(self.build_prompt(request))
-        chunk = max(16, min(self._llm.n_batch, int(self.throughput.prompt_tps / 10) or self._llm.n_batch))
+        """Evaluate `request`'s whole prompt into the cache in idle time (`budget.prefill`)."""
+        return budget.prefill(self, request, cancel)
+
+    def evaluate(self, tokens: list[int], cancel: CancelToken, chunk: int) -> int:
+        """Put `tokens` but the last into the cache, `chunk` at a time; tokens evaluated."""
         with self._lock:
             try:
-                evaluated, seconds = kv_reuse.prefill(self._llm, tokens, cancel, chunk, move=self.kv_reuse)
+                done, seconds = kv_reuse.prefill(self._llm, tokens, cancel, chunk, move=self.kv_reuse)
             except RuntimeError as err:
                 self._llm.reset()
                 raise EngineError(f"llama.cpp failed while prefilling: {err}") from err
-        self.throughput.record_prompt(evaluated, seconds)
-        return evaluated
+        self.throughput.record_prompt(done, seconds)
+        return done
+
+    def cached_of(self, tokens: list[int]) -> int:
+        """How many of `tokens` the KV cache already holds (moved chunks included)."""
+        return kv_reuse.reusable(self._llm, tokens) if self.kv_reuse else kv_reuse.common_prefix(
+            self._llm.input_ids[: self._llm.n_tokens], tokens)
 
     def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
              on_token: TokenCallback | None = None) -> ChatReply:
@@ -291,10 +282,14 @@ class LlamaEngine:
             try:
                 return self._record(generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
-                                healing=healing, reuse=kv_reuse.reuse if self.kv_reuse else None))
+                                healing=healing, reuse=self._reuse if self.kv_reuse else None))
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
                 self._llm.reset()
                 raise EngineError(f"llama.cpp failed while generating: {err}") from err
+
+    @staticmethod
+    def _reuse(llm, tokens: list[int], cancel: CancelToken) -> tuple[int, int]:
+        return kv_reuse.reuse(llm, tokens, cancel=cancel)
 
     def describe(self) -> dict:
         return {

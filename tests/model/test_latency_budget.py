@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from lsp_server.model.llama_engine import LlamaEngine
@@ -87,4 +89,50 @@ def test_a_cut_prompt_says_so_and_a_prefill_makes_the_next_one_whole(psm_engine)
     psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
     whole = psm_engine.complete(request, CancelToken())
     assert cut.cut_to_budget and not whole.cut_to_budget and whole.prompt_tokens > 3 * cut.prompt_tokens
+    assert whole.cached_tokens == whole.prompt_tokens - 1
+
+
+class CancelAfter(CancelToken):
+    """Cancelled once it has been asked `checks` times (a real request arriving mid-prefill)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks = checks
+
+    @property
+    def cancelled(self) -> bool:
+        self.checks -= 1
+        if self.checks < 0:
+            self.cancel()
+        return super().cancelled
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            super().raise_if_cancelled()
+
+
+def pin_slow(engine) -> None:
+    """A slow laptop's rates, kept whatever the tiny model measures."""
+    engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
+    engine.throughput.record_prompt = engine.throughput.record_decode = lambda tokens, seconds: None
+
+
+def test_a_prefill_cancelled_mid_step_leaves_a_usable_cache(psm_engine, monkeypatch):
+    from lsp_server.model import kv_reuse
+    from lsp_server.model.types import Cancelled
+
+    shifts = []
+    monkeypatch.setattr(kv_reuse.llama_cpp, "llama_memory_seq_add",
+                        lambda *args, real=kv_reuse.llama_cpp.llama_memory_seq_add: shifts.append(args[1:]) or real(*args))
+    prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
+    request = CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8, latency_budget_ms=1000)
+    pin_slow(psm_engine)
+    cut = psm_engine.complete(request, CancelToken())
+    with pytest.raises(Cancelled):
+        psm_engine.prefill(request, CancelAfter(3))  # inside the first step's new tokens (30-token chunks)
+    assert shifts and shifts[-1][3] < 0  # the parked chunk closed the gap instead of moving right
+    again = psm_engine.complete(request, CancelToken())
+    assert again.cached_tokens >= cut.prompt_tokens - 8  # the cut prompt's cache survived, moved
+    psm_engine.prefill(request, CancelToken())
+    whole = psm_engine.complete(dataclasses.replace(request, latency_budget_ms=0), CancelToken())
     assert whole.cached_tokens == whole.prompt_tokens - 1
