@@ -36,6 +36,12 @@ def test_engine_measures_its_rates_at_load_and_from_jobs(deepseek):
     assert deepseek.throughput.samples == before + 1
 
 
+def pin_slow(engine) -> None:
+    """A slow laptop's rates, kept whatever the tiny model measures."""
+    engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
+    engine.throughput.record_prompt = engine.throughput.record_decode = lambda tokens, seconds: None
+
+
 @pytest.fixture
 def psm_engine():
     engine = LlamaEngine(str(DEEPSEEK_MODEL), ModelSettings(n_ctx=4096, n_gpu_layers=0, fim_order="psm"))
@@ -71,6 +77,7 @@ def test_prefill_warms_the_cache_for_the_next_request(psm_engine):
     cancelled.cancel()
     with pytest.raises(Cancelled):
         psm_engine.prefill(request, cancelled)
+    psm_engine.throughput = Throughput(prompt_tps=1e7, decode_tps=1e7)  # fast: the prefill is one step
     evaluated = psm_engine.prefill(request, CancelToken())
     psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)  # slow: a cold prompt would be cut
     warm = psm_engine.complete(request, CancelToken())
@@ -83,10 +90,9 @@ def test_prefill_warms_the_cache_for_the_next_request(psm_engine):
 def test_a_cut_prompt_says_so_and_a_prefill_makes_the_next_one_whole(psm_engine):
     prefix, suffix = code_lines(60) + "def total(cart):\n    ", code_lines(10, 100)
     request = CompletionRequest(prefix=prefix, suffix=suffix, max_tokens=8, latency_budget_ms=1000)
-    psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
+    pin_slow(psm_engine)
     cut = psm_engine.complete(request, CancelToken())
-    psm_engine.prefill(request, CancelToken())
-    psm_engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
+    psm_engine.prefill(request, CancelToken())  # in steps of 128 tokens
     whole = psm_engine.complete(request, CancelToken())
     assert cut.cut_to_budget and not whole.cut_to_budget and whole.prompt_tokens > 3 * cut.prompt_tokens
     assert whole.cached_tokens == whole.prompt_tokens - 1
@@ -109,12 +115,6 @@ class CancelAfter(CancelToken):
     def raise_if_cancelled(self) -> None:
         if self.cancelled:
             super().raise_if_cancelled()
-
-
-def pin_slow(engine) -> None:
-    """A slow laptop's rates, kept whatever the tiny model measures."""
-    engine.throughput = Throughput(prompt_tps=300.0, decode_tps=1000.0)
-    engine.throughput.record_prompt = engine.throughput.record_decode = lambda tokens, seconds: None
 
 
 def test_a_prefill_cancelled_mid_step_leaves_a_usable_cache(psm_engine, monkeypatch):
