@@ -160,9 +160,10 @@ async def generate(ls, snapshot: DocumentSnapshot, multiline: bool, stats: dict)
         request = completion_request(snapshot, settings, multiline, snippets, workspace)
         completion = engine.complete(request, cancel, count_token)
         stats["jobMs"] = round((time.perf_counter() - started) * 1000, 3)
-        if getattr(completion, "cut_to_budget", False) and hasattr(engine, "prefill"):
+        runner = getattr(ls, "runner", None)
+        if getattr(completion, "cut_to_budget", False) and hasattr(engine, "prefill") and runner is not None:
             # The latency budget shortened a cold prompt: evaluate the whole one while the user reads.
-            ls.runner.submit_idle(snapshot.uri, lambda idle: engine.prefill(request, idle))
+            runner.submit_idle(snapshot.uri, lambda idle: engine.prefill(request, idle))
         return completion
 
     completion = await ls.run_logged_job(snapshot.uri, job, stats)
