@@ -41,6 +41,7 @@ class Settings:
     debounce_ms: int = 75  # used by our clients; the server only echoes it
     max_tokens: int = 64
     context_budget: int = 1024  # tokens of repository context per completion
+    latency_budget_ms: int = 1000  # a cold prompt is cut to what the machine evaluates in this time; 0 = off
     multiline: str = "auto"  # "auto" (from the syntax position) | "always" | "never"
     speculative: bool = True  # compute the next completion while idle
     chat_max_tokens: int = 384
@@ -64,6 +65,7 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "debounceMs": ("debounce_ms", whole_number(0, 5000)),
     "maxTokens": ("max_tokens", whole_number(1, 4096)),
     "contextBudget": ("context_budget", whole_number(0, 32768)),
+    "latencyBudgetMs": ("latency_budget_ms", whole_number(0, 60_000)),
     "multiline": ("multiline", choice("auto", "always", "never")),
     "speculative": ("speculative", boolean),
     "chatMaxTokens": ("chat_max_tokens", whole_number(1, 8192)),

@@ -158,6 +158,7 @@ def completion_request(snapshot: Snapshot, prepared: Prepared, settings: Setting
         snippets=snippets,
         max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, SINGLE_LINE_MAX_TOKENS),
         stop=() if multiline else ("\n",),
+        latency_budget_ms=settings.latency_budget_ms,
     )
 
 

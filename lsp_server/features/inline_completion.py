@@ -160,8 +160,12 @@ async def generate(ls: CoderServer, snapshot, prepared: Prepared, stats: dict) -
     def job(cancel):
         stats["outcome"] = "running"
         stats["queueMs"] = round((time.perf_counter() - submitted) * 1000, 3)
-        return ls.completions.pipeline.generate(snapshot, prepared, settings, engine, index, workspace, cancel,
-                                                stats)[0]
+        completion, request = ls.completions.pipeline.generate(snapshot, prepared, settings, engine, index, workspace,
+                                                               cancel, stats)
+        if completion.cut_to_budget and hasattr(engine, "prefill"):
+            # The latency budget shortened a cold prompt: evaluate the whole one while the user reads.
+            ls.runner.submit_idle(snapshot.uri, lambda idle: engine.prefill(request, idle))
+        return completion
 
     completion = await ls.run_logged_job(snapshot.uri, job, stats)
     ls.jobs.finish(stats, "superseded" if completion is None else completion.finish_reason)

@@ -7,11 +7,12 @@ sequence in the KV cache (dropping the rest), evaluate the remaining prompt
 in `n_batch` chunks with a cancel check before each, then sample one token at
 a time, checking the cancel token after every one. Token bytes go through a
 `TextStream`, so a character split across tokens is never emitted half.
+With a `Healing` (token healing), the first tokens are constrained to retype
+the text cut from the prompt's end, and those bytes are left out of the output.
 """
 
 from __future__ import annotations
 
-import ctypes
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -19,6 +20,8 @@ from typing import Callable
 import numpy as np
 
 import llama_cpp
+from lsp_server.model.healing import Healing
+from lsp_server.model.pieces import token_piece
 from lsp_server.model.repetition import Repetition
 from lsp_server.model.text import TextStream
 from lsp_server.model.types import CancelToken
@@ -33,15 +36,7 @@ class Generation:
     ttft_ms: float
     total_ms: float
     finish_reason: str  # "stop" | "length" | "repetition" (the text is cut where the loop began)
-
-
-def token_piece(vocab, token: int, special: bool = False) -> bytes:
-    buf = ctypes.create_string_buffer(128)
-    n = llama_cpp.llama_token_to_piece(vocab, token, buf, len(buf), 0, special)
-    if n < 0:
-        buf = ctypes.create_string_buffer(-n)
-        n = llama_cpp.llama_token_to_piece(vocab, token, buf, len(buf), 0, special)
-    return buf.raw[: max(n, 0)]
+    eval_ms: float = 0.0  # of total_ms, evaluating the prompt tokens not found in the cache
 
 
 def reuse_prefix(llm: llama_cpp.Llama, tokens: list[int]) -> int:
@@ -76,6 +71,25 @@ def _sampler(llm: llama_cpp.Llama, temperature: float) -> Callable[[], int]:
     return llm.sample
 
 
+def _healed(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Healing, greedy: bool) -> Callable[[], int]:
+    """`sample`, except that while `healing` is active only tokens consistent with the cut text are allowed."""
+    n_vocab, ctx, vocab = llm.n_vocab(), llm._ctx.ctx, llm._model.vocab
+
+    def pick() -> int:
+        if not healing.active:
+            return sample()
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
+        if greedy:
+            token = healing.pick(logits)
+        else:
+            healing.mask(logits)
+            token = sample()
+        healing.advance(token_piece(vocab, token))
+        return token
+
+    return pick
+
+
 def generate(
     llm: llama_cpp.Llama,
     tokens: list[int],
@@ -87,17 +101,24 @@ def generate(
     stop_texts: tuple[str, ...] = (),
     on_token: Callable[[str], None] | None = None,
     stop_repeats: bool = False,
+    healing: Healing | None = None,
+    reuse: Callable[[llama_cpp.Llama, list[int], CancelToken], tuple[int, int]] | None = None,
 ) -> Generation:
     """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set.
 
-    With `stop_repeats` (chat), generation stops once the text loops, and the loop is cut off."""
+    With `stop_repeats` (chat), generation stops once the text loops, and the loop is cut off.
+    `reuse` prepares the cache instead of `reuse_prefix` (kv_reuse.reuse moves chunks past an edit):
+    it returns (tokens already in the cache, of those not evaluated now)."""
     start = time.perf_counter()
     cancel.raise_if_cancelled()
-    cached = reuse_prefix(llm, tokens)
-    for i in range(cached, len(tokens), llm.n_batch):
+    first, cached = reuse(llm, tokens, cancel) if reuse is not None else (reuse_prefix(llm, tokens),) * 2
+    for i in range(first, len(tokens), llm.n_batch):
         cancel.raise_if_cancelled()
         llm.eval(tokens[i : i + llm.n_batch])
+    evaluated = time.perf_counter()
     sample = _greedy(llm) if temperature <= 0 else _sampler(llm, temperature)
+    if healing is not None:
+        sample = _healed(llm, sample, healing, temperature <= 0)
     vocab = llm._model.vocab
     stream = TextStream(stop_texts)
     parts: list[str] = []
@@ -113,7 +134,8 @@ def generate(
         if token in stop_ids or llama_cpp.llama_vocab_is_eog(vocab, token):
             finish = "stop"
             break
-        piece = stream.push(token_piece(vocab, token))
+        data = token_piece(vocab, token)
+        piece = stream.push(healing.strip(data) if healing is not None else data)
         if piece:
             parts.append(piece)
             if on_token is not None:
@@ -135,4 +157,5 @@ def generate(
     text = "".join(parts)
     if repetition is not None and repetition.start is not None:
         text = text[: repetition.start]
-    return Generation(text, len(tokens), cached, generated, ttft * 1000, total * 1000, finish)
+    return Generation(text, len(tokens), cached, generated, ttft * 1000, total * 1000, finish,
+                      (evaluated - start) * 1000)

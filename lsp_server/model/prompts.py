@@ -51,6 +51,7 @@ class Prompt:
     stop: tuple[str, ...] = ()
     snippets_used: int = 0
     trimmed: bool = False  # something was cut to fit the context window
+    budget_cut: bool = False  # cut further to what evaluates within the latency budget
 
     def render(self, texts: dict[str, str]) -> str:
         """One string, special tokens written as their texts (for servers that tokenize with special=True)."""

@@ -7,7 +7,10 @@ Submitting a job under a key (say, a document URI) cancels the older job for
 that key: a queued one is dropped, a running one sees its token set and stops
 at the next token. A cancelled or superseded job's future resolves to None;
 any other exception is set on the future. `shutdown` cancels everything and
-joins the thread.
+joins the thread. An idle job (`submit_idle`: prefilling a document's prompt
+into the KV cache) runs only when no other job is queued, one at a time (a
+newer one replaces it), and any real `submit` cancels it, so it never holds
+up a keystroke for longer than its current prompt chunk.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class RunnerJob(Generic[T]):
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _started: bool = field(default=False, repr=False)
+    idle: bool = False  # set when it runs as an idle job, so a real submit cancels it
 
     def cancel(self) -> None:
         """Stop this job: if queued it never runs (future -> None); if running it stops at the next token."""
@@ -57,6 +61,7 @@ class ModelRunner:
         self._queue: deque[RunnerJob] = deque()
         self._lock = threading.Condition()
         self._running: RunnerJob | None = None
+        self._idle: RunnerJob | None = None  # the one lowest-priority job waiting
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
@@ -70,15 +75,36 @@ class ModelRunner:
                 return entry
             if key is not None:
                 self._supersede(key)
+            self._drop_idle()  # real work first: an idle job queued or running stops
             self._queue.append(entry)
             self._lock.notify()
         return entry
+
+    def submit_idle(self, key: str | None, job: Callable[[CancelToken], T]) -> RunnerJob[T]:
+        """Run `job` when nothing else is queued; replaced by a newer idle job, cancelled by any `submit`."""
+        entry: RunnerJob[T] = RunnerJob(key, job)
+        with self._lock:
+            if self._closed:
+                entry.cancel()
+                return entry
+            self._drop_idle()
+            self._idle = entry
+            self._lock.notify()
+        return entry
+
+    def _drop_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        if self._running is not None and self._running.idle:
+            self._running.token.cancel()
 
     def cancel_all(self) -> None:
         with self._lock:
             for entry in list(self._queue):
                 self._drop(entry)
             self._queue.clear()
+            self._drop_idle()
             if self._running is not None:
                 self._running.token.cancel()
 
@@ -104,11 +130,15 @@ class ModelRunner:
     def _loop(self) -> None:
         while True:
             with self._lock:
-                while not self._queue and not self._closed:
+                while not self._queue and self._idle is None and not self._closed:
                     self._lock.wait()
                 if self._closed and not self._queue:
                     return
-                entry = self._queue.popleft()
+                if self._queue:
+                    entry = self._queue.popleft()
+                else:
+                    entry, self._idle = self._idle, None
+                    entry.idle = True
                 self._running = entry
             try:
                 self._run(entry)

@@ -58,6 +58,7 @@ class CompletionRequest:
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
     repo: str = ""  # workspace folder name, for repo-level formats (<repo_name>, <|repo_name|>)
+    latency_budget_ms: int = 0  # a cold prompt is cut to what evaluates in this time (0 = no limit)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Completion:
     ttft_ms: float = 0.0
     total_ms: float = 0.0
     finish_reason: str = "stop"  # "stop" | "length" (a cancelled request raises Cancelled instead)
+    cut_to_budget: bool = False  # the latency budget shortened a cold prompt: prefill it when idle
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,49 @@ def test_shutdown_cancels_the_running_job(deepseek):
     runner.shutdown()
     assert job.future.result(timeout=1) is None
     assert runner.submit("late", lambda cancel: 1).future.result(timeout=1) is None
+
+
+def _wait_for_cancel(started: threading.Event):
+    def job(cancel):
+        started.set()
+        cancel.wait(10)
+        cancel.raise_if_cancelled()
+        return "finished"
+    return job
+
+
+def test_an_idle_job_runs_when_nothing_else_does(runner):
+    assert runner.submit_idle("doc", lambda cancel: "prefilled").future.result(timeout=10) == "prefilled"
+
+
+def test_a_real_request_cancels_the_running_idle_job(runner):
+    started = threading.Event()
+    idle = runner.submit_idle("doc", _wait_for_cancel(started))
+    assert started.wait(10)
+    real = runner.submit("other", lambda cancel: "answer")
+    assert idle.future.result(timeout=10) is None and real.future.result(timeout=10) == "answer"
+
+
+def test_idle_jobs_wait_for_real_ones_and_the_newest_replaces_the_queued_one(runner):
+    started, order = threading.Event(), []
+    blocker = runner.submit("doc", _wait_for_cancel(started))
+    assert started.wait(10)
+    older = runner.submit_idle("a", lambda cancel: order.append("older"))
+    newer = runner.submit_idle("b", lambda cancel: order.append("newer") or "newer")
+    queued = runner.submit("c", lambda cancel: order.append("real") or "real")  # drops the queued idle job
+    blocker.cancel()
+    assert queued.future.result(timeout=10) == "real"
+    assert older.future.result(timeout=10) is None and newer.future.result(timeout=10) is None
+    assert order == ["real"]
+    again = runner.submit_idle("b", lambda cancel: order.append("idle") or "idle")
+    assert again.future.result(timeout=10) == "idle" and order == ["real", "idle"]
+
+
+def test_shutdown_drops_a_waiting_idle_job():
+    runner = ModelRunner()
+    started = threading.Event()
+    runner.submit("doc", _wait_for_cancel(started))
+    assert started.wait(10)
+    idle = runner.submit_idle("x", lambda cancel: "never")
+    runner.shutdown()
+    assert idle.future.result(timeout=10) is None

@@ -18,6 +18,7 @@ export const SERVER_KEYS = [
   "debounceMs",
   "maxTokens",
   "contextBudget",
+  "latencyBudgetMs",
   "multiline",
   "speculative",
   "chatMaxTokens",
