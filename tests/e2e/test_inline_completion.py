@@ -28,7 +28,7 @@ def end_of(text: str) -> tuple[int, int]:
 
 # What the DeepSeek fixture model starts its suggestion with after "# a comment about the " (greedy
 # decoding on fixed random weights: the same on every run; a change here means the prompt changed).
-COMMENT_SUGGESTION = "йски"
+COMMENT_SUGGESTION = "Arc която designers"
 
 
 def inline_jobs(status: dict) -> list[dict]:

@@ -82,7 +82,7 @@ def test_one_completion_is_deterministic(engine_name, request):
     assert first.text == again.text == PINNED[engine_name]
 
 
-PINNED = {"qwen": '髭 inadequate⼒Sigma vectỐ"/> форме', "deepseek_v2": "carefulSCHEMA alemanyкла清华 occlacedsc"}
+PINNED = {"qwen": 'Pett على/(uti.EndsWith ImmutableList:firstmouseleave', "deepseek_v2": "painful Sardenya人有 plex schoolmaster CTERemote\tis"}
 
 
 @pytest.mark.parametrize("path, fmt, arch", [(QWEN_MODEL, "qwen", "qwen2"),
