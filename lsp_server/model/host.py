@@ -8,12 +8,21 @@ for users, and `loaded`, an event set once a load has finished, ok or not,
 that threads without an event loop (the git hook's socket) wait on. The
 loader is `load_engine` unless the host is given another (tests wrap the
 real engine to slow it down or break it on cue).
+
+Idle unload: `touch()` marks model use; `unload_idle_job()` frees the
+engine (and the chat engine) on the model thread and leaves `idle` set, so
+`ensure_loaded()` on the next request asks the server (through `reload`, a
+callback the keep-alive feature installs) to load it again. `state` names
+all of it for the status display: loading, ready, error, or unloaded. The
+optional chat engine (the `chatModel` setting) is loaded lazily by
+`chat_job` on first chat use and kept beside the main one.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Callable
+import time
+from typing import Any, Callable
 
 from lsp_server.model.loader import load_engine
 from lsp_server.model.settings import ModelSettings
@@ -30,6 +39,66 @@ class ModelHost:
         self.error = ""
         self.device = ""
         self.loaded = threading.Event()
+        self.idle = False  # unloaded after model.keepAliveMinutes without requests; reloads on demand
+        self.last_used = time.monotonic()
+        self.reload: Callable[[], Any] | None = None  # starts a load on the server (the keep-alive feature's)
+        self.reloading: Any = None  # that load, while it runs (an awaitable for requests to wait on)
+        self.chat: Engine | None = None  # the chatModel engine, once a chat asked for it
+        self.chat_settings: ModelSettings | None = None
+
+    @property
+    def state(self) -> str:
+        if self.engine is not None:
+            return "ready"
+        if self.idle:
+            return "unloaded"
+        return "loading" if not self.loaded.is_set() else "error"
+
+    @property
+    def usable(self) -> bool:
+        """A model is loaded, or was unloaded for idleness and reloads on the next request."""
+        return self.engine is not None or self.idle
+
+    def touch(self) -> None:
+        self.last_used = time.monotonic()
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self.last_used
+
+    def ensure_loaded(self) -> bool:
+        """True if the engine is loaded now; else start the reload of an idle-unloaded one (once)."""
+        self.touch()
+        if self.engine is not None:
+            return True
+        if self.idle and self.reloading is None and self.reload is not None:
+            self.loaded.clear()
+            self.reloading = self.reload()
+        return False
+
+    def unload_idle_job(self) -> Callable[[CancelToken], None]:
+        """Forget the engines now (requests see "unloaded"); the job that frees them, for the model thread."""
+        engines = [e for e in (self.engine, self.chat) if e is not None]
+        self.engine, self.chat, self.chat_settings, self.device, self.idle = None, None, None, "", True
+
+        def free(_cancel: CancelToken) -> None:
+            for engine in engines:
+                engine.close()
+
+        return free
+
+    def chat_job(self, model_settings: ModelSettings, workspace: str | None) -> Callable[[CancelToken], Engine]:
+        """The job (model thread) that returns the chat engine for these settings, loading it if needed."""
+        def load(_cancel: CancelToken) -> Engine:
+            if self.chat is not None and self.chat_settings == model_settings:
+                return self.chat
+            old, self.chat, self.chat_settings = self.chat, None, None
+            if old is not None:
+                old.close()
+            self.chat = self.loader(model_settings, cli_model=None, workspace=workspace)
+            self.chat_settings = model_settings
+            return self.chat
+
+        return load
 
     @property
     def name(self) -> str:
@@ -53,18 +122,20 @@ class ModelHost:
         return swap
 
     def loaded_ok(self, engine: Engine) -> None:
-        self.engine, self.error = engine, ""
+        self.engine, self.error, self.idle, self.reloading = engine, "", False, None
+        self.touch()
         self.device = _describe(engine).get("device", "")
         self.loaded.set()
 
     def load_failed(self, reason: str) -> None:
-        self.engine, self.error, self.device = None, reason, ""
+        self.engine, self.error, self.device, self.idle, self.reloading = None, reason, "", False, None
         self.loaded.set()
 
     def close(self) -> None:
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            engine.close()
+        engines, self.engine, self.chat = (self.engine, self.chat), None, None
+        for engine in engines:
+            if engine is not None:
+                engine.close()
 
 
 def _describe(engine: Engine) -> dict:
