@@ -51,7 +51,7 @@ def register(server: CoderServer) -> None:
 
 def _offered(ls, language_id: str | None) -> bool:
     settings = ls.settings
-    return settings.enable_code_actions and settings.enabled_for(language_id) and ls.engine is not None
+    return settings.enable_code_actions and settings.enabled_for(language_id) and ls.model.usable
 
 
 def _short(message: str) -> str:

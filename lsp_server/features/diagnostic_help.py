@@ -31,6 +31,7 @@ from lsp_server.features.documents import (
     take_snapshot,
 )
 from lsp_server.assist.pipeline import document_language
+from lsp_server.features import model_use
 from lsp_server.server import invalid_params
 
 log = logging.getLogger(__name__)
@@ -106,14 +107,16 @@ def enabled(ls, target: DiagnosticTarget) -> bool:
     return (
         settings.enable_code_actions
         and settings.enabled_for(target.snapshot.language_id or None)
-        and ls.engine is not None
+        and ls.model.usable
         and not is_secret_file(target.snapshot.path or target.snapshot.uri, settings.secret_files)
     )
 
 
 async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     """Run build_messages -> engine.chat -> finish(reply) on the model thread."""
-    engine, max_tokens = ls.engine, ls.settings.chat_max_tokens
+    engine, max_tokens = await model_use.chat_engine(ls), ls.settings.chat_max_tokens
+    if engine is None:
+        return None
     stats = ls.record_job(key, target.snapshot.uri, offset=target.snapshot.offset)
 
     def count_token(_text: str) -> None:

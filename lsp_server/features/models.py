@@ -73,7 +73,7 @@ def on_embedded_default(ls) -> bool:
     if ls.engine is None or ls.settings.model.backend != "local":
         return False
     try:
-        source = resolve_model(ls.settings.model, cli_model=ls.cli_model, workspace=ls.workspace_root())
+        source = resolve_model(ls.settings.model, cli_model=ls.model.cli_model, workspace=ls.workspace_root())
     except EngineError:
         return False
     embedded = embedded_model_path()
