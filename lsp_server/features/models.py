@@ -16,7 +16,6 @@ and presets) and `coderLsp.useModel NAME` (switch, downloading a preset first).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import os
@@ -125,9 +124,7 @@ async def download_and_switch(ls, name: str) -> None:
         except (pull.PullError, ChoiceError, OSError) as err:
             ls.show_once("model-download", f"coder-lsp: {err}", types.MessageType.Error)
             return
-    settings = ls.settings
-    ls.apply_settings(dataclasses.replace(settings, model=dataclasses.replace(settings.model, path=path)), ())
-    ls.log_to_client(f"coder-lsp: switching to {path}")
+    await switch_to_written(ls, path)
 
 
 def in_daemon_thread(job):
@@ -175,9 +172,29 @@ async def choose_model(ls, name: str) -> dict:
         await loop.run_in_executor(None, write_model_path, path)
     except (ChoiceError, OSError) as err:
         return {"error": str(err)}
-    settings = ls.settings
-    ls.apply_settings(dataclasses.replace(settings, model=dataclasses.replace(settings.model, path=path)), ())
-    return {"path": path}
+    return await switch_to_written(ls, path)
+
+
+async def switch_to_written(ls, path: str) -> dict:
+    """Apply the settings layered again now that the user file names `path`, as a later
+    didChangeConfiguration would (so it cannot undo the switch); say so when a higher layer
+    (the editor's coderLsp.model.path, CODER_LSP_MODEL, --model) outranks the user file."""
+    from lsp_server.features.lifecycle import reread_settings
+    from lsp_server.model.loader import resolve_model
+    from lsp_server.model.types import EngineError
+
+    await reread_settings(ls)
+    try:
+        source = resolve_model(ls.settings.model, cli_model=ls.model.cli_model, workspace=ls.workspace_root())
+    except EngineError:
+        source = None
+    if source is not None and not source.repo and os.path.realpath(source.path) == os.path.realpath(path):
+        ls.log_to_client(f"coder-lsp: switching to {path}")
+        return {"path": path}
+    where = source.setting if source is not None else "another setting"
+    ls.show_once(f"model-outranked:{where}", f"coder-lsp: {path} is now the model in your user config, but "
+                 f"{where} outranks it; clear that setting to use it", types.MessageType.Warning)
+    return {"path": path, "outrankedBy": where}
 
 
 class PercentProgress:

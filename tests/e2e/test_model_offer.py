@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 
 from lsp_server.model import hardware, presets
-from tests.conftest import QWEN_MODEL, TRUNCATED_MODEL
+from tests.conftest import DEEPSEEK_MODEL, QWEN_MODEL, TRUNCATED_MODEL
 from tests.e2e.conftest import start_server
 from tests.model.hub_server import HubServer
 
@@ -137,7 +137,10 @@ async def test_an_offline_download_is_one_message_and_the_server_keeps_working(w
 
 
 async def test_list_and_use_model_commands(workspace, isolated_home):
-    async with start_server(workspace) as session:  # the DeepSeek fixture: no offer
+    from lsp_server.model.choice import write_model_path
+
+    write_model_path(str(DEEPSEEK_MODEL))  # the user file chooses, so the editor's choice does not outrank it
+    async with start_server(workspace, settings={"model": {}}) as session:  # the DeepSeek fixture: no offer
         choices = await session.command("coderLsp.listModels")
         assert {p["name"] for p in choices["presets"]} >= {"cpu", "gpu-24gb", "apple-16gb"}
         assert all(p["downloaded"] is None for p in choices["presets"]) and isinstance(choices["models"], list)
