@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import os
 import logging
 
 from lsprotocol import types
@@ -70,6 +72,9 @@ async def chat_engine(ls):
     chat_settings = ls.settings.chat_model()
     if chat_settings is None or ls.model.engine is None:
         return ls.model.engine
+    root = ls.workspace_root()
+    if chat_settings.path and root:  # an editor's relative path means the workspace's file, as model.path does
+        chat_settings = dataclasses.replace(chat_settings, path=os.path.join(root, os.path.expanduser(chat_settings.path)))
     try:
         engine = await ls.run_model_job("model:chat", ls.model.chat_job(chat_settings, ls.workspace_root()))
     except EngineError as err:
