@@ -39,6 +39,7 @@ def serve_repositories(folders: Iterable[str], handler: Handler) -> list[WarmSoc
 def answer_hook(model: ModelHost, runner: ModelRunner, request: dict) -> dict:
     """One commit message on the model thread, or why not."""
     timeout = float(request.get("timeout") or 60)
+    model.ensure_loaded()  # a model unloaded for idleness reloads for the hook
     if not model.loaded.wait(timeout) or model.engine is None:
         return {"error": model.error or "the model is still loading", "kind": "no-model"}
     engine, repo = model.engine, request["repo"]

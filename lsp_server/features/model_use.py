@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import threading
 import logging
 
 from lsprotocol import types
@@ -33,7 +34,16 @@ def register(server) -> None:
 
 
 def _start(ls) -> None:
-    ls.model.reload = lambda: ls.spawn(ls.load_model())
+    loop, loop_thread = asyncio.get_running_loop(), threading.get_ident()
+
+    def begin() -> None:
+        if ls.model.reloading is None:
+            ls.model.reloading = ls.spawn(ls.load_model())
+
+    def reload() -> None:  # from the loop (a request) or a warm-socket thread (the git hook)
+        begin() if threading.get_ident() == loop_thread else loop.call_soon_threadsafe(begin)
+
+    ls.model.reload = reload
     ls.spawn(_watch(ls))
 
 

@@ -41,8 +41,11 @@ class ModelHost:
         self.loaded = threading.Event()
         self.idle = False  # unloaded after model.keepAliveMinutes without requests; reloads on demand
         self.last_used = time.monotonic()
-        self.reload: Callable[[], Any] | None = None  # starts a load on the server (the keep-alive feature's)
-        self.reloading: Any = None  # that load, while it runs (an awaitable for requests to wait on)
+        # Starts a load on the server (the keep-alive feature's; callable from any thread), and that
+        # load while it runs, for requests on the event loop to await.
+        self.reload: Callable[[], Any] | None = None
+        self.reloading: Any = None
+        self._reload_asked = False
         self.chat: Engine | None = None  # the chatModel engine, once a chat asked for it
         self.chat_settings: ModelSettings | None = None
 
@@ -66,13 +69,16 @@ class ModelHost:
         return time.monotonic() - self.last_used
 
     def ensure_loaded(self) -> bool:
-        """True if the engine is loaded now; else start the reload of an idle-unloaded one (once)."""
+        """True if the engine is loaded now; else start the reload of an idle-unloaded one (once).
+
+        From any thread; `loaded` is set again when the reload ends (the git hook's socket waits on it)."""
         self.touch()
         if self.engine is not None:
             return True
-        if self.idle and self.reloading is None and self.reload is not None:
+        if self.idle and not self._reload_asked and self.reload is not None:
+            self._reload_asked = True
             self.loaded.clear()
-            self.reloading = self.reload()
+            self.reload()
         return False
 
     def unload_idle_job(self) -> Callable[[CancelToken], None]:
@@ -124,13 +130,13 @@ class ModelHost:
         return swap
 
     def loaded_ok(self, engine: Engine) -> None:
-        self.engine, self.error, self.idle, self.reloading = engine, "", False, None
+        self.engine, self.error, self.idle, self.reloading, self._reload_asked = engine, "", False, None, False
         self.touch()
         self.device = _describe(engine).get("device", "")
         self.loaded.set()
 
     def load_failed(self, reason: str) -> None:
-        self.engine, self.error, self.device, self.idle, self.reloading = None, reason, "", False, None
+        self.engine, self.error, self.device, self.idle, self.reloading, self._reload_asked = None, reason, "", False, None, False
         self.loaded.set()
 
     def close(self) -> None:

@@ -36,3 +36,21 @@ async def test_zero_keeps_the_model_loaded(workspace):
 
 
 PINNED = " Arc子的____功хай"  # greedy decoding on the random-weight fixture: deterministic
+
+
+async def test_the_git_hook_reloads_an_idle_model_through_the_warm_socket(tmp_path, isolated_home, monkeypatch):
+    from lsp_server.commit import warm_socket
+    from tests.commit.conftest import commit_all, git, make_repo
+
+    monkeypatch.setenv("CODER_LSP_RUNTIME_DIR", str(tmp_path / "run"))
+    repo = make_repo(tmp_path / "repo")
+    (repo / "util.py").write_text("def add(a, b):\n    return a + b\n")
+    commit_all(repo, "Add util")
+    (repo / "util.py").write_text("def add(a, b, c=0):\n    return a + b + c\n")
+    git(repo, "add", "-A")
+    async with start_server(repo, settings=KEEP_ALIVE) as session:
+        await session.wait_state("unloaded", timeout=30)
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(None, warm_socket.ask, str(repo), {"op": "commit-message", "timeout": 60}, 60)
+        assert answer and answer.get("message") and "deepseek" in answer["model"].lower(), answer
+        assert (await session.status())["state"] == "ready"
