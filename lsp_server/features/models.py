@@ -110,7 +110,8 @@ async def offer_preset(ls) -> None:
 
 async def download_and_switch(ls, name: str) -> None:
     from lsp_server.model import pull
-    from lsp_server.model.choice import ChoiceError, write_model_path
+    from lsp_server.model.choice import ChoiceError
+    from lsp_server.settings_files import UserConfigError, write_model_path
 
     loop = asyncio.get_running_loop()
     target = pull.target_for(name)
@@ -121,7 +122,7 @@ async def download_and_switch(ls, name: str) -> None:
         except pull.PullCancelled:
             ls.log_to_client(f"coder-lsp: download of {target.spec} cancelled; it resumes next time")
             return
-        except (pull.PullError, ChoiceError, OSError) as err:
+        except (pull.PullError, ChoiceError, UserConfigError, OSError) as err:
             ls.show_once("model-download", f"coder-lsp: {err}", types.MessageType.Error)
             return
     await switch_to_written(ls, path)
@@ -161,7 +162,8 @@ def model_choices() -> dict:
 async def choose_model(ls, name: str) -> dict:
     """Switch to `name`: a preset not yet downloaded is downloaded first (with progress)."""
     from lsp_server.model import presets, pull
-    from lsp_server.model.choice import ChoiceError, resolve_choice, write_model_path
+    from lsp_server.model.choice import ChoiceError, resolve_choice
+    from lsp_server.settings_files import UserConfigError, write_model_path
 
     loop = asyncio.get_running_loop()
     if name in presets.BY_NAME and not await loop.run_in_executor(None, pull.cached_path, pull.target_for(name)):
@@ -170,7 +172,7 @@ async def choose_model(ls, name: str) -> dict:
     try:
         path = await loop.run_in_executor(None, resolve_choice, name)
         await loop.run_in_executor(None, write_model_path, path)
-    except (ChoiceError, OSError) as err:
+    except (ChoiceError, UserConfigError, OSError) as err:
         return {"error": str(err)}
     return await switch_to_written(ls, path)
 

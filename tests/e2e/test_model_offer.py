@@ -137,7 +137,7 @@ async def test_an_offline_download_is_one_message_and_the_server_keeps_working(w
 
 
 async def test_list_and_use_model_commands(workspace, isolated_home):
-    from lsp_server.model.choice import write_model_path
+    from lsp_server.settings_files import write_model_path
 
     write_model_path(str(DEEPSEEK_MODEL))  # the user file chooses, so the editor's choice does not outrank it
     async with start_server(workspace, settings={"model": {}}) as session:  # the DeepSeek fixture: no offer

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from lsp_server.model.choice import write_model_path
+from lsp_server.settings_files import write_model_path
 from tests.conftest import DEEPSEEK_MODEL, QWEN_MODEL
 from tests.editors.nvim.harness import TEST_SETTINGS, EditorOptions
 
