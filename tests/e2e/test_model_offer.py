@@ -4,6 +4,7 @@ Don't ask again is remembered; a configured model is never second-guessed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -61,6 +62,13 @@ async def test_download_reports_progress_and_switches_the_model(workspace, hub, 
         percents = [r.percentage for values in session.client.progress_reports.values() for r in values
                     if isinstance(r, types.WorkDoneProgressReport) and r.percentage is not None]
         assert percents and percents[-1] == 100
+        # A later settings change layers the user file the offer wrote: the switch stays, no reload.
+        loads = sum(s.get("state") == "loading" for s in session.statuses)
+        session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(1.0)  # its workspace/configuration round trip, and a reload if one were started
+        status = await session.status()
+        assert "qwen2.5-coder-tiny" in str(status["model"]) and status["state"] == "ready"
+        assert sum(s.get("state") == "loading" for s in session.statuses) == loads
     config = (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()
     assert config.startswith("[model]\npath = ") and preset.fim.file in config
 

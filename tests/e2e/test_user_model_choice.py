@@ -5,6 +5,7 @@ didChangeConfiguration keeps what the user chose (isolated XDG folders, the tiny
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -75,6 +76,7 @@ async def test_use_model_command_survives_a_later_configuration_change(workspace
         await session.wait_status(lambda s: QWEN_NAME in str(s.get("model", "")) and s["state"] == "ready")
         loads = sum(s.get("state") == "loading" for s in session.statuses)
         session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(1.0)  # its workspace/configuration round trip, and a reload if one were started
         await session.command("coderLsp.status")  # after the notification has been handled
         status = await session.wait_status(lambda s: s["state"] == "ready")
         assert QWEN_NAME in str(status["model"])
