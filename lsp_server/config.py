@@ -57,7 +57,11 @@ class Settings:
         if not (self.chat_path or (self.chat_repo and self.chat_file)):
             return None
         return replace(self.model, backend="local", path=self.chat_path, repo=self.chat_repo, file=self.chat_file,
-                       origin="coderLsp.chatModel")
+                       role="chat", origin="coderLsp.chatModel.path")
+
+    def chat_settings(self) -> ModelSettings:
+        """What explain, fix and commit messages run: the chat model when set, else the main one."""
+        return self.chat_model() or self.model
 
     def enabled_for(self, language_id: str | None) -> bool:
         if not self.enable:

@@ -83,7 +83,7 @@ async def ready_engine(ls: CoderServer) -> Engine | None:
 
 def start_warm_sockets(server: CoderServer) -> None:
     """One socket per git repository among the workspace folders, so `git commit` there reuses our model."""
-    handler = lambda request: answer_hook(server.model, server.runner, request)  # noqa: E731
+    handler = lambda request: answer_hook(server.model, server.runner, request, server.settings.chat_model())  # noqa: E731
     server.commit_warm_sockets = serve_repositories(_workspace_folders(server), handler)
 
 

@@ -100,9 +100,7 @@ class ModelHost:
             old, self.chat, self.chat_settings = self.chat, None, None
             if old is not None:
                 old.close()
-            # Named as the highest-ranked source, so CODER_LSP_MODEL (the main model's) cannot replace it.
-            chosen = model_settings.path or f"{model_settings.repo}:{model_settings.file}"
-            self.chat = self.loader(model_settings, cli_model=chosen, workspace=workspace)
+            self.chat = self.loader(model_settings, cli_model=None, workspace=workspace)
             self.chat_settings = model_settings
             return self.chat
 

@@ -13,6 +13,7 @@ def test_chat_model_settings_follow_the_main_model_tuning():
     settings, bad = parse_settings({"chatModel": {"path": "/m/chat.gguf"}, "model": {"nCtx": 2048}})
     assert bad == () and settings.chat_model().path == "/m/chat.gguf" and settings.chat_model().n_ctx == 2048
     assert parse_settings({})[0].chat_model() is None
+    assert settings.chat_settings().role == "chat" and parse_settings({})[0].chat_settings().role == "main"
     assert parse_settings({"chatModel": {"repo": "a/b"}})[0].chat_model() is None  # a repo needs its file
     assert parse_settings({"chatModel": {"path": 3, "nope": 1}})[1] == ("chatModel.path", "chatModel.nope")
 
@@ -44,3 +45,13 @@ def test_keep_alive_takes_fractions_and_zero_and_needs_no_reload():
     assert parse_settings({"model": {"keepAliveMinutes": -1}})[1] == ("model.keepAliveMinutes",)
     assert parse_settings({})[0].model.keep_alive_minutes == 15
     assert settings.model == parse_settings({})[0].model  # equal model settings: no reload
+
+
+def test_the_main_model_overrides_do_not_replace_the_chat_model(monkeypatch):
+    from lsp_server.model.loader import resolve_model
+
+    monkeypatch.setenv("CODER_LSP_MODEL", "/m/main-from-env.gguf")
+    chat = parse_settings({"chatModel": {"path": "/m/chat.gguf"}})[0].chat_model()
+    assert resolve_model(chat, cli_model="/m/main-from-flag.gguf").path == "/m/chat.gguf"
+    assert resolve_model(chat).setting == "coderLsp.chatModel.path"
+    assert resolve_model(parse_settings({})[0].model).path == "/m/main-from-env.gguf"
