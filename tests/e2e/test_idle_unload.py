@@ -54,3 +54,16 @@ async def test_the_git_hook_reloads_an_idle_model_through_the_warm_socket(tmp_pa
         answer = await loop.run_in_executor(None, warm_socket.ask, str(repo), {"op": "commit-message", "timeout": 60}, 60)
         assert answer and answer.get("message") and "deepseek" in answer["model"].lower(), answer
         assert (await session.status())["state"] == "ready"
+
+
+async def test_the_completion_fallback_reloads_too(workspace):
+    from lsprotocol import types
+
+    async with start_server(workspace, settings=KEEP_ALIVE) as session:
+        uri = session.open("calc.py", SOURCE)
+        await session.wait_state("unloaded", timeout=30)
+        params = types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(5, len("    return ")))
+        result = await session.client.text_document_completion_async(params)
+        items = result.items if isinstance(result, types.CompletionList) else result
+        assert items and items[0].label == PINNED.strip() and items[0].text_edit.new_text == PINNED
+        assert (await session.status())["state"] == "ready"
