@@ -160,14 +160,15 @@ def model_choices() -> dict:
 
 
 async def choose_model(ls, name: str) -> dict:
-    """Switch to `name`: a preset not yet downloaded is downloaded first (with progress)."""
+    """Switch to `name`: a preset not yet downloaded is downloaded first (with progress, in the
+    background: the answer says so at once)."""
     from lsp_server.model import presets, pull
     from lsp_server.model.choice import ChoiceError, resolve_choice
     from lsp_server.settings_files import UserConfigError, write_model_path
 
     loop = asyncio.get_running_loop()
     if name in presets.BY_NAME and not await loop.run_in_executor(None, pull.cached_path, pull.target_for(name)):
-        await download_and_switch(ls, name)
+        ls.spawn(download_and_switch(ls, name))  # answered now; $/progress shows the download
         return {"downloading": name}
     try:
         path = await loop.run_in_executor(None, resolve_choice, name)

@@ -159,3 +159,14 @@ async def test_list_and_use_model_commands(workspace, isolated_home):
         await session.wait_status(lambda s: "qwen2.5-coder-tiny" in str(s.get("model", "")))
     config = (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()
     assert str(QWEN_MODEL) in config
+
+
+async def test_use_model_of_a_preset_answers_at_once_and_switches_when_downloaded(workspace, hub, isolated_home):
+    from lsp_server.settings_files import write_model_path
+
+    server, preset, env = hub
+    write_model_path(str(DEEPSEEK_MODEL))
+    async with start_server(workspace, settings={"model": {}}, env=env) as session:
+        assert await session.command("coderLsp.useModel", preset.name) == {"downloading": preset.name}
+        await session.wait_status(lambda s: "qwen2.5-coder-tiny" in str(s.get("model", "")), timeout=120)
+    assert preset.fim.file in (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()
