@@ -4,9 +4,9 @@ A local Hub (tests/model/hub_server.py on 127.0.0.1, the real huggingface_hub
 client) serves a fixture GGUF as `bench-org/<name>-GGUF`; each step runs as
 the user would run it, a fresh `coder-lsp` process, in a temporary HOME, so
 import and load costs are included. The download is reported on its own
-line; "use -> first suggestion" is `use` plus the first `complete`. Until the
-user-config layer is merged, `complete` is given the path `use` wrote
-(`--model`), so the number covers the same work. Prints a markdown table.
+line; "use -> first suggestion" is `use` plus the first `complete`, which
+finds the model through the user config file `use` wrote (and the table
+checks it did). Prints a markdown table.
 
     .venv/bin/python bench/first_run.py                      # the Qwen2.5-Coder fixture
     .venv/bin/python bench/first_run.py --model fixtures/models/deepseek-coder-v2-tiny.gguf
@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,16 +55,14 @@ def main() -> int:
         env.pop("HF_HOME", None)
         pull_ms, _ = timed(["pull", f"{repo}:{file}"], env)
         use_ms, _ = timed(["use", f"{repo}:{file}"], env)
-        config = tomllib.loads(Path(home, ".config", "coder-lsp", "config.toml").read_text())
-        complete_ms, done = timed(["complete", f"{TARGET}:{line}:1", "--model", config["model"]["path"],
-                                   "--json", "--max-tokens", "16"], env)
+        complete_ms, done = timed(["complete", f"{TARGET}:{line}:1", "--json", "--max-tokens", "16"], env)
         result = json.loads(done.stdout)
     size = model.stat().st_size / 1e6
     print(f"| step ({model.name}, {size:.1f} MB) | wall ms |")
     print("| --- | ---: |")
     print(f"| download: coder-lsp pull (local Hub, sha256 checked) | {pull_ms:.0f} |")
     print(f"| coder-lsp use | {use_ms:.0f} |")
-    print(f"| first coder-lsp complete (load {result.get('load_ms', '?')} ms, ttft {result.get('ttft_ms', '?')} ms)"
+    print(f"| first coder-lsp complete ({result.get('model')}: load {result.get('load_ms', '?')} ms, ttft {result.get('ttft_ms', '?')} ms)"
           f" | {complete_ms:.0f} |")
     print(f"| use -> first suggestion | {use_ms + complete_ms:.0f} |")
     return 0

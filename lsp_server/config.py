@@ -25,7 +25,7 @@ from typing import Any, Callable
 from lsp_server import trust
 from lsp_server.model.settings import HUB_SPEC, ModelSettings
 from lsp_server.setting_values import (
-    boolean, choice, language_map, optional_whole_number, seconds, string, string_list, whole_number,
+    boolean, choice, language_map, minutes, optional_whole_number, seconds, string, string_list, whole_number,
 )
 from lsp_server.settings_files import load_project_options, user_config_path, user_options
 
@@ -49,6 +49,20 @@ class Settings:
     max_file_bytes: int = 1_000_000  # larger files are not indexed
     secret_files: tuple[str, ...] = ()  # globs added to context.secrets.SECRET_FILE_PATTERNS
     model: ModelSettings = field(default_factory=ModelSettings)
+    chat_path: str = ""  # chatModel: a second model for explain/fix/commit; "" = the main model
+    chat_repo: str = ""
+    chat_file: str = ""
+
+    def chat_model(self) -> ModelSettings | None:
+        """The chat model's settings (the main model's tuning, its own file), or None to chat with the main one."""
+        if not (self.chat_path or (self.chat_repo and self.chat_file)):
+            return None
+        return replace(self.model, backend="local", path=self.chat_path, repo=self.chat_repo, file=self.chat_file,
+                       role="chat", origin="coderLsp.chatModel.path")
+
+    def chat_settings(self) -> ModelSettings:
+        """What explain, fix and commit messages run: the chat model when set, else the main one."""
+        return self.chat_model() or self.model
 
     def enabled_for(self, language_id: str | None) -> bool:
         if not self.enable:
@@ -91,7 +105,9 @@ MODEL_KEYS = {
     "promptFormat": ("prompt_format", string),
     "fimOrder": ("fim_order", choice("auto", "psm", "spm")),
     "timeoutS": ("timeout_s", seconds),
+    "keepAliveMinutes": ("keep_alive_minutes", minutes),
 }
+CHAT_MODEL_KEYS = {"path": ("chat_path", string), "repo": ("chat_repo", string), "file": ("chat_file", string)}
 BACKEND_KEYS = {
     "kind": ("backend", choice("local", "openai")),
     "url": ("url", string),
@@ -133,11 +149,12 @@ def parse_settings(raw: Any) -> tuple[Settings, tuple[str, ...]]:
     if not isinstance(raw, dict):
         return Settings(), (SECTION,)
     raw = dict(raw)
-    nested = {name: raw.pop(name, None) for name in ("index", "model", "backend")}
+    nested = {name: raw.pop(name, None) for name in ("index", "model", "backend", "chatModel")}
     for name in CLIENT_KEYS | OTHER_SECTIONS:
         raw.pop(name, None)
     top = _read(raw, TOP_KEYS, "", bad)
     top.update(_read(nested["index"], INDEX_KEYS, "index.", bad))
+    top.update(_read(nested["chatModel"], CHAT_MODEL_KEYS, "chatModel.", bad))
     model_values = _read(nested["model"], MODEL_KEYS, "model.", bad)
     model_values.update(_read(nested["backend"], BACKEND_KEYS, "backend.", bad))
     return Settings(model=ModelSettings(**model_values), **top), tuple(bad)
@@ -168,6 +185,7 @@ def schema() -> dict[str, dict[str, Any]]:
     defaults, model = Settings(), ModelSettings()
     entries: dict[str, dict[str, Any]] = {}
     for prefix, keys, source in (("", TOP_KEYS, defaults), ("index.", INDEX_KEYS, defaults),
+                                 ("chatModel.", CHAT_MODEL_KEYS, defaults),
                                  ("model.", MODEL_KEYS, model), ("backend.", BACKEND_KEYS, model)):
         for name, (attribute, check) in keys.items():
             default = getattr(source, attribute)
@@ -225,14 +243,17 @@ def _user_layer() -> dict:
 
 
 def _based(options: Any, folder: Path) -> Any:
-    """`model.path` made absolute against the file's folder, so every layer means the same file."""
-    model = options.get("model") if isinstance(options, dict) else None
-    if not (isinstance(model, dict) and isinstance(model.get("path"), str) and model["path"]):
-        return options
-    if HUB_SPEC.match(model["path"]) and not os.path.exists(os.path.join(str(folder), model["path"])):
-        return options
-    path = os.path.expanduser(model["path"])
-    return {**options, "model": {**model, "path": os.path.join(str(folder), path)}}
+    """`model.path` and `chatModel.path` made absolute against the file's folder, so every layer means
+    the same file."""
+    for section in ("model", "chatModel"):
+        model = options.get(section) if isinstance(options, dict) else None
+        if not (isinstance(model, dict) and isinstance(model.get("path"), str) and model["path"]):
+            continue
+        if HUB_SPEC.match(model["path"]) and not os.path.exists(os.path.join(str(folder), model["path"])):
+            continue
+        path = os.path.expanduser(model["path"])
+        options = {**options, section: {**model, "path": os.path.join(str(folder), path)}}
+    return options
 
 
 def _chooses_model(options: dict) -> bool:

@@ -170,6 +170,7 @@ class CoderServer(LanguageServer):
         job's cancel flag, so the engine stops within one token.
         """
         runner_job = self.runner.submit(key, job)
+        self.model.touch()  # model use: the idle-unload clock starts again (model.keepAliveMinutes)
         self._job_started()
         try:
             return await asyncio.wrap_future(runner_job.future)
@@ -179,6 +180,7 @@ class CoderServer(LanguageServer):
         except Cancelled:
             return None
         finally:
+            self.model.touch()
             self._job_finished()
 
     def link_cancellation(self) -> None:

@@ -72,8 +72,16 @@ def seconds(value: Any) -> float:
     raise ValueError("expected seconds (0..3600]")
 
 
+def minutes(value: Any) -> float:
+    """Minutes, fractions allowed (a test's keep-alive is a second or so); 0 = never."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 10_080:
+        return float(value)
+    raise ValueError("expected minutes 0..10080")
+
+
 _typed(boolean, type="boolean")
 _typed(string, type="string")
 _typed(string_list, type="array")
 _typed(language_map, type="object")
 _typed(seconds, type="number", maximum=3600)
+_typed(minutes, type="number", minimum=0, maximum=10_080)

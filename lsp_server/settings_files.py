@@ -90,6 +90,18 @@ def write_user_setting(section: str, key: str, value: Any) -> Path:
     return _edit(section, key, f"{_toml_key(key)} = {_toml_value(value)}")
 
 
+class UserConfigError(ValueError):
+    """The user file cannot be edited; the message says what to do."""
+
+
+def write_model_path(path: str) -> str:
+    """Set `[model] path` in the user file (`coder-lsp use`, the editor's model picker); returns the file."""
+    try:
+        return str(write_user_setting("model", "path", path))
+    except tomllib.TOMLDecodeError as err:
+        raise UserConfigError(f"{user_config_path()} is not valid TOML ({err}); fix it, then run this again.") from None
+
+
 def remove_user_setting(section: str, key: str) -> Path:
     """Drop `key` from `[section]` of the user file, if it is there."""
     return _edit(section, key, None)

@@ -3,7 +3,8 @@
 A cloned repository is untrusted input. Its project file may tune behaviour
 (budgets, languages, excludes) but not choose where code goes or what runs:
 `backend.*`, `model.repo`/`model.file` (a download) and a `model.path`
-outside the repository are dropped unless the user trusted the folder with
+outside the repository (and the same `chatModel` fields) are dropped unless
+the user trusted the folder with
 `coder-lsp trust`, which records the folder and the sha256 of its project
 file in the user's config file (`[trust]`), as direnv's `allow` does.
 Changing the project file changes its hash, which revokes the trust.
@@ -72,18 +73,20 @@ def screen(options: dict, project_file: Path) -> tuple[dict, tuple[str, ...]]:
         dropped += [f"backend.{name}" for name in backend]
     elif backend is not None:
         dropped.append("backend")
-    model = kept.get("model")
-    if isinstance(model, dict):
+    for section in ("model", "chatModel"):  # the chat model runs code as much as the main one
+        model = kept.get(section)
+        if not isinstance(model, dict):
+            continue
         model = dict(model)
         for name in ("repo", "file"):
             if name in model:
                 del model[name]
-                dropped.append(f"model.{name}")
+                dropped.append(f"{section}.{name}")
         path = model.get("path")
         if isinstance(path, str) and (HUB_SPEC.match(path) or not _inside(path, project_file.parent)):
             del model["path"]
-            dropped.append("model.path")
-        kept["model"] = model
+            dropped.append(f"{section}.path")
+        kept[section] = model
     return kept, tuple(dropped)
 
 

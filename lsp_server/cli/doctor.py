@@ -5,7 +5,9 @@ lsprotocol, tree-sitter), whether llama.cpp can offload to a GPU, the
 hardware and the model preset that fits it, the model
 that resolution picks and why (loading it to report its detected FIM format,
 FIM tokens, chat template and context size), and the tree-sitter grammars
-that load. Exit status 1 when the model cannot be loaded.
+that load, and the settings files: the user config file, the workspace's
+project file and whether that folder is trusted (`coder-lsp trust`). Exit
+status 1 when the model cannot be loaded.
 """
 
 from __future__ import annotations
@@ -88,8 +90,37 @@ def preset_report() -> dict:
             "chat_model": preset.chat.spec if preset.chat else None}
 
 
+def config_report(workspace: str) -> dict:
+    """The user config file, the workspace's project file and whether it is trusted; the chat model."""
+    from lsp_server import trust
+    from lsp_server.config import project_settings
+    from lsp_server.settings_files import find_project_file, user_config_path
+
+    user = user_config_path()
+    found = find_project_file(workspace)
+    settings = project_settings(workspace)[0]
+    chat = settings.chat_model()
+    return {"user_config": str(user), "user_config_exists": user.is_file(),
+            "project_file": str(found[0]) if found else None,
+            "trusted": trust.is_trusted(found[0]) if found else None,
+            "chat_model": (chat.path or f"{chat.repo}:{chat.file}") if chat else None,
+            "keep_alive_minutes": settings.model.keep_alive_minutes}
+
+
+def _print_config(config: dict) -> None:
+    print("settings")
+    print(f"  {'user config':<18} {config['user_config']}{'' if config['user_config_exists'] else ' (not written yet)'}")
+    project = config["project_file"]
+    trusted = "trusted" if config["trusted"] else "not trusted: it may tune, not choose the model or backend"
+    print(f"  {'project file':<18} {f'{project} ({trusted})' if project else 'none'}")
+    print(f"  {'chat model':<18} {config['chat_model'] or 'the main model'}")
+    minutes = config["keep_alive_minutes"]
+    print(f"  {'idle unload':<18} {f'after {minutes:g} min' if minutes else 'never'}")
+
+
 def run(args: argparse.Namespace) -> int:
-    report = {"versions": versions(), "gpu_offload": gpu_offload(), "preset": preset_report()}
+    report = {"versions": versions(), "gpu_offload": gpu_offload(), "preset": preset_report(),
+              "settings": config_report(args.workspace)}
     model, ok = model_report(args.model, args.workspace)
     report["model"], report["grammars"] = model, grammars()
     if args.json:
@@ -111,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
             if key == "chat_template":
                 value = "yes (from the model file)" if value is True else value or "none (plain prompt fallback)"
             print(f"  {key:<18} {value}")
+    _print_config(report["settings"])
     found = report["grammars"]
     print("tree-sitter grammars")
     print("  " + (", ".join(f"{name}{'' if ok_ else ' (missing)'}" for name, ok_ in found.items()) or "none"))

@@ -85,7 +85,8 @@ def _explain_with_model(args, path: Path, text: str, line: int, offset: int, fin
     messages = explain_messages(path=path.name, language=language, text=text, line=line, message=args.message,
                                 source=args.source, facts=facts)
     try:
-        engine = load_engine(settings.model, cli_model=args.model, workspace=str(path.resolve().parent))
+        chosen = settings.model if args.model else settings.chat_settings()  # --model names the one to run
+        engine = load_engine(chosen, cli_model=args.model, workspace=str(path.resolve().parent))
         try:
             reply = engine.chat(messages, CancelToken(), max_tokens=args.max_tokens or settings.chat_max_tokens)
         finally:

@@ -17,12 +17,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lsp_server.choosing import ChoiceError, resolve_choice, write_model_path
+    from lsp_server.model.choice import ChoiceError, resolve_choice
+    from lsp_server.settings_files import UserConfigError, write_model_path
 
     try:
         path = resolve_choice(args.name)
         config = write_model_path(path)
-    except ChoiceError as err:
+    except (ChoiceError, UserConfigError) as err:
         print(f"coder-lsp use: {err}", file=sys.stderr)
         return 1
     except OSError as err:

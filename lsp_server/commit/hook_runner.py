@@ -121,15 +121,13 @@ def message_for(toplevel: str, timeout_s: float, model: str | None, cancel: Canc
             raise NothingStaged(answer.get("error", "nothing staged"))
     from lsp_server.model.loader import load_engine
 
-    engine = load_engine(model_settings(toplevel), cli_model=model, workspace=toplevel)
+    settings = project_settings(toplevel)[0]
+    chosen = settings.model if model else settings.chat_settings()  # --model names the one to run
+    engine = load_engine(chosen, cli_model=model, workspace=toplevel)
     try:
         return generate_commit_message(toplevel, engine, cancel, index_file=index_file), engine.name
     finally:
         engine.close()
-
-
-def model_settings(toplevel: str):
-    return project_settings(toplevel)[0].model
 
 
 def compose(message: str, existing: str, comment: str, model_name: str) -> str:

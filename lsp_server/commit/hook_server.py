@@ -36,12 +36,18 @@ def serve_repositories(folders: Iterable[str], handler: Handler) -> list[WarmSoc
     return started
 
 
-def answer_hook(model: ModelHost, runner: ModelRunner, request: dict) -> dict:
-    """One commit message on the model thread, or why not."""
+def answer_hook(model: ModelHost, runner: ModelRunner, request: dict, chat=None) -> dict:
+    """One commit message on the model thread (from the `chat` ModelSettings' engine when given), or why not."""
     timeout = float(request.get("timeout") or 60)
+    model.ensure_loaded()  # a model unloaded for idleness reloads for the hook
     if not model.loaded.wait(timeout) or model.engine is None:
         return {"error": model.error or "the model is still loading", "kind": "no-model"}
     engine, repo = model.engine, request["repo"]
+    if chat is not None:
+        try:
+            engine = runner.submit("model:chat", model.chat_job(chat, repo)).future.result(timeout) or engine
+        except Exception:  # noqa: BLE001 - a chat model that cannot load: the main model answers
+            pass
     index_file = request.get("index_file") if isinstance(request.get("index_file"), str) else None
     job = runner.submit(f"commit-message:{repo}", lambda cancel: generate_commit_message(
         repo, engine, cancel, index_file=index_file))

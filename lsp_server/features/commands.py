@@ -58,6 +58,7 @@ def status_report(ls: CoderServer) -> dict:
         "error": ls.model.error,
         "model": described,
         "promptFormat": getattr(engine, "prompt_format", None),
+        "chatModel": ls.model.chat.name if ls.model.chat is not None else None,  # loaded on first chat use
         "device": (described or {}).get("device"),
         "index": _safe(ls.index.stats) if ls.index is not None else None,
         "latencyMs": _latency_summary(latencies),

@@ -22,6 +22,7 @@ from lsprotocol import types
 from lsp_server.commit.generate import generate_commit_message
 from lsp_server.commit.hook_server import answer_hook, serve_repositories
 from lsp_server.commit.staged import NotARepository, NothingStaged
+from lsp_server.features import model_use
 from lsp_server.model.types import Engine
 from lsp_server.server import CoderServer
 
@@ -74,14 +75,15 @@ async def ready_engine(ls: CoderServer) -> Engine | None:
     """The loaded engine, waiting for a load in progress; None (user told once) if there is none."""
     if ls.model.engine is None and not ls.model.loaded.is_set():
         await asyncio.get_running_loop().run_in_executor(None, ls.model.loaded.wait, 600)
-    if ls.model.engine is None:
+    engine = await model_use.chat_engine(ls)
+    if engine is None:
         ls.show_once("commit:no-model", f"coder-lsp: no model for commit messages: {ls.model.error}")
-    return ls.model.engine
+    return engine
 
 
 def start_warm_sockets(server: CoderServer) -> None:
     """One socket per git repository among the workspace folders, so `git commit` there reuses our model."""
-    handler = lambda request: answer_hook(server.model, server.runner, request)  # noqa: E731
+    handler = lambda request: answer_hook(server.model, server.runner, request, server.settings.chat_model())  # noqa: E731
     server.commit_warm_sockets = serve_repositories(_workspace_folders(server), handler)
 
 

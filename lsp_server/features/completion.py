@@ -13,6 +13,7 @@ import re
 
 from lsprotocol import types
 
+from lsp_server.features import model_use
 from lsp_server.features.documents import encoding_of, take_snapshot
 from lsp_server.positions import index_to_column
 from lsp_server.features.inline_completion import should_complete, suggest
@@ -25,6 +26,7 @@ def register(server: CoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "(", " "]))
     async def completion(ls: CoderServer, params: types.CompletionParams):
         snapshot = take_snapshot(ls, params.text_document.uri, params.position)
+        await model_use.wake(ls)  # an idle-unloaded model reloads for this request
         if not should_complete(ls, snapshot):
             return None
         text = await suggest(ls, snapshot)

@@ -39,6 +39,7 @@ from lsp_server.features.documents import (
     position_at,
     take_snapshot,
 )
+from lsp_server.features import model_use
 from lsp_server.server import invalid_params
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,9 @@ def _facts(ls, target: DiagnosticTarget, finding: Finding | None) -> tuple[str, 
 
 async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     """Run build_messages -> engine.chat -> finish(reply) on the model thread."""
-    engine, max_tokens = ls.engine, ls.settings.chat_max_tokens
+    engine, max_tokens = await model_use.chat_engine(ls), ls.settings.chat_max_tokens
+    if engine is None:
+        return None
     stats = ls.record_job(key, target.snapshot.uri, offset=target.snapshot.offset)
 
     def count_token(_text: str) -> None:

@@ -25,6 +25,7 @@ from lsprotocol import types
 
 from context.secrets import is_secret_file
 from lsp_server.assist.pipeline import Prepared
+from lsp_server.features import model_use
 from lsp_server.features.documents import DocumentSnapshot, current_version, take_snapshot
 from lsp_server.model.types import Completion
 from lsp_server.server import CoderServer
@@ -44,6 +45,7 @@ def register(server: CoderServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(ls: CoderServer, params: types.InlineCompletionParams):
         snapshot = take_snapshot(ls, params.text_document.uri, params.position)
+        await model_use.wake(ls)  # an idle-unloaded model reloads for this request
         if not should_complete(ls, snapshot):
             return None
         text = await suggest(ls, snapshot)

@@ -47,10 +47,7 @@ def register(server) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls, params: types.DidChangeConfigurationParams) -> None:
-        raw = await _pull_section(ls)
-        if raw is None and isinstance(params.settings, dict):
-            raw = _section(params.settings)
-        ls.apply_settings(*_settings(ls, merge_options(getattr(ls, "initialization_options", None), raw)))
+        await reread_settings(ls, params.settings)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls, *_args) -> None:
@@ -59,6 +56,14 @@ def register(server) -> None:
     @server.feature(types.EXIT)
     def exit(ls, *_args) -> None:
         ls.exit_requested = True
+
+
+async def reread_settings(ls, pushed=None) -> None:
+    """Layer the settings again (the user file may have changed: `coderLsp.useModel`) and apply them."""
+    raw = await _pull_section(ls)
+    if raw is None and isinstance(pushed, dict):
+        raw = _section(pushed)
+    ls.apply_settings(*_settings(ls, merge_options(getattr(ls, "initialization_options", None), raw)))
 
 
 def _settings(ls, editor):

@@ -16,7 +16,6 @@ and presets) and `coderLsp.useModel NAME` (switch, downloading a preset first).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import os
@@ -111,7 +110,8 @@ async def offer_preset(ls) -> None:
 
 async def download_and_switch(ls, name: str) -> None:
     from lsp_server.model import pull
-    from lsp_server.choosing import ChoiceError, write_model_path
+    from lsp_server.model.choice import ChoiceError
+    from lsp_server.settings_files import UserConfigError, write_model_path
 
     loop = asyncio.get_running_loop()
     target = pull.target_for(name)
@@ -122,12 +122,10 @@ async def download_and_switch(ls, name: str) -> None:
         except pull.PullCancelled:
             ls.log_to_client(f"coder-lsp: download of {target.spec} cancelled; it resumes next time")
             return
-        except (pull.PullError, ChoiceError, OSError) as err:
+        except (pull.PullError, ChoiceError, UserConfigError, OSError) as err:
             ls.show_once("model-download", f"coder-lsp: {err}", types.MessageType.Error)
             return
-    settings = ls.settings
-    ls.apply_settings(dataclasses.replace(settings, model=dataclasses.replace(settings.model, path=path)), ())
-    ls.log_to_client(f"coder-lsp: switching to {path}")
+    await switch_to_written(ls, path)
 
 
 def in_daemon_thread(job):
@@ -162,22 +160,44 @@ def model_choices() -> dict:
 
 
 async def choose_model(ls, name: str) -> dict:
-    """Switch to `name`: a preset not yet downloaded is downloaded first (with progress)."""
+    """Switch to `name`: a preset not yet downloaded is downloaded first (with progress, in the
+    background: the answer says so at once)."""
     from lsp_server.model import presets, pull
-    from lsp_server.choosing import ChoiceError, resolve_choice, write_model_path
+    from lsp_server.model.choice import ChoiceError, resolve_choice
+    from lsp_server.settings_files import UserConfigError, write_model_path
 
     loop = asyncio.get_running_loop()
     if name in presets.BY_NAME and not await loop.run_in_executor(None, pull.cached_path, pull.target_for(name)):
-        await download_and_switch(ls, name)
+        ls.spawn(download_and_switch(ls, name))  # answered now; $/progress shows the download
         return {"downloading": name}
     try:
         path = await loop.run_in_executor(None, resolve_choice, name)
         await loop.run_in_executor(None, write_model_path, path)
-    except (ChoiceError, OSError) as err:
+    except (ChoiceError, UserConfigError, OSError) as err:
         return {"error": str(err)}
-    settings = ls.settings
-    ls.apply_settings(dataclasses.replace(settings, model=dataclasses.replace(settings.model, path=path)), ())
-    return {"path": path}
+    return await switch_to_written(ls, path)
+
+
+async def switch_to_written(ls, path: str) -> dict:
+    """Apply the settings layered again now that the user file names `path`, as a later
+    didChangeConfiguration would (so it cannot undo the switch); say so when a higher layer
+    (the editor's coderLsp.model.path, CODER_LSP_MODEL, --model) outranks the user file."""
+    from lsp_server.features.lifecycle import reread_settings
+    from lsp_server.model.loader import resolve_model
+    from lsp_server.model.types import EngineError
+
+    await reread_settings(ls)
+    try:
+        source = resolve_model(ls.settings.model, cli_model=ls.model.cli_model, workspace=ls.workspace_root())
+    except EngineError:
+        source = None
+    if source is not None and not source.repo and os.path.realpath(source.path) == os.path.realpath(path):
+        ls.log_to_client(f"coder-lsp: switching to {path}")
+        return {"path": path}
+    where = source.setting if source is not None else "another setting"
+    ls.show_once(f"model-outranked:{where}", f"coder-lsp: {path} is now the model in your user config, but "
+                 f"{where} outranks it; clear that setting to use it", types.MessageType.Warning)
+    return {"path": path, "outrankedBy": where}
 
 
 class PercentProgress:

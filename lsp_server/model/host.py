@@ -9,6 +9,14 @@ that threads without an event loop (the git hook's socket) wait on, and
 `wait_until_loaded`, the same wait for a coroutine (a completion request
 held while the model loads). The loader is `load_engine` unless the host is
 given another (tests wrap the real engine to slow it down or break it on cue).
+
+Idle unload: `touch()` marks model use; `unload_idle_job()` frees the
+engine (and the chat engine) on the model thread and leaves `idle` set, so
+`ensure_loaded()` on the next request asks the server (through `reload`, a
+callback the keep-alive feature installs) to load it again. `state` names
+all of it for the status display: loading, ready, error, or unloaded. The
+optional chat engine (the `chatModel` setting) is loaded lazily by
+`chat_job` on first chat use and kept beside the main one.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Callable
+import time
+from typing import Any, Callable
 
 from lsp_server.model.loader import load_engine
 from lsp_server.model.settings import ModelSettings
@@ -34,6 +43,72 @@ class ModelHost:
         self.device = ""
         self.loaded = threading.Event()
         self._waiters: list[asyncio.Future] = []
+        self.idle = False  # unloaded after model.keepAliveMinutes without requests; reloads on demand
+        self.last_used = time.monotonic()
+        # Starts a load on the server (the keep-alive feature's; callable from any thread), and that
+        # load while it runs, for requests on the event loop to await.
+        self.reload: Callable[[], Any] | None = None
+        self.reloading: Any = None
+        self._reload_asked = False
+        self.chat: Engine | None = None  # the chatModel engine, once a chat asked for it
+        self.chat_settings: ModelSettings | None = None
+
+    @property
+    def state(self) -> str:
+        if self.engine is not None:
+            return "ready"
+        if self.idle:
+            return "unloaded"
+        return "loading" if not self.loaded.is_set() else "error"
+
+    @property
+    def usable(self) -> bool:
+        """A model is loaded, or was unloaded for idleness and reloads on the next request."""
+        return self.engine is not None or self.idle
+
+    def touch(self) -> None:
+        self.last_used = time.monotonic()
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self.last_used
+
+    def ensure_loaded(self) -> bool:
+        """True if the engine is loaded now; else start the reload of an idle-unloaded one (once).
+
+        From any thread; `loaded` is set again when the reload ends (the git hook's socket waits on it)."""
+        self.touch()
+        if self.engine is not None:
+            return True
+        if self.idle and not self._reload_asked and self.reload is not None:
+            self._reload_asked = True
+            self.loaded.clear()
+            self.reload()
+        return False
+
+    def unload_idle_job(self) -> Callable[[CancelToken], None]:
+        """Forget the engines now (requests see "unloaded"); the job that frees them, for the model thread."""
+        engines = [e for e in (self.engine, self.chat) if e is not None]
+        self.engine, self.chat, self.chat_settings, self.device, self.idle = None, None, None, "", True
+
+        def free(_cancel: CancelToken) -> None:
+            for engine in engines:
+                engine.close()
+
+        return free
+
+    def chat_job(self, model_settings: ModelSettings, workspace: str | None) -> Callable[[CancelToken], Engine]:
+        """The job (model thread) that returns the chat engine for these settings, loading it if needed."""
+        def load(_cancel: CancelToken) -> Engine:
+            if self.chat is not None and self.chat_settings == model_settings:
+                return self.chat
+            old, self.chat, self.chat_settings = self.chat, None, None
+            if old is not None:
+                old.close()
+            self.chat = self.loader(model_settings, cli_model=None, workspace=workspace)
+            self.chat_settings = model_settings
+            return self.chat
+
+        return load
 
     @property
     def name(self) -> str:
@@ -69,12 +144,13 @@ class ModelHost:
         return self.engine
 
     def loaded_ok(self, engine: Engine) -> None:
-        self.engine, self.error = engine, ""
+        self.engine, self.error, self.idle, self.reloading, self._reload_asked = engine, "", False, None, False
+        self.touch()
         self.device = _describe(engine).get("device", "")
         self._set_loaded()
 
     def load_failed(self, reason: str) -> None:
-        self.engine, self.error, self.device = None, reason, ""
+        self.engine, self.error, self.device, self.idle, self.reloading, self._reload_asked = None, reason, "", False, None, False
         self._set_loaded()
 
     def _set_loaded(self) -> None:
@@ -84,9 +160,10 @@ class ModelHost:
                 waiter.get_loop().call_soon_threadsafe(_wake, waiter)
 
     def close(self) -> None:
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            engine.close()
+        engines, self.engine, self.chat = (self.engine, self.chat), None, None
+        for engine in engines:
+            if engine is not None:
+                engine.close()
 
 
 def _wake(waiter: asyncio.Future) -> None:

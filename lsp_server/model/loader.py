@@ -63,9 +63,9 @@ def _source(value: str, setting: str, base: str | None) -> ModelSource:
 def resolve_model(settings: ModelSettings, *, cli_model: str | None = None,
                   workspace: str | None = None) -> ModelSource:
     """Where the model comes from, without loading or downloading anything."""
-    if cli_model:
+    if cli_model and settings.role == "main":
         return _source(cli_model, "the --model option", os.getcwd())
-    if os.environ.get(ENV_VAR):
+    if os.environ.get(ENV_VAR) and settings.role == "main":
         return _source(os.environ[ENV_VAR], f"the {ENV_VAR} environment variable", os.getcwd())
     if settings.path:
         return _source(settings.path, settings.origin or "coderLsp.model.path", workspace)

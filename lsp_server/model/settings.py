@@ -9,7 +9,7 @@ imports nothing of the server, so the loader depends on settings only. Two
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # `owner/repo:file.gguf`: a file of a Hugging Face repository, fetched (maybe downloaded) on load.
 HUB_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+):(?P<file>[^/:]+\.gguf)$")
@@ -31,4 +31,9 @@ class ModelSettings:
     api_key: str = ""
     remote_model: str = ""  # model name sent to the OpenAI-compatible server
     timeout_s: float = 30.0
+    # Minutes without model requests before the model is unloaded (0 = never). Not compared: changing
+    # it needs no reload; the keep-alive feature reads it from the current settings.
+    keep_alive_minutes: float = field(default=15.0, compare=False)
+    # "chat": the chatModel, which --model and CODER_LSP_MODEL (they name the main model) do not replace.
+    role: str = "main"
     origin: str = ""  # which setting chose path/repo (e.g. "model.path in ~/.config/coder-lsp/config.toml")

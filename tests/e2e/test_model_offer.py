@@ -4,13 +4,14 @@ Don't ask again is remembered; a configured model is never second-guessed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from lsprotocol import types
 
 from lsp_server.model import hardware, presets
-from tests.conftest import QWEN_MODEL, TRUNCATED_MODEL
+from tests.conftest import DEEPSEEK_MODEL, QWEN_MODEL, TRUNCATED_MODEL
 from tests.e2e.conftest import start_server
 from tests.model.hub_server import HubServer
 
@@ -61,6 +62,13 @@ async def test_download_reports_progress_and_switches_the_model(workspace, hub, 
         percents = [r.percentage for values in session.client.progress_reports.values() for r in values
                     if isinstance(r, types.WorkDoneProgressReport) and r.percentage is not None]
         assert percents and percents[-1] == 100
+        # A later settings change layers the user file the offer wrote: the switch stays, no reload.
+        loads = sum(s.get("state") == "loading" for s in session.statuses)
+        session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(1.0)  # its workspace/configuration round trip, and a reload if one were started
+        status = await session.status()
+        assert "qwen2.5-coder-tiny" in str(status["model"]) and status["state"] == "ready"
+        assert sum(s.get("state") == "loading" for s in session.statuses) == loads
     config = (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()
     assert config.startswith("[model]\npath = ") and preset.fim.file in config
 
@@ -137,7 +145,10 @@ async def test_an_offline_download_is_one_message_and_the_server_keeps_working(w
 
 
 async def test_list_and_use_model_commands(workspace, isolated_home):
-    async with start_server(workspace) as session:  # the DeepSeek fixture: no offer
+    from lsp_server.settings_files import write_model_path
+
+    write_model_path(str(DEEPSEEK_MODEL))  # the user file chooses, so the editor's choice does not outrank it
+    async with start_server(workspace, settings={"model": {}}) as session:  # the DeepSeek fixture: no offer
         choices = await session.command("coderLsp.listModels")
         assert {p["name"] for p in choices["presets"]} >= {"cpu", "gpu-24gb", "apple-16gb"}
         assert all(p["downloaded"] is None for p in choices["presets"]) and isinstance(choices["models"], list)
@@ -148,3 +159,14 @@ async def test_list_and_use_model_commands(workspace, isolated_home):
         await session.wait_status(lambda s: "qwen2.5-coder-tiny" in str(s.get("model", "")))
     config = (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()
     assert str(QWEN_MODEL) in config
+
+
+async def test_use_model_of_a_preset_answers_at_once_and_switches_when_downloaded(workspace, hub, isolated_home):
+    from lsp_server.settings_files import write_model_path
+
+    server, preset, env = hub
+    write_model_path(str(DEEPSEEK_MODEL))
+    async with start_server(workspace, settings={"model": {}}, env=env) as session:
+        assert await session.command("coderLsp.useModel", preset.name) == {"downloading": preset.name}
+        await session.wait_status(lambda s: "qwen2.5-coder-tiny" in str(s.get("model", "")), timeout=120)
+    assert preset.fim.file in (isolated_home / "xdg_config_home" / "coder-lsp" / "config.toml").read_text()

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from lsp_server.choosing import ChoiceError, write_model_path
+from lsp_server.settings_files import UserConfigError, write_model_path
 
 
 @pytest.fixture
@@ -32,6 +32,6 @@ def test_other_tables_and_comments_stay(config):
 def test_invalid_toml_is_not_overwritten(config):
     config.parent.mkdir(parents=True)
     config.write_text("[model\nbroken")
-    with pytest.raises(ChoiceError, match="not valid TOML"):
+    with pytest.raises(UserConfigError, match="not valid TOML"):
         write_model_path("/m.gguf")
     assert config.read_text() == "[model\nbroken"

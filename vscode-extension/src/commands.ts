@@ -1,7 +1,8 @@
 /**
  * The user-facing commands: Explain this error and Fix this error (through the server's
  * code actions for the diagnostic at the cursor), Generate commit message (into the Git
- * view's input box), Install git hook, Show status and logs, Restart server.
+ * view's input box), Install git hook, Show status and logs, Restart server, Choose Model
+ * (a quick pick over the server's coderLsp.listModels; the choice goes to coderLsp.useModel).
  */
 import { execFile } from "node:child_process";
 import * as vscode from "vscode";
@@ -10,6 +11,7 @@ import type { ServerController } from "./client";
 import { INSTALL_HELP } from "./discovery";
 import { findRepository } from "./git";
 import type { MarkdownViews } from "./markdownViews";
+import { modelItems, useModelMessage, type ModelChoices } from "./modelPicker";
 import { commitMessageOf, markdownOf } from "./results";
 
 const EXPLAIN = "coderLsp.explainDiagnostic";
@@ -114,6 +116,26 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
       output.warn(`coderLsp.status failed: ${String(error)}`);
     }
     output.show(true);
+  });
+
+  register("coderLsp.chooseModel", async () => {
+    try {
+      const choices = await controller.executeServerCommand<ModelChoices>("coderLsp.listModels");
+      const picked = await vscode.window.showQuickPick(modelItems(choices), {
+        title: "coder-lsp: choose a model", placeHolder: "A model on this machine, or a preset to download", matchOnDescription: true, matchOnDetail: true });
+      if (!picked) return;
+      const said = useModelMessage(picked.value, await controller.executeServerCommand("coderLsp.useModel", [picked.value]));
+      if (said.level === "error") return void vscode.window.showErrorMessage(said.text);
+      if (said.level === "info") return void vscode.window.showInformationMessage(said.text);
+      const clear = said.clearSetting ? "Clear coderLsp.model.path" : undefined;
+      if ((await vscode.window.showWarningMessage(said.text, ...(clear ? [clear] : []))) === clear && clear) {
+        const section = vscode.workspace.getConfiguration("coderLsp");
+        await section.update("model.path", undefined, vscode.ConfigurationTarget.Global);
+        await section.update("model.path", undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    } catch (error) {
+      void vscode.window.showWarningMessage(`coder-lsp: ${error instanceof Error ? error.message : String(error)}`);
+    }
   });
 
   register("coderLsp.restartServer", async () => {

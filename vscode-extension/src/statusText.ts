@@ -1,8 +1,9 @@
 /**
  * What the status bar shows for a `coderLsp/status` notification
- * ({state: loading|ready|busy|error, model, device, message}). Pure, unit-tested.
+ * ({state: loading|ready|busy|unloaded|error, model, device, message}); "unloaded" is the model
+ * freed after coderLsp.model.keepAliveMinutes idle, reloaded on the next request. Pure, unit-tested.
  */
-export type ServerState = "starting" | "loading" | "ready" | "busy" | "error" | "stopped" | "missing";
+export type ServerState = "starting" | "loading" | "ready" | "busy" | "unloaded" | "error" | "stopped" | "missing";
 
 export interface StatusParams {
   state: ServerState;
@@ -55,6 +56,8 @@ export function statusView(status: StatusParams): StatusView {
       return { text: `$(sparkle) ${detail || "coder-lsp"}`, tooltip: `coder-lsp ready: ${detail || "model loaded"}${message}\nClick for status and logs`, isError: false };
     case "busy":
       return { text: `$(sync~spin) ${detail || "coder-lsp"}`, tooltip: `coder-lsp: working${message}`, isError: false };
+    case "unloaded":
+      return { text: "$(debug-pause) coder-lsp: idle", tooltip: `coder-lsp: model unloaded to free memory; the next request reloads it${message}`, isError: false };
     case "stopped":
       return { text: "$(circle-slash) coder-lsp", tooltip: `coder-lsp: server stopped${message}\nClick for status and logs`, isError: true };
     case "missing":

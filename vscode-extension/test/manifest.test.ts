@@ -17,13 +17,14 @@ test("every coderLsp.* setting is either sent to the server or used by the clien
 test("every command the code calls is declared with a title", () => {
   const declared = new Set(manifest.contributes.commands.map((c: { command: string; title: string }) => c.command));
   for (const id of ["coderLsp.explainError", "coderLsp.fixError", "coderLsp.fillCommitMessage", "coderLsp.installGitHook",
-    "coderLsp.showStatus", "coderLsp.restartServer", "coderLsp.showInstallHelp"]) {
+    "coderLsp.showStatus", "coderLsp.restartServer", "coderLsp.showInstallHelp", "coderLsp.chooseModel"]) {
     assert.ok(declared.has(id), id);
   }
 });
 
 test("no extension command shadows a server command (the client registers those itself)", () => {
-  const serverCommands = ["coderLsp.explainDiagnostic", "coderLsp.fixDiagnostic", "coderLsp.status", "coderLsp.generateCommitMessage"];
+  const serverCommands = ["coderLsp.explainDiagnostic", "coderLsp.fixDiagnostic", "coderLsp.status", "coderLsp.generateCommitMessage",
+    "coderLsp.listModels", "coderLsp.useModel"];
   const declared = manifest.contributes.commands.map((c: { command: string }) => c.command);
   assert.deepEqual(declared.filter((id: string) => serverCommands.includes(id)), []);
 });

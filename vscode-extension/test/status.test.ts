@@ -25,6 +25,10 @@ test("loading spins, error is marked and carries the message", () => {
   assert.match(error.tooltip, /model file not found/);
   assert.equal(statusView({ state: "missing" }).isError, true);
   assert.equal(statusView({ state: "busy" }).isError, false);
+  const idle = statusView({ state: "unloaded", message: "model unloaded after 15 min without requests" });
+  assert.equal(idle.isError, false);
+  assert.match(idle.text, /idle/);
+  assert.match(idle.tooltip, /next request reloads it/);
 });
 
 test("restart policy allows maxCrashes restarts inside the window, then stops", () => {

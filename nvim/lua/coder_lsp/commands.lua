@@ -1,5 +1,7 @@
 --- The user commands: :CoderExplain (markdown float), :CoderFix (applies the
---- server's fix), :CoderCommitMsg (fills a gitcommit buffer) and :CoderStatus.
+--- server's fix), :CoderCommitMsg (fills a gitcommit buffer), :CoderStatus and
+--- :CoderModel (vim.ui.select over the server's coderLsp.listModels: local models
+--- and presets; the choice goes to coderLsp.useModel, which saves it in the user config).
 --- Explain and Fix send every diagnostic at the cursor, from every source, because
 --- Neovim gives a server only its own diagnostics in code-action requests.
 local api = vim.api
@@ -228,6 +230,82 @@ function M.status()
       lines[#lines + 1] = tostring(result)
     end
     open_float(table.concat(lines, '\n'), 'coder_lsp_status')
+  end)
+end
+
+local function present(value)
+  return value ~= nil and value ~= vim.NIL and value ~= ''
+end
+
+--- "1.6 GB": decimal, as downloads are shown.
+local function human_size(bytes)
+  if type(bytes) ~= 'number' or bytes <= 0 then
+    return ''
+  end
+  local units, unit = { 'B', 'KB', 'MB', 'GB', 'TB' }, 1
+  while bytes >= 1000 and unit < #units do
+    bytes, unit = bytes / 1000, unit + 1
+  end
+  return (bytes >= 10 or unit == 1) and ('%d %s'):format(math.floor(bytes + 0.5), units[unit])
+    or ('%.1f %s'):format(bytes, units[unit])
+end
+
+--- The picker's items for a coderLsp.listModels answer: readable local models, then presets.
+---@return {label: string, value: string}[]
+function M.model_items(choices)
+  local items = {}
+  choices = type(choices) == 'table' and choices or {}
+  for _, m in ipairs(type(choices.models) == 'table' and choices.models or {}) do
+    if present(m.name) and not present(m.error) then
+      local facts = vim.tbl_filter(present, { m.source, human_size(m.size_bytes), m.quantization })
+      items[#items + 1] = { label = ('%s (%s)'):format(m.name, table.concat(facts, ', ')), value = m.name }
+    end
+  end
+  local fitting = type(choices.preset) == 'table' and choices.preset.name or nil
+  for _, p in ipairs(type(choices.presets) == 'table' and choices.presets or {}) do
+    if present(p.name) then
+      local size = human_size(type(p.model) == 'table' and p.model.size_bytes or nil)
+      local state = present(p.downloaded) and 'downloaded' or vim.trim('download ' .. size)
+      local fits = p.name == fitting and ', fits this machine' or ''
+      items[#items + 1] = { label = ('%s: preset %s (%s%s)'):format(p.title or p.name, p.name, state, fits), value = p.name }
+    end
+  end
+  return items
+end
+
+local function say_used(name, result)
+  result = type(result) == 'table' and result or {}
+  if present(result.error) then
+    vim.notify('coder-lsp: ' .. result.error, vim.log.levels.ERROR)
+  elseif present(result.downloading) then
+    vim.notify(('coder-lsp: downloading %s; the server switches to it when done'):format(name), vim.log.levels.INFO)
+  elseif present(result.outrankedBy) then
+    vim.notify(('coder-lsp: %s is saved as your model, but %s outranks it; clear that to use it'):format(
+      name, result.outrankedBy), vim.log.levels.WARN)
+  else
+    vim.notify('coder-lsp: now using ' .. (present(result.path) and result.path or name), vim.log.levels.INFO)
+  end
+end
+
+function M.choose_model()
+  local bufnr = api.nvim_get_current_buf()
+  coder.with_client(bufnr, function(client)
+    execute(client, bufnr, 'coderLsp.listModels', {}, function(choices)
+      local items = M.model_items(choices)
+      if #items == 0 then
+        return vim.notify('coder-lsp: no models found and no presets', vim.log.levels.WARN)
+      end
+      vim.ui.select(items, {
+        prompt = 'coder-lsp model:',
+        format_item = function(item) return item.label end,
+      }, function(item)
+        if item then
+          execute(client, bufnr, 'coderLsp.useModel', { item.value }, function(result)
+            say_used(item.value, result)
+          end)
+        end
+      end)
+    end)
   end)
 end
 

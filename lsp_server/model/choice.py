@@ -1,21 +1,18 @@
-"""Choosing a model by name and recording the choice in the user's config file.
+"""Choosing a model by name: what a user types, turned into a checked local GGUF path.
 
 `resolve_choice(name)` turns what a user types (a path to a GGUF, a preset
 name or `owner/repo:file.gguf` already pulled into the Hugging Face cache,
 or a name from `coder-lsp models`) into a checked local path.
-`write_model_path(path)` records it as `[model] path = "..."` in
-`$XDG_CONFIG_HOME/coder-lsp/config.toml` through the user-config writer
-(`lsp_server.settings_files`), which edits only that line and keeps the rest.
+`lsp_server.settings_files.write_model_path(path)` records it in the user
+config file (the model layer reads no settings files).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 
 from lsp_server.model import presets
 from lsp_server.model.gguf_file import GGUFError, read_gguf
-from lsp_server.settings_files import user_config_path, write_user_setting
 
 
 class ChoiceError(ValueError):
@@ -55,11 +52,3 @@ def _checked(path: str, name: str) -> str:
         raise ChoiceError(f"{name} ({path}) is not a usable GGUF model: {err}") from None
     return path
 
-
-def write_model_path(path: str) -> str:
-    """Set `[model] path` in the user config file, keeping everything else; returns the file's path."""
-    try:
-        written = write_user_setting("model", "path", path)
-    except tomllib.TOMLDecodeError as err:
-        raise ChoiceError(f"{user_config_path()} is not valid TOML ({err}); fix it, then run this again.") from None
-    return str(written)
