@@ -8,6 +8,8 @@ so anything else that writes to "stdout" lands in the log instead. When
 stdin is a pipe (as editors start servers), `PipeReader` lets the event loop
 read it directly; pygls's own reader hands every header line and body to a
 worker thread, three thread hops per message, three messages per keystroke.
+A body longer than `BODY_LIMIT` is read past in chunks and dropped (one log
+line), so a hostile Content-Length cannot make the server hold gigabytes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 LINE_LIMIT = 1 << 20  # header lines are short; a message body is read by length, not by line
+BODY_LIMIT = 64 << 20  # no LSP message comes near this; a 10 MB document is about 10 MB of JSON
+DRAIN_CHUNK = 1 << 20
+DROPPED_BODY = b"null"  # what the protocol sees instead of an oversized body: nothing to handle
 
 
 def claim_stdout() -> BinaryIO:
@@ -77,7 +82,21 @@ class PipeReader:
                 log.warning("dropped an input line longer than %d bytes", LINE_LIMIT)
 
     async def readexactly(self, n: int) -> bytes:
+        reader = await self._reader()
+        if n > BODY_LIMIT:
+            return await self._drain(reader, n)
         try:
-            return await (await self._reader()).readexactly(n)
+            return await reader.readexactly(n)
         except asyncio.IncompleteReadError as exc:
             return exc.partial
+
+    async def _drain(self, reader: asyncio.StreamReader, n: int) -> bytes:
+        """Read past an oversized body without keeping it; b"" if the input ends first."""
+        log.warning("dropped a message of %d bytes (the limit is %d)", n, BODY_LIMIT)
+        left = n
+        while left:
+            chunk = await reader.read(min(left, DRAIN_CHUNK))
+            if not chunk:
+                return b""
+            left -= len(chunk)
+        return DROPPED_BODY

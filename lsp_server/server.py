@@ -112,10 +112,11 @@ class CoderServer(LanguageServer):
             self.protocol.notify(STATUS_NOTIFICATION, params)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        # Request errors already reach the client in the response; the rest go to the
-        # log, and to the user once per kind, never on every keystroke.
+        # Request errors already reach the client in the response; bad input from the
+        # client (a malformed message or notification) is the client's bug: log only.
+        # The rest go to the user once per kind, never on every keystroke.
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
-        if source.__name__ not in ("FeatureRequestError",):
+        if getattr(source, "__name__", "") not in ("FeatureRequestError", "FeatureNotificationError", "JsonRpcException"):
             self.show_once(f"server:{type(error).__name__}", f"coder-lsp: internal error: {error}")
 
     def spawn(self, coroutine) -> asyncio.Task:
