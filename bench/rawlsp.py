@@ -69,6 +69,7 @@ class RawServer:
         self.env.pop("CODER_LSP_MODEL", None)
         self.answers: dict[Any, list[dict]] = {}
         self.notifications: list[tuple[str, Any]] = []
+        self.server_requests: list[str] = []
         self.bad_frames: list[str] = []
         self.process: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
@@ -119,6 +120,17 @@ class RawServer:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer.get("result")
 
+    async def wait_ready(self, timeout: float = 60) -> dict:
+        """Poll coderLsp.status until the model is loaded (or failed to load)."""
+        async def poll() -> dict:
+            while True:
+                status = await self.request("workspace/executeCommand", {"command": "coderLsp.status"})
+                if status["state"] in ("ready", "error"):
+                    return status
+                await asyncio.sleep(0.05)
+
+        return await asyncio.wait_for(poll(), timeout)
+
     def error_popups(self) -> list[str]:
         return [p.get("message", "") for m, p in self.notifications
                 if m == "window/showMessage" and isinstance(p, dict) and p.get("type") == 1]
@@ -153,6 +165,7 @@ class RawServer:
             self.answers.setdefault(key, []).append(message)
             self._waiters.setdefault(key, asyncio.Event()).set()
         elif "id" in message:
+            self.server_requests.append(message["method"])
             self.send_message({"jsonrpc": "2.0", "id": message["id"], "result": self._answer(message)})
         else:
             self.notifications.append((message["method"], message.get("params")))
