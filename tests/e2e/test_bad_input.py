@@ -193,12 +193,12 @@ async def test_non_finite_numbers_never_go_out_as_non_json(workspace):
 
 
 INVALID_REQUESTS = {
-    "no jsonrpc": {"id": 11, "method": "coderLsp/anything"},
-    "jsonrpc 1.0": {"jsonrpc": "1.0", "id": 12, "method": "textDocument/completion", "params": {}},
-    "an error we did not ask for": {"jsonrpc": "2.0", "id": 13, "error": {"code": 1, "message": "x"}},
-    "no method": {"jsonrpc": "2.0", "id": 14},
-    "a method that is not a string": {"jsonrpc": "2.0", "id": 15, "method": 7, "params": {}},
-    "a request with a result": {"jsonrpc": "2.0", "id": 16, "method": "shutdown", "result": 1},
+    "no jsonrpc": {"id": "bad-1", "method": "coderLsp/anything"},
+    "jsonrpc 1.0": {"jsonrpc": "1.0", "id": "bad-2", "method": "textDocument/completion", "params": {}},
+    "an error we did not ask for": {"jsonrpc": "2.0", "id": "bad-3", "error": {"code": 1, "message": "x"}},
+    "no method": {"jsonrpc": "2.0", "id": "bad-4"},
+    "a method that is not a string": {"jsonrpc": "2.0", "id": "bad-5", "method": 7, "params": {}},
+    "a request with a result": {"jsonrpc": "2.0", "id": 16_000_000, "method": "shutdown", "result": 1},
 }
 
 
