@@ -62,8 +62,10 @@ def initialize_params(root: Path, settings: dict) -> dict:
 class RawServer:
     """One `coder-lsp serve` process and strict bookkeeping of what it sends."""
 
-    def __init__(self, root: Path, settings: dict | None = None, env: dict | None = None) -> None:
+    def __init__(self, root: Path, settings: dict | None = None, env: dict | None = None,
+                 command: list[str] | None = None) -> None:
         self.root = root
+        self.command = command or [sys.executable, "-m", "lsp_server", "serve"]
         self.settings = {"model": {"path": str(DEEPSEEK_MODEL)}, "speculative": False, **(settings or {})}
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
         self.env.pop("CODER_LSP_MODEL", None)
@@ -78,7 +80,7 @@ class RawServer:
 
     async def start(self, stderr=None, initialize: bool = True) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lsp_server", "serve", cwd=str(self.root), env=self.env,
+            *self.command, cwd=str(self.root), env=self.env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=stderr if stderr is not None else asyncio.subprocess.DEVNULL, limit=1 << 26)
         self._reader = asyncio.create_task(self._read_loop())

@@ -12,7 +12,8 @@ diagnostic data, say) goes out as null, and a message that cannot be
 serialized at all is replaced by an InternalError answer. Also: the position
 encoding is UTF-16 unless the client offers UTF-8 (pygls would take the
 client's first choice, UTF-32 included), and a `didChange` for a document
-that was never opened is logged and dropped.
+that was never opened is logged and dropped. And pygls's bookkeeping of
+notification futures, which grows by one a keystroke, is emptied as they end.
 """
 
 from __future__ import annotations
@@ -90,6 +91,19 @@ class CoderProtocol(LanguageServerProtocol):
             log.warning("didChange for %s, which is not open: ignored", params.text_document.uri)
             return
         yield from super().lsp_text_document__did_change(params)
+
+    def _execute_handler(self, msg_id, handler, callback, args=None, kwargs=None):
+        # pygls files the future of every notification and inner (generator) handler under a
+        # fresh uuid in `_request_futures` and never takes it out: a Future a keystroke,
+        # forever. Take each out when it is done (a request's own entry is gone by then).
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(lambda done: self._forget_future(msg_id, done))
+
+    def _forget_future(self, msg_id, future) -> None:
+        if self._request_futures.get(msg_id) is future:
+            del self._request_futures[msg_id]
 
     # --- reading ---------------------------------------------------------------------
 
