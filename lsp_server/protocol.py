@@ -57,6 +57,12 @@ def _valid_id(msg_id: Any) -> bool:
     return isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)
 
 
+def _is_notification(message_type) -> bool:
+    """Whether an LSP message type has no id (pygls would drop the id and never answer)."""
+    fields = getattr(message_type, "__attrs_attrs__", None)
+    return fields is not None and not any(field.name == "id" for field in fields)
+
+
 def invalid_request(msg_id: Any, reason: str) -> BadMessage:
     return BadMessage(msg_id if _valid_id(msg_id) else None, types.ResponseError(INVALID_REQUEST, reason), reason)
 
@@ -138,6 +144,8 @@ class CoderProtocol(LanguageServerProtocol):
                 return "the method must be a string"
             if "result" in data or "error" in data:
                 return "a request cannot carry a result or an error"
+            if _is_notification(self.get_message_type(data["method"])):
+                return f"{data['method']} is a notification; it takes no id"
             return None
         if "result" not in data and "error" not in data:
             return "a message with an id needs a method, a result or an error"
@@ -231,6 +239,9 @@ class CoderProtocol(LanguageServerProtocol):
             asyncio.ensure_future(res)
 
     def _serialize(self, data: Any) -> str:
+        if isinstance(data, types.ResponseErrorMessage) and data.id is None:
+            # JSON-RPC wants "id": null when the id is unknown; the converter would leave it out.
+            data = {"jsonrpc": "2.0", "id": None, "error": self._converter.unstructure(data.error)}
         try:
             return json.dumps(data, default=self._serialize_message, allow_nan=False)
         except ValueError as exc:

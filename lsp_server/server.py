@@ -68,9 +68,10 @@ class CoderServer(LanguageServer):
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """Serve on stdio; a piped stdin is read by the event loop itself (`PipeReader`)."""
-        from pygls.io_ import StdoutWriter, run_async
+        from pygls.io_ import StdoutWriter
 
         from lsp_server.protocol_io import PipeReader, is_pipe
+        from lsp_server.protocol_io import read_messages as run_async
 
         stdin = stdin or sys.stdin.buffer
         if not is_pipe(stdin):

@@ -199,6 +199,8 @@ INVALID_REQUESTS = {
     "no method": {"jsonrpc": "2.0", "id": "bad-4"},
     "a method that is not a string": {"jsonrpc": "2.0", "id": "bad-5", "method": 7, "params": {}},
     "a request with a result": {"jsonrpc": "2.0", "id": 16_000_000, "method": "shutdown", "result": 1},
+    "a notification sent with an id": {"jsonrpc": "2.0", "id": "bad-7", "method": "window/workDoneProgress/cancel",
+                                       "params": {"token": "t"}},
 }
 
 
