@@ -14,7 +14,7 @@ import pytest
 
 from bench.fuzz import fuzz
 
-CASES = 200
+CASES = 300
 SEED = 20261201
 
 
