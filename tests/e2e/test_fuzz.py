@@ -14,7 +14,7 @@ import pytest
 
 from bench.fuzz import fuzz
 
-CASES = 300
+CASES = 250
 SEED = 20261201
 
 
