@@ -101,9 +101,10 @@ class CoderServer(LanguageServer):
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """Serve on stdio; a piped stdin is read by the event loop itself (`PipeReader`)."""
-        from pygls.io_ import StdoutWriter, run_async
+        from pygls.io_ import StdoutWriter
 
         from lsp_server.protocol_io import PipeReader, is_pipe
+        from lsp_server.protocol_io import read_messages as run_async
 
         stdin = stdin or sys.stdin.buffer
         if not is_pipe(stdin):
@@ -143,10 +144,11 @@ class CoderServer(LanguageServer):
             self.protocol.notify(STATUS_NOTIFICATION, params)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        # Request errors already reach the client in the response; the rest go to the
-        # log, and to the user once per kind, never on every keystroke.
+        # Request errors already reach the client in the response; bad input from the
+        # client (a malformed message or notification) is the client's bug: log only.
+        # The rest go to the user once per kind, never on every keystroke.
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
-        if source.__name__ not in ("FeatureRequestError",):
+        if getattr(source, "__name__", "") not in ("FeatureRequestError", "FeatureNotificationError", "JsonRpcException"):
             self.show_once(f"server:{type(error).__name__}", f"coder-lsp: internal error: {error}")
 
     def spawn(self, coroutine) -> asyncio.Task:

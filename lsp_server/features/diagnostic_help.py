@@ -54,6 +54,9 @@ class DiagnosticTarget:
     source: str
 
 
+UINTEGER_MAX = 2**31 - 1
+
+
 def _field(value, name, default=None):
     if isinstance(value, dict):
         return value.get(name, default)
@@ -64,7 +67,8 @@ def _position(raw) -> types.Position:
     line, character = _field(raw, "line"), _field(raw, "character")
     if not isinstance(line, int) or not isinstance(character, int) or line < 0 or character < 0:
         raise invalid_params("diagnostic range positions need non-negative line and character")
-    return types.Position(line, character)
+    # LSP positions are uinteger (< 2**31); anything past the document clamps to its end anyway.
+    return types.Position(min(line, UINTEGER_MAX), min(character, UINTEGER_MAX))
 
 
 def target_for(ls, uri: str, diagnostic) -> DiagnosticTarget:

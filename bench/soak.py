@@ -1,0 +1,167 @@
+"""Soak: thousands of keystrokes with random cancels; answers, errors, threads, descriptors and RSS over time.
+
+One `coder-lsp serve` on the tiny DeepSeek fixture model, one document of
+constant size: each step replaces one character at a moving cursor
+(`didChange`), asks for an inline completion, and at random cancels it
+(`$/cancelRequest`, at once or a few milliseconds later) or types on before
+it is answered (superseding it). Every request must get exactly one answer.
+Every `--sample-every` requests the server's RSS, threads and open file
+descriptors are read from /proc. Growth is measured after the warm-up (the
+first tenth): the goal is RSS growth <= 5% and flat threads and descriptors.
+
+    .venv/bin/python bench/soak.py --requests 10000
+
+prints a table and writes bench/results/soak.md and soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.rawlsp import RawServer  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LINE = "    total = total + price * quantity  # keep the running sum\n"
+TYPED = "abcdefghijklmnopqrstuvwxyz_ .(0123456789"
+
+
+def document() -> str:
+    head = "def checkout(items):\n    total = 0\n    for price, quantity in items:\n"
+    return head + LINE * 30 + "    return total\n"
+
+
+class Typist:
+    """One document, edited one character at a time; its size never changes."""
+
+    def __init__(self, server: RawServer, uri: str, rng: random.Random) -> None:
+        self.server, self.uri, self.rng = server, uri, rng
+        self.version = 1
+        self.line = 3
+
+    def key(self) -> dict:
+        self.version += 1
+        self.line = 3 + (self.line - 2) % 30
+        character = self.rng.randrange(4, len(LINE) - 2)
+        change = {"range": {"start": {"line": self.line, "character": character},
+                            "end": {"line": self.line, "character": character + 1}},
+                  "text": self.rng.choice(TYPED)}
+        self.server.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": self.version},
+                                                      "contentChanges": [change]})
+        return {"textDocument": {"uri": self.uri}, "position": {"line": self.line, "character": character + 1},
+                "context": {"triggerKind": 2}}
+
+
+async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, settings: dict) -> dict:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="coder-lsp-soak-") as folder:
+        root = Path(folder) / "ws"
+        root.mkdir()
+        (root / "shop.py").write_text(document())
+        env = {"XDG_CACHE_HOME": str(Path(folder) / "cache"), "HOME": folder}
+        server = RawServer(root, settings=settings, env=env)
+        await server.start()
+        await server.wait_ready()
+        uri = (root / "shop.py").as_uri()
+        server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
+                                                                "text": document()}})
+        typist, sent, samples = Typist(server, uri, rng), [], []
+        started = time.perf_counter()
+        for number in range(1, requests + 1):
+            msg_id = server.send("textDocument/inlineCompletion", typist.key())
+            sent.append(msg_id)
+            roll = rng.random()
+            if roll < cancel_rate:
+                if rng.random() < 0.5:
+                    await asyncio.sleep(rng.uniform(0, 0.01))
+                server.notify("$/cancelRequest", {"id": msg_id})
+            if roll < cancel_rate or rng.random() > 0.2:  # else type on before the answer
+                await server.wait(msg_id, 10)
+            if number % sample_every == 0:
+                await server.wait(msg_id, 10)
+                samples.append({"requests": number, "seconds": round(time.perf_counter() - started, 1),
+                                **server.proc_stats()})
+                print(f"  {number:>6} requests  {samples[-1]}", flush=True)
+        unanswered = []
+        for msg_id in sent:
+            try:
+                await server.wait(msg_id, 10)
+            except asyncio.TimeoutError:
+                unanswered.append(msg_id)
+        outcomes = Counter(_outcome(answer) for msg_id in sent for answer in server.answers.get(msg_id, []))
+        status = await server.request("workspace/executeCommand", {"command": "coderLsp.status"})
+        alive = server.alive
+        await server.stop()
+    return {"requests": requests, "seed": seed, "cancelRate": cancel_rate, "samples": samples,
+            "outcomes": dict(outcomes), "unanswered": len(unanswered),
+            "answeredTwice": sum(1 for m in sent if len(server.answers.get(m, [])) > 1),
+            "badFrames": len(server.bad_frames), "errorPopups": len(server.error_popups()), "alive": alive,
+            "jobOutcomes": status.get("jobOutcomes"), "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _outcome(answer: dict) -> str:
+    if "error" in answer:
+        return f"error {answer['error'].get('code')}"
+    return "items" if (answer.get("result") or {}).get("items") else "empty"
+
+
+def growth(result: dict) -> dict:
+    """RSS growth after warm-up (the first tenth), and the spread of threads and descriptors."""
+    samples = result["samples"]
+    warm = [s for s in samples if s["requests"] >= result["requests"] // 10] or samples
+    first, last = warm[0], samples[-1]
+    return {
+        "rssAfterWarmUpMb": first["rssMb"], "rssEndMb": last["rssMb"],
+        "rssGrowthPct": round(100 * (last["rssMb"] - first["rssMb"]) / first["rssMb"], 2),
+        "threads": sorted({s["threads"] for s in warm}), "fds": sorted({s["fds"] for s in warm}),
+    }
+
+
+def markdown(result: dict) -> str:
+    summary = growth(result)
+    lines = [f"# Soak: {result['requests']} inline completions, cancel rate {result['cancelRate']}, "
+             f"seed {result['seed']} ({result['seconds']} s)", "",
+             "| requests | seconds | RSS MB | threads | fds |", "|---:|---:|---:|---:|---:|"]
+    lines += [f"| {s['requests']} | {s['seconds']} | {s['rssMb']} | {s['threads']} | {s['fds']} |"
+              for s in result["samples"]]
+    lines += ["", "| measure | value |", "|---|---|"]
+    lines += [f"| RSS after warm-up -> end | {summary['rssAfterWarmUpMb']} -> {summary['rssEndMb']} MB "
+              f"({summary['rssGrowthPct']:+}%) |",
+              f"| threads after warm-up | {summary['threads']} |", f"| fds after warm-up | {summary['fds']} |",
+              f"| answers | {result['outcomes']} |", f"| unanswered (10 s) | {result['unanswered']} |",
+              f"| answered twice | {result['answeredTwice']} |", f"| non-JSON frames | {result['badFrames']} |",
+              f"| error pop-ups | {result['errorPopups']} |", f"| alive at the end | {result['alive']} |",
+              f"| model thread outcomes | {result['jobOutcomes']} |"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--sample-every", type=int, default=0, help="default: requests / 20")
+    parser.add_argument("--cancel-rate", type=float, default=0.3)
+    parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--out", default=str(RESULTS / "soak"))
+    args = parser.parse_args()
+    every = args.sample_every or max(1, args.requests // 20)
+    result = asyncio.run(soak(args.requests, args.seed, every, args.cancel_rate, {"maxTokens": args.max_tokens}))
+    result["growth"] = growth(result)
+    text = markdown(result)
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out + ".md").write_text(text)
+    Path(args.out + ".json").write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
