@@ -20,7 +20,6 @@ import contextlib
 import logging
 import sys
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from lsprotocol import types
@@ -28,7 +27,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from lsp_server import __version__
-from lsp_server.assist.pipeline import CompletionPipeline
+from lsp_server.assist.pipeline import CompletionState
 from lsp_server.config import Settings
 from lsp_server.jobs import JobLog
 from lsp_server.model.host import Loader, ModelHost
@@ -45,16 +44,6 @@ log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "coderLsp/status"
 BUSY_AFTER_S = 0.25
 Hook = Callable[["CoderServer"], Any]
-
-
-@dataclass
-class CompletionState:
-    """Inline completion's state between requests: the pipeline (cache, held context), requests in flight,
-    and per document the request held while the model loads (a newer one sets the older's future)."""
-
-    pipeline: CompletionPipeline = field(default_factory=CompletionPipeline)
-    pending: dict[str, int] = field(default_factory=dict)  # uri -> requests in flight
-    held: dict[str, asyncio.Future] = field(default_factory=dict)  # uri -> the request waiting for the model
 
 
 class CoderServer(LanguageServer):

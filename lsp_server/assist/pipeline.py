@@ -10,11 +10,13 @@ the command line prints what the editor shows:
 2. `generate` (on the model thread): repository context (`context.sticky`),
    the `CompletionRequest`, and the engine's generation;
 3. `finish` (back on the caller's thread): post-processing, and the cache.
-`complete` runs the three in a row for callers without an event loop.
+`complete` runs the three in a row for callers without an event loop;
+`CompletionState` is what the server keeps of it between requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -166,3 +168,13 @@ def relative_path(path: str, workspace: str | None) -> str:
     if workspace and path.startswith(workspace):
         return os.path.relpath(path, workspace).replace(os.sep, "/")
     return os.path.basename(path)
+
+
+@dataclass
+class CompletionState:
+    """Inline completion's state between requests: the pipeline (cache, held context), requests in flight,
+    and per document the request held while the model loads (a newer one sets the older's future)."""
+
+    pipeline: CompletionPipeline = field(default_factory=CompletionPipeline)
+    pending: dict[str, int] = field(default_factory=dict)  # uri -> requests in flight
+    held: dict[str, asyncio.Future] = field(default_factory=dict)  # uri -> the request waiting for the model
