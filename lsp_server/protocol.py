@@ -108,6 +108,13 @@ class CoderProtocol(LanguageServerProtocol):
             future.add_done_callback(lambda done: self._forget_future(msg_id, done))
 
     def _forget_future(self, msg_id, future) -> None:
+        # Later, not now: pygls's shutdown cancels futures while it iterates over the dict.
+        try:
+            asyncio.get_running_loop().call_soon(self._drop_future, msg_id, future)
+        except RuntimeError:
+            self._drop_future(msg_id, future)
+
+    def _drop_future(self, msg_id, future) -> None:
         if self._request_futures.get(msg_id) is future:
             del self._request_futures[msg_id]
 
