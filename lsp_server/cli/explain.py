@@ -4,7 +4,7 @@ The same answer as the editor's "Explain this error": what the tools know
 (`assist.grounding`: the compiler's or parser's verdict, did you mean, a
 missing import) without loading a model; otherwise the `assist.explain`
 prompt with those facts, run once on the resolved model, and checked before
-it is shown. The markdown goes to stdout. Settings come from the project
+it is shown. The markdown goes to stdout; which model was asked goes to stderr. Settings come from the project
 file (`.coder-lsp.toml` or `[tool.coder-lsp]`) above FILE.
 """
 
@@ -94,6 +94,7 @@ def _explain_with_model(args, path: Path, text: str, line: int, offset: int, fin
     except EngineError as exc:
         print(f"coder-lsp explain: {exc}", file=sys.stderr)
         return 1
+    print(f"coder-lsp explain: asked {reply.model}", file=sys.stderr)  # the answer may be the tools' facts alone
     lines = positions.lines(text)
     print(explanation_markdown(reply.text, message=args.message, path=path.name, line=line,
                                finish_reason=reply.finish_reason, error_line=lines[line] if line < len(lines) else "",

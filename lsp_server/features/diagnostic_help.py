@@ -160,7 +160,7 @@ async def _chat(ls, key: str, target: DiagnosticTarget, build_messages, finish):
     def job(cancel):
         stats["outcome"] = "running"
         reply = engine.chat(build_messages(), cancel, max_tokens=max_tokens, on_token=count_token)
-        stats["finish_reason"] = reply.finish_reason
+        stats["finish_reason"], stats["model"] = reply.finish_reason, reply.model  # which engine answered
         return finish(reply)
 
     result = await ls.run_logged_job(f"{key}:{target.snapshot.uri}", job, stats)

@@ -120,11 +120,14 @@ async def test_ten_megabyte_document(workspace):
 
 
 async def test_lone_surrogates(workspace):
-    text = "name = 'a\ud800b'\n# \udc00 odd\nvalue = "
+    # At `value = ` the healed fixture model writes `$ont...`, which no Python parses, with or without
+    # the surrogates; after `return ` it writes an identifier, so that is where a suggestion is pinned.
+    text = "name = 'a\ud800b'\n# \udc00 odd\ndef odd():\n    return "
     async with start_server(workspace) as lsp:
         uri = lsp.open("odd.py", text)
-        result = await lsp.inline(uri, 2, 8)
-        assert result.items[0].insert_text.strip()  # a suggestion, in spite of the surrogates
+        result = await lsp.inline(uri, 3, len("    return "))
+        # In spite of the surrogates: the same suggestion as for this text without them (deterministic).
+        assert result.items[0].insert_text == "nm"
         job = inline_jobs(await lsp.status())[0]
         assert job["outcome"] in ("stop", "length") and job["offset"] == len(text)
 
