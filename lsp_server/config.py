@@ -33,6 +33,15 @@ SECTION = "coderLsp"
 
 
 @dataclass(frozen=True, kw_only=True)
+class NextEditSettings:
+    """`coderLsp.nextEdit`: next-edit suggestions (`textDocument/copilotInlineEdit`)."""
+
+    enable: bool = True
+    aggressiveness: str = "medium"  # "low" | "medium" | "high": how much a suggestion may change
+    history_size: int = 8  # recent edits kept per document for the prompt
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     enable: bool = True
     languages: tuple[tuple[str, bool], ...] = ()  # per-language overrides of `enable`
@@ -48,6 +57,7 @@ class Settings:
     max_file_bytes: int = 1_000_000  # larger files are not indexed
     secret_files: tuple[str, ...] = ()  # globs added to context.secrets.SECRET_FILE_PATTERNS
     model: ModelSettings = field(default_factory=ModelSettings)
+    next_edit: NextEditSettings = field(default_factory=NextEditSettings)
 
     def enabled_for(self, language_id: str | None) -> bool:
         if not self.enable:
@@ -78,6 +88,11 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 CLIENT_KEYS = {"server", "trace"}
 OTHER_SECTIONS = {"commit", "trust"}
 INDEX_KEYS = {"exclude": ("index_exclude", string_list)}
+NEXT_EDIT_KEYS = {
+    "enable": ("enable", boolean),
+    "aggressiveness": ("aggressiveness", choice("low", "medium", "high")),
+    "historySize": ("history_size", whole_number(1, 50)),
+}
 MODEL_KEYS = {
     "path": ("path", string),
     "repo": ("repo", string),
@@ -131,14 +146,15 @@ def parse_settings(raw: Any) -> tuple[Settings, tuple[str, ...]]:
     if not isinstance(raw, dict):
         return Settings(), (SECTION,)
     raw = dict(raw)
-    nested = {name: raw.pop(name, None) for name in ("index", "model", "backend")}
+    nested = {name: raw.pop(name, None) for name in ("index", "model", "backend", "nextEdit")}
     for name in CLIENT_KEYS | OTHER_SECTIONS:
         raw.pop(name, None)
     top = _read(raw, TOP_KEYS, "", bad)
     top.update(_read(nested["index"], INDEX_KEYS, "index.", bad))
     model_values = _read(nested["model"], MODEL_KEYS, "model.", bad)
     model_values.update(_read(nested["backend"], BACKEND_KEYS, "backend.", bad))
-    return Settings(model=ModelSettings(**model_values), **top), tuple(bad)
+    next_edit = NextEditSettings(**_read(nested["nextEdit"], NEXT_EDIT_KEYS, "nextEdit.", bad))
+    return Settings(model=ModelSettings(**model_values), next_edit=next_edit, **top), tuple(bad)
 
 
 def merge_options(base: Any, override: Any) -> Any:
@@ -166,7 +182,8 @@ def schema() -> dict[str, dict[str, Any]]:
     defaults, model = Settings(), ModelSettings()
     entries: dict[str, dict[str, Any]] = {}
     for prefix, keys, source in (("", TOP_KEYS, defaults), ("index.", INDEX_KEYS, defaults),
-                                 ("model.", MODEL_KEYS, model), ("backend.", BACKEND_KEYS, model)):
+                                 ("model.", MODEL_KEYS, model), ("backend.", BACKEND_KEYS, model),
+                                 ("nextEdit.", NEXT_EDIT_KEYS, defaults.next_edit)):
         for name, (attribute, check) in keys.items():
             default = getattr(source, attribute)
             default = dict(default) if attribute == "languages" else list(default) if isinstance(default, tuple) else default

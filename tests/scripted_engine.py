@@ -61,6 +61,11 @@ class ScriptedEngine:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
         return self.inner.complete(request, cancel, self._on_token(on_token))
 
+    def complete_prompt(self, prompt, cancel, max_tokens, on_token=None):
+        if self.fail:
+            raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
+        return self.inner.complete_prompt(prompt, cancel, max_tokens, self._on_token(on_token))
+
     def chat(self, messages, cancel, max_tokens=512, on_token=None):
         if self.fail:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")

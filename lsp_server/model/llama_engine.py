@@ -213,6 +213,14 @@ class LlamaEngine:
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
                           result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
 
+    def complete_prompt(self, prompt: Prompt, cancel: CancelToken, max_tokens: int,
+                        on_token: TokenCallback | None = None) -> Completion:
+        """A prompt the caller laid out (the next-edit formats): special parts by id, greedy, its stops."""
+        result = self._run(self.prompt_tokens(prompt), cancel, max_tokens, 0.0, self._fim_stop_ids, prompt.stop,
+                           on_token)
+        return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
+                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
+
     def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
              on_token: TokenCallback | None = None) -> ChatReply:
         started = time.perf_counter()

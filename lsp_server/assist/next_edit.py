@@ -1,0 +1,90 @@
+"""One next-edit suggestion, in three steps like a completion: prepare, generate, finish.
+
+`prepare` (on the event loop) picks the model's next-edit format, the window
+around the cursor and the recent edits from the `EditHistory`; it answers
+None, silence, when there is nothing to go on: no format for this model, no
+edit yet in this document, or a secret in the window. `generate` (on the
+model thread) asks the model for the rewritten window; a rewrite cut off by
+the token limit is no answer (its missing tail would read as deletions).
+`finish` diffs the rewrite into edits and passes them through the gate.
+`suggest` runs the three in a row, for the benchmark and tests. No LSP types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lsp_server import positions
+from lsp_server.assist.edit_history import EditHistory
+from lsp_server.assist.next_edit_diff import TextEdit, edits_from_rewrite, gate
+from lsp_server.assist.next_edit_prompt import (
+    NextEditInput, Window, format_for, has_secret, instruct_messages, parse_instruct, sweep_prompt, window,
+)
+from lsp_server.model.types import CancelToken
+
+MAX_REWRITE_TOKENS = 1024
+
+
+@dataclass(frozen=True)
+class Prepared:
+    format: str  # "sweep" | "instruct"
+    data: NextEditInput
+    window: Window
+    window_offset: int  # code points from the text's start to the window's
+    language: str
+
+
+def prepare(engine, history: EditHistory, *, uri: str, path: str, language: str, text: str, offset: int,
+            history_size: int = 8, related: tuple[tuple[str, str], ...] = ()) -> Prepared | None:
+    fmt = format_for(engine) if engine is not None else None
+    original = history.original(uri)
+    if fmt is None or original is None:
+        return None
+    line, column = positions.position_at(text, offset, positions.UTF32)
+    current = window(text, line)
+    if has_secret(current.text):
+        return None
+    hunks = tuple(history.recent(uri, limit=history_size))
+    data = NextEditInput(_relative(path), text, line, original, hunks, related, column)
+    return Prepared(fmt, data, current, positions.line_start(text, current.start), language)
+
+
+def generate(engine, prepared: Prepared, cancel: CancelToken, on_token=None) -> str | None:
+    """The model's rewrite of the window, or None (no edit, cut off); raises Cancelled."""
+    budget = min(MAX_REWRITE_TOKENS, _count(engine, prepared.window.text) + 64)
+    if prepared.format == "sweep":
+        completion = engine.complete_prompt(sweep_prompt(prepared.data, prepared.window), cancel, budget, on_token)
+        return None if completion.finish_reason == "length" else completion.text
+    reply = engine.chat(instruct_messages(prepared.data, prepared.window), cancel, max_tokens=budget,
+                        on_token=on_token)
+    return None if reply.finish_reason == "length" else parse_instruct(reply.text)
+
+
+def finish(prepared: Prepared, rewritten: str | None, aggressiveness: str = "medium") -> list[TextEdit]:
+    if not rewritten:
+        return []
+    data = prepared.data
+    edits = edits_from_rewrite(data.text, prepared.window_offset, prepared.window.text, rewritten)
+    newest = data.hunks[-1] if data.hunks else None
+    return gate(data.text, edits, language=prepared.language, newest=newest, aggressiveness=aggressiveness)
+
+
+def suggest(engine, history: EditHistory, *, uri: str, path: str, language: str, text: str, offset: int,
+            aggressiveness: str = "medium", cancel: CancelToken | None = None) -> list[TextEdit]:
+    prepared = prepare(engine, history, uri=uri, path=path, language=language, text=text, offset=offset)
+    if prepared is None:
+        return []
+    return finish(prepared, generate(engine, prepared, cancel or CancelToken()), aggressiveness)
+
+
+def _count(engine, text: str) -> int:
+    try:
+        return int(engine.count_tokens(text))
+    except Exception:
+        return len(text) // 3 + 1
+
+
+def _relative(path: str) -> str:
+    """The name the prompt shows: the path's last parts, never the user's home or workspace folders."""
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 1 else path
