@@ -28,6 +28,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from lsp_server import __version__
+from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.pipeline import CompletionPipeline
 from lsp_server.config import Settings
 from lsp_server.jobs import JobLog
@@ -69,6 +70,7 @@ class CoderServer(LanguageServer):
         self.jobs = JobLog()
         self.index: RepositoryIndex | None = None
         self.completions = CompletionState()
+        self.edit_history = EditHistory()  # recent edits per document, for next-edit suggestions
         self.commit_warm_sockets: list[WarmSocketServer] = []
         self.startup_hooks: list[Hook] = []
         self.shutdown_hooks: list[Hook] = []
@@ -161,13 +163,13 @@ class CoderServer(LanguageServer):
 
     # --- the model thread (hop 3) ------------------------------------------------
 
-    async def run_model_job(self, key: str | None, job: Callable) -> Any:
+    async def run_model_job(self, key: str | None, job: Callable, priority: int = 0) -> Any:
         """Run `job(cancel)` on the model thread; None if superseded or cancelled.
 
         `$/cancelRequest` cancels the awaiting task; its CancelledError sets the
         job's cancel flag, so the engine stops within one token.
         """
-        runner_job = self.runner.submit(key, job)
+        runner_job = self.runner.submit(key, job, priority)
         self._job_started()
         try:
             return await asyncio.wrap_future(runner_job.future)
@@ -192,12 +194,12 @@ class CoderServer(LanguageServer):
             return
         request_future.add_done_callback(lambda f: f.cancelled() and task.cancel())
 
-    async def run_logged_job(self, key: str | None, job: Callable, stats: dict) -> Any:
+    async def run_logged_job(self, key: str | None, job: Callable, stats: dict, priority: int = 0) -> Any:
         """`run_model_job` for a `jobs` entry: a cancelled request is logged and re-raised (pygls
         answers it); an engine failure is logged, shown once, and answers None; else the caller
         closes `stats` with its own outcome."""
         try:
-            return await self.run_model_job(key, job)
+            return await self.run_model_job(key, job, priority)
         except asyncio.CancelledError:
             self.jobs.finish(stats, "cancelled")
             raise

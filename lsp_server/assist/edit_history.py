@@ -17,6 +17,7 @@ LSP types: the caller passes URIs, paths and text.
 from __future__ import annotations
 
 import difflib
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -26,6 +27,7 @@ from lsp_server import positions
 COALESCE_S = 1.0
 NEAR_LINES = 3
 DEFAULT_SIZE = 8
+MAX_SEED_BYTES = 1_000_000
 MAX_DOCUMENTS = 64  # histories of documents edited longest ago are dropped past this
 
 
@@ -71,12 +73,17 @@ class EditHistory:
         self._documents: dict[str, _Document] = {}
 
     def record(self, uri: str, path: str, text: str) -> None:
-        """The document's text after a change; the first text seen for a document is its baseline."""
+        """The document's text after a change. The first change of a document is measured from the
+        file on disk when that is a small change away (an editor opens files as they are on disk);
+        otherwise the first text seen is the baseline."""
         document = self._documents.pop(uri, None)
-        self._documents[uri] = document or _Document(path, text, text, original=text)  # newest last
+        if document is None:
+            seed = _seed(path, text)
+            document = _Document(path, seed, seed, original=seed)
+        self._documents[uri] = document  # newest last
         if len(self._documents) > MAX_DOCUMENTS:
             del self._documents[next(iter(self._documents))]
-        if document is None or text == document.text:
+        if text == document.text:
             return
         now = self._clock()
         changed = changed_lines(document.text, text)
@@ -135,6 +142,19 @@ class EditHistory:
             del document.hunks[: -self.size]
         document.open_hunk = None
         document.base = document.text
+
+
+def _seed(path: str, text: str) -> str:
+    """The file on disk, if it is a small text file a few lines away from `text`; else `text`."""
+    try:
+        if not os.path.isabs(path) or os.path.getsize(path) > MAX_SEED_BYTES:
+            return text
+        with open(path, encoding="utf-8", newline="") as file:
+            disk = file.read()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return text
+    _start, before, after = changed_lines(disk, text)
+    return disk if len(before) + len(after) <= 2 * NEAR_LINES else text
 
 
 def changed_lines(old: str, new: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:

@@ -12,6 +12,7 @@ the token limit is no answer (its missing tail would read as deletions).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from lsp_server import positions
@@ -44,20 +45,27 @@ def prepare(engine, history: EditHistory, *, uri: str, path: str, language: str,
     current = window(text, line)
     if has_secret(current.text):
         return None
-    hunks = tuple(history.recent(uri, limit=history_size))
-    data = NextEditInput(_relative(path), text, line, original, hunks, related, column)
+    shown = _relative(path)
+    hunks = tuple(dataclasses.replace(hunk, path=shown) for hunk in history.recent(uri, limit=history_size))
+    data = NextEditInput(shown, text, line, original, hunks, related, column)
     return Prepared(fmt, data, current, positions.line_start(text, current.start), language)
 
 
-def generate(engine, prepared: Prepared, cancel: CancelToken, on_token=None) -> str | None:
-    """The model's rewrite of the window, or None (no edit, cut off); raises Cancelled."""
+def generate(engine, prepared: Prepared, cancel: CancelToken, stats: dict | None = None, on_token=None) -> str | None:
+    """The model's rewrite of the window, or None (no edit, cut off); raises Cancelled.
+    `stats` (a jobs entry) gets the token counts and how generation ended."""
     budget = min(MAX_REWRITE_TOKENS, _count(engine, prepared.window.text) + 64)
     if prepared.format == "sweep":
-        completion = engine.complete_prompt(sweep_prompt(prepared.data, prepared.window), cancel, budget, on_token)
-        return None if completion.finish_reason == "length" else completion.text
-    reply = engine.chat(instruct_messages(prepared.data, prepared.window), cancel, max_tokens=budget,
-                        on_token=on_token)
-    return None if reply.finish_reason == "length" else parse_instruct(reply.text)
+        result = engine.complete_prompt(sweep_prompt(prepared.data, prepared.window), cancel, budget, on_token)
+        text = result.text
+    else:
+        result = engine.chat(instruct_messages(prepared.data, prepared.window), cancel, max_tokens=budget,
+                             on_token=on_token)
+        text = parse_instruct(result.text)
+    if stats is not None:
+        stats.update(promptTokens=result.prompt_tokens, cachedTokens=getattr(result, "cached_tokens", 0),
+                     tokens=result.generated_tokens, finish=result.finish_reason, ms=round(result.total_ms, 3))
+    return None if result.finish_reason == "length" else text
 
 
 def finish(prepared: Prepared, rewritten: str | None, aggressiveness: str = "medium") -> list[TextEdit]:
@@ -85,6 +93,7 @@ def _count(engine, text: str) -> int:
 
 
 def _relative(path: str) -> str:
-    """The name the prompt shows: the path's last parts, never the user's home or workspace folders."""
+    """The name the prompt shows: the caller passes it relative to the workspace; an absolute path
+    keeps only its last two parts (no home folder or user name in a prompt)."""
     parts = path.replace("\\", "/").split("/")
-    return "/".join(parts[-2:]) if len(parts) > 1 else path
+    return "/".join(parts[-2:]) if path.startswith(("/", "\\")) or ":" in path[:3] else path

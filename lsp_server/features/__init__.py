@@ -22,6 +22,7 @@ FEATURES = [
     "commands",
     "commit_message",
     "models",
+    "next_edit",
 ]
 
 

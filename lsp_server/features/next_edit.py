@@ -1,0 +1,127 @@
+"""Next-edit suggestions over LSP in copilot-language-server's wire format, through `assist.next_edit`.
+
+`textDocument/copilotInlineEdit` takes `{textDocument: {uri, version},
+position}` and answers `{edits: [{text, textDocument: {uri, version}, range,
+command}]}`, each item an alternative (we give at most one: the model's
+edits joined into one replacement); `{edits: []}` is silence, the common
+answer. `textDocument/didShowInlineEdit` says an item was shown; the item's
+`command` (`coderLsp.didAcceptNextEdit`), run by the client on accept, marks
+the change it made as ours in the edit history. Same rules as ghost text:
+the job runs on the one model thread keyed by document, so the newest
+request wins; it runs at background priority, so an inline completion never
+waits for it (a running one is cancelled); `$/cancelRequest` stops it within
+a token; a document that changed since the request gets no answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from lsprotocol import types
+
+from context.secrets import is_secret_file
+from lsp_server.assist import next_edit
+from lsp_server.assist.next_edit_diff import TextEdit, apply
+from lsp_server.features.documents import current_version, encoding_of, position_at, take_snapshot
+from lsp_server.model.runner import BACKGROUND
+from lsp_server.server import CoderServer, invalid_params
+
+log = logging.getLogger(__name__)
+INLINE_EDIT = "textDocument/copilotInlineEdit"
+DID_SHOW = "textDocument/didShowInlineEdit"
+ACCEPTED = "coderLsp.didAcceptNextEdit"
+SILENCE: dict = {"edits": []}
+
+
+def register(server: CoderServer) -> None:
+    @server.feature(INLINE_EDIT)
+    async def inline_edit(ls: CoderServer, params) -> dict:
+        uri, version, position = read_params(params)
+        snapshot = take_snapshot(ls, uri, position)
+        if not enabled(ls, snapshot) or (version is not None and version != snapshot.version):
+            return SILENCE
+        started = time.perf_counter()
+        edits = await suggest(ls, snapshot)
+        if not edits or current_version(ls, uri) != snapshot.version:
+            return SILENCE
+        ls.jobs.record("next-edit-shown", uri, ms=round((time.perf_counter() - started) * 1000, 3))
+        return {"edits": [wire_item(ls, snapshot, edits)]}
+
+    @server.feature(DID_SHOW)
+    def did_show(ls: CoderServer, params) -> None:
+        log.debug("next edit shown: %s", _field(_field(_field(params, "item"), "textDocument"), "uri"))
+
+    @server.command(ACCEPTED)
+    def did_accept(ls: CoderServer, *arguments) -> None:
+        if arguments and isinstance(arguments[0], str):
+            ls.edit_history.mark_accepted(arguments[0])
+
+
+def enabled(ls: CoderServer, snapshot) -> bool:
+    settings = ls.settings
+    return (snapshot is not None and settings.next_edit.enable and settings.enabled_for(snapshot.language_id)
+            and ls.engine is not None and not is_secret_file(snapshot.path or snapshot.uri, settings.secret_files))
+
+
+async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
+    """The gated edits for the snapshot, or [] (silence, superseded, stale, failed)."""
+    engine, settings = ls.engine, ls.settings.next_edit
+    prepared = next_edit.prepare(engine, ls.edit_history, uri=snapshot.uri, path=_shown_path(ls, snapshot.path),
+                                 language=snapshot.language_id or snapshot.path, text=snapshot.text,
+                                 offset=snapshot.offset, history_size=settings.history_size)
+    if prepared is None:
+        return []
+    stats = ls.jobs.record("next-edit", snapshot.uri, version=snapshot.version, format=prepared.format)
+    rewritten = await ls.run_logged_job(f"next-edit:{snapshot.uri}",
+                                        lambda cancel: next_edit.generate(engine, prepared, cancel, stats), stats,
+                                        BACKGROUND)
+    if current_version(ls, snapshot.uri) != snapshot.version:
+        ls.jobs.finish(stats, "stale")
+        return []
+    edits = next_edit.finish(prepared, rewritten, settings.aggressiveness)
+    ls.jobs.finish(stats, "edit" if edits else "silent")
+    return edits
+
+
+def wire_item(ls: CoderServer, snapshot, edits: list[TextEdit]) -> dict:
+    """One item: the span from the first edit's start to the last one's end, replaced whole."""
+    start, end = min(e.start for e in edits), max(e.end for e in edits)
+    after = apply(snapshot.text, edits)
+    text = after[start : end + len(after) - len(snapshot.text)]
+    encoding = encoding_of(ls)
+    first, last = position_at(snapshot.text, start, encoding), position_at(snapshot.text, end, encoding)
+    return {
+        "text": text,
+        "textDocument": {"uri": snapshot.uri, "version": snapshot.version},
+        "range": {"start": {"line": first.line, "character": first.character},
+                  "end": {"line": last.line, "character": last.character}},
+        "command": {"title": "Accept next edit", "command": ACCEPTED, "arguments": [snapshot.uri]},
+    }
+
+
+def read_params(params) -> tuple[str, int | None, types.Position]:
+    """uri, version and position from untrusted params, or an InvalidParams error."""
+    document, position = _field(params, "textDocument"), _field(params, "position")
+    uri, version = _field(document, "uri"), _field(document, "version")
+    line, character = _field(position, "line"), _field(position, "character")
+    if not isinstance(uri, str) or not all(_whole(n) for n in (line, character)) or \
+            not (version is None or _whole(version)):
+        raise invalid_params("copilotInlineEdit needs textDocument {uri, version} and position {line, character}")
+    return uri, version, types.Position(line, character)
+
+
+def _field(value, name: str):
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
+
+
+def _shown_path(ls: CoderServer, path: str) -> str:
+    root = ls.workspace_root()
+    if root and path.startswith(os.path.join(root, "")):
+        return os.path.relpath(path, root).replace(os.sep, "/")
+    return path
