@@ -23,7 +23,7 @@ from lsp_server.assist.edit_history import Hunk
 log = logging.getLogger(__name__)
 
 # aggressiveness -> (most changed blocks, most changed lines) a suggestion may have
-LIMITS = {"low": (1, 3), "medium": (3, 8), "high": (8, 21)}
+LIMITS = {"low": (1, 3), "medium": (4, 8), "high": (12, 21)}
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,15 @@ def edits_from_rewrite(text: str, window_start: int, window: str, rewritten: str
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        before, after = "".join(old[a0:a1]), "".join(new[b0:b1])
-        head = _common_prefix(before, after)
-        tail = _common_suffix(before[head:], after[head:])
-        edits.append(TextEdit(window_start + starts[a0] + head, window_start + starts[a1] - tail,
-                              after[head : len(after) - tail]))
+        # Line for line where the counts match (a rename touches each line on its own), else the block.
+        pairs = zip(range(a0, a1), range(b0, b1)) if a1 - a0 == b1 - b0 else [(None, None)]
+        for a, b in pairs:
+            lo, hi, new_lo, new_hi = (a, a + 1, b, b + 1) if a is not None else (a0, a1, b0, b1)
+            before, after = "".join(old[lo:hi]), "".join(new[new_lo:new_hi])
+            head = _common_prefix(before, after)
+            tail = _common_suffix(before[head:], after[head:])
+            edits.append(TextEdit(window_start + starts[lo] + head, window_start + starts[hi] - tail,
+                                  after[head : len(after) - tail]))
     return [edit for edit in edits if text[edit.start : edit.end] != edit.text]
 
 
@@ -71,7 +75,8 @@ def gate(text: str, edits: list[TextEdit], *, language: str, newest: Hunk | None
         return []
     deleted = sum(e.end - e.start for e in edits)
     written = sum(len(e.text) for e in edits)
-    user_deleting = newest is not None and len(newest.updated) < len(newest.original)
+    # Deleting follows deleting: the user removed lines (a dropped parameter's uses go next).
+    user_deleting = newest is not None and (len(newest.after) < len(newest.before) or not newest.updated.strip())
     if deleted > 2 * written + 8 and not user_deleting:
         return []
     result = apply(text, edits)
