@@ -42,11 +42,9 @@ def register(server: CoderServer) -> None:
         snapshot = take_snapshot(ls, uri, position)
         if not enabled(ls, snapshot) or (version is not None and version != snapshot.version):
             return SILENCE
-        started = time.perf_counter()
         edits = await suggest(ls, snapshot)
         if not edits or current_version(ls, uri) != snapshot.version:
             return SILENCE
-        ls.jobs.record("next-edit-shown", uri, ms=round((time.perf_counter() - started) * 1000, 3))
         return {"edits": [wire_item(ls, snapshot, edits)]}
 
     @server.feature(DID_SHOW)
@@ -74,13 +72,18 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
     if prepared is None:
         return []
     stats = ls.jobs.record("next-edit", snapshot.uri, version=snapshot.version, format=prepared.format)
-    rewritten = await ls.run_logged_job(f"next-edit:{snapshot.uri}",
-                                        lambda cancel: next_edit.generate(engine, prepared, cancel, stats), stats,
-                                        BACKGROUND)
-    if current_version(ls, snapshot.uri) != snapshot.version:
-        ls.jobs.finish(stats, "stale")
+    started = time.perf_counter()
+
+    def job(cancel):
+        stats["outcome"] = "running"
+        return [next_edit.generate(engine, prepared, cancel, stats)]  # a list: None is "superseded"
+
+    done = await ls.run_logged_job(f"next-edit:{snapshot.uri}", job, stats, BACKGROUND)
+    if done is None or current_version(ls, snapshot.uri) != snapshot.version:
+        ls.jobs.finish(stats, "superseded" if done is None else "stale")
         return []
-    edits = next_edit.finish(prepared, rewritten, settings.aggressiveness)
+    edits = next_edit.finish(prepared, done[0], settings.aggressiveness)
+    stats["latencyMs"] = round((time.perf_counter() - started) * 1000, 3)
     ls.jobs.finish(stats, "edit" if edits else "silent")
     return edits
 
