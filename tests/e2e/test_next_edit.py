@@ -27,7 +27,8 @@ SLOW_RENAME = {"CODER_LSP_TEST_ENGINE": "rename=width>w,delay_ms=60,rename_token
 
 
 def params(lsp, uri: str, line: int = 0, character: int = 10) -> dict:
-    return {"textDocument": {"uri": uri, "version": lsp.versions[uri]}, "position": {"line": line, "character": character}}
+    return {"textDocument": {"uri": uri, "version": lsp.versions[uri]},
+            "position": {"line": line, "character": character}}
 
 
 def plain(value):
