@@ -89,10 +89,10 @@ class ScriptedEngine:
         rewrite = _current_window(prompt).replace(*self.rename)
         return dataclasses.replace(result, text=rewrite, finish_reason="stop")
 
-    def chat(self, messages, cancel, max_tokens=512, on_token=None):
+    def chat(self, messages, cancel, max_tokens=512, on_token=None, **options):
         if self.fail:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
-        return self.inner.chat(messages, cancel, max_tokens=max_tokens, on_token=self._on_token(on_token))
+        return self.inner.chat(messages, cancel, max_tokens=max_tokens, on_token=self._on_token(on_token), **options)
 
 
 def wrap_for_tests(engine):

@@ -59,8 +59,9 @@ def generate(engine, prepared: Prepared, cancel: CancelToken, stats: dict | None
         result = engine.complete_prompt(sweep_prompt(prepared.data, prepared.window), cancel, budget, on_token)
         text = result.text
     else:
+        chat_kw = {"background": True} if getattr(engine, "chat_in_background", False) else {}
         result = engine.chat(instruct_messages(prepared.data, prepared.window), cancel, max_tokens=budget,
-                             on_token=on_token)
+                             on_token=on_token, **chat_kw)
         text = parse_instruct(result.text)
     if stats is not None:
         stats.update(promptTokens=result.prompt_tokens, cachedTokens=getattr(result, "cached_tokens", 0),

@@ -15,6 +15,7 @@ a token; a document that changed since the request gets no answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -33,6 +34,12 @@ INLINE_EDIT = "textDocument/copilotInlineEdit"
 DID_SHOW = "textDocument/didShowInlineEdit"
 ACCEPTED = "coderLsp.didAcceptNextEdit"
 SILENCE: dict = {"edits": []}
+# Wait this long after the request, and for the document's inline completions to finish, before
+# asking the model: a key typed meanwhile makes the request stale for free, and a prompt batch
+# already on the model thread cannot be interrupted, so starting one mid-typing would hold up
+# the next key's ghost text.
+DEBOUNCE_S = 0.2
+WAIT_FOR_INLINE_S = 2.0
 
 
 def register(server: CoderServer) -> None:
@@ -73,6 +80,9 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
         return []
     stats = ls.jobs.record("next-edit", snapshot.uri, version=snapshot.version, format=prepared.format)
     started = time.perf_counter()
+    if not await _quiet(ls, snapshot):
+        ls.jobs.finish(stats, "stale")
+        return []
 
     def job(cancel):
         stats["outcome"] = "running"
@@ -86,6 +96,15 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
     stats["latencyMs"] = round((time.perf_counter() - started) * 1000, 3)
     ls.jobs.finish(stats, "edit" if edits else "silent")
     return edits
+
+
+async def _quiet(ls: CoderServer, snapshot) -> bool:
+    """After the debounce and the document's pending inline completions: is the snapshot current?"""
+    await asyncio.sleep(DEBOUNCE_S)
+    deadline = time.monotonic() + WAIT_FOR_INLINE_S
+    while ls.completions.pending.get(snapshot.uri) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return current_version(ls, snapshot.uri) == snapshot.version
 
 
 def wire_item(ls: CoderServer, snapshot, edits: list[TextEdit]) -> dict:

@@ -26,6 +26,7 @@ from lsp_server.model.types import (
     CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
 )
 
+BACKGROUND_PREFILL = 64  # prompt tokens per cancel check for background (next-edit) prompts
 _SPECIAL_ATTRS = None  # filled lazily: llama_cpp token attributes that mark special tokens
 
 
@@ -71,6 +72,7 @@ class LlamaEngine:
         except (ValueError, RuntimeError, OSError) as err:
             raise EngineError(f"llama.cpp could not load {self.path}: {err}") from err
         self._lock = threading.Lock()
+        self.chat_in_background = True  # chat(background=True): prompt evaluated in cancellable steps
         self.n_ctx = self._llm.n_ctx()
         self.name = str(self.info.metadata.get("general.name") or os.path.basename(self.path))
         self.device = "gpu" if offload and self.gpu_layers != 0 else "cpu"
@@ -217,27 +219,33 @@ class LlamaEngine:
                         on_token: TokenCallback | None = None) -> Completion:
         """A prompt the caller laid out (the next-edit formats): special parts by id, greedy, its stops."""
         result = self._run(self.prompt_tokens(prompt), cancel, max_tokens, 0.0, self._fim_stop_ids, prompt.stop,
-                           on_token)
+                           on_token, prefill_step=BACKGROUND_PREFILL)
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
                           result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
 
     def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
-             on_token: TokenCallback | None = None) -> ChatReply:
+             on_token: TokenCallback | None = None, *, background: bool = False) -> ChatReply:
         started = time.perf_counter()
         prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
         tokens = [*(self._bos if prompt.add_bos else ()), *self._tokenize(prompt.text, special=True)]
-        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token)
+        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token,
+                           prefill_step=BACKGROUND_PREFILL if background else None)
         return ChatReply(result.text.strip(), self.name, result.prompt_tokens, result.generated_tokens,
                          (time.perf_counter() - started) * 1000, result.finish_reason)
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
-             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None) -> Generation:
+             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
+             prefill_step: int | None = None) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
             tokens, room = tokens[:1] + tokens[len(tokens) - keep + 1 :], self.n_ctx - keep
         with self._lock:
             try:
+                # Background work evaluates its prompt in small steps, each a cancel check, so a
+                # keystroke's job that cancels it waits for one step, not for the whole prompt.
+                for end in range(prefill_step or len(tokens), len(tokens) - 1, prefill_step or len(tokens)):
+                    generate(self._llm, tokens[:end], cancel, max_tokens=0)
                 return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token)
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
