@@ -16,7 +16,6 @@ LSP types: the caller passes URIs, paths and text.
 
 from __future__ import annotations
 
-import difflib
 import os
 import time
 from dataclasses import dataclass, field
@@ -42,10 +41,11 @@ class Hunk:
 
     @property
     def diff(self) -> str:
-        """A unified diff of the hunk, `--- a/path` / `+++ b/path`, with no context lines."""
-        lines = difflib.unified_diff(_ended(self.before), _ended(self.after), f"a/{self.path}", f"b/{self.path}",
-                                     n=0, lineterm="\n")
-        return "".join(lines)
+        """A unified diff of the hunk, `--- a/path` / `+++ b/path`, no context lines, real line numbers."""
+        removed = "".join(f"-{line}" for line in _ended(self.before))
+        added = "".join(f"+{line}" for line in _ended(self.after))
+        old, new = _span(self.start, len(self.before)), _span(self.start, len(self.after))
+        return f"--- a/{self.path}\n+++ b/{self.path}\n@@ -{old} +{new} @@\n{removed}{added}"
 
     @property
     def original(self) -> str:
@@ -172,6 +172,13 @@ def changed_lines(old: str, new: str) -> tuple[int, tuple[str, ...], tuple[str, 
 def _near(hunk: Hunk, changed: tuple[int, tuple[str, ...], tuple[str, ...]]) -> bool:
     start, before, _after = changed
     return hunk.start - NEAR_LINES <= start <= hunk.start + len(hunk.after) + NEAR_LINES and len(before) <= 50
+
+
+def _span(start: int, count: int) -> str:
+    """A unified diff range: `line` for one line, `line,count` else (an empty one names the line before)."""
+    if count == 1:
+        return str(start + 1)
+    return f"{start if count == 0 else start + 1},{count}"
 
 
 def _accepted(hunk: Hunk) -> Hunk:

@@ -19,7 +19,8 @@ from lsp_server import positions
 from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.next_edit_diff import TextEdit, edits_from_rewrite, gate
 from lsp_server.assist.next_edit_prompt import (
-    NextEditInput, Window, format_for, has_secret, instruct_messages, parse_instruct, sweep_prompt, window,
+    NextEditInput, Window, format_for, has_secret, instruct_messages, parse_instruct, parse_zeta2, sweep_prompt, window,
+    zeta2_prompt,
 )
 from lsp_server.model.types import CancelToken
 
@@ -28,7 +29,7 @@ MAX_REWRITE_TOKENS = 1024
 
 @dataclass(frozen=True)
 class Prepared:
-    format: str  # "sweep" | "instruct"
+    format: str  # "sweep" | "zeta2" | "instruct"
     data: NextEditInput
     window: Window
     window_offset: int  # code points from the text's start to the window's
@@ -55,9 +56,10 @@ def generate(engine, prepared: Prepared, cancel: CancelToken, stats: dict | None
     """The model's rewrite of the window, or None (no edit, cut off); raises Cancelled.
     `stats` (a jobs entry) gets the token counts and how generation ended."""
     budget = min(MAX_REWRITE_TOKENS, _count(engine, prepared.window.text) + 64)
-    if prepared.format == "sweep":
-        result = engine.complete_prompt(sweep_prompt(prepared.data, prepared.window), cancel, budget, on_token)
-        text = result.text
+    if prepared.format in ("sweep", "zeta2"):
+        build = sweep_prompt if prepared.format == "sweep" else zeta2_prompt
+        result = engine.complete_prompt(build(prepared.data, prepared.window), cancel, budget, on_token)
+        text = result.text if prepared.format == "sweep" else parse_zeta2(result.text)
     else:
         chat_kw = {"background": True} if getattr(engine, "chat_in_background", False) else {}
         result = engine.chat(instruct_messages(prepared.data, prepared.window), cancel, max_tokens=budget,

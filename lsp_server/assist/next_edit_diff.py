@@ -37,6 +37,8 @@ def edits_from_rewrite(text: str, window_start: int, window: str, rewritten: str
     """Minimal edits that turn `window` (at offset `window_start` of `text`) into `rewritten`."""
     if window.endswith(("\n", "\r")) and not rewritten.endswith(("\n", "\r")):
         rewritten += "\n"
+    elif not window.endswith(("\n", "\r")) and rewritten.endswith("\n"):
+        rewritten = rewritten[:-1]  # the prompt ended the file's last line; the file does not
     old, new = positions.lines_with_ends(window), positions.lines_with_ends(rewritten)
     starts = [0]
     for line in old:

@@ -12,6 +12,12 @@ Formats, chosen from the model by `format_for`:
   was before the newest change (`original/{path}`) and as it is
   (`current/{path}`); the model continues `updated/{path}` and stops at the
   next `<|file_sep|>` or end of text.
+- "zeta2" (Zed's Zeta-2, on Seed-Coder: its FIM tokens `<[fim-suffix]>`,
+  `<[fim-prefix]>`, `<[fim-middle]>`, suffix first): the code after the
+  window, then related files and the edit history as `<filename>` blocks,
+  the code before the window and the window between `<<<<<<< CURRENT` and
+  `=======` with the cursor marked; the model writes the new window and
+  `>>>>>>> UPDATED`, or `NO_EDITS`.
 - "instruct" (any chat model): one system message, then a user message with
   the recent diffs and the window with the cursor marked; the model answers
   the rewritten window or `NO_EDIT`.
@@ -39,6 +45,9 @@ MAX_DIFFS = 3
 SWEEP_STOP = ("<|file_sep|>", "</s>", "<|endoftext|>")
 NO_EDIT = "NO_EDIT"
 CURSOR = "<|user_cursor|>"
+ZETA_CONTEXT_LINES = 20  # lines of code before and after the window that the zeta2 prompt shows
+ZETA_START, ZETA_SEPARATOR, ZETA_END, ZETA_NO_EDITS = "<<<<<<< CURRENT\n", "=======\n", ">>>>>>> UPDATED", "NO_EDITS"
+SEED_CODER_FIM = {"fim_pre": "<[fim-prefix]>", "fim_suf": "<[fim-suffix]>", "fim_mid": "<[fim-middle]>"}
 INSTRUCT_SYSTEM = (
     "You predict a programmer's next edit. You see their recent edits as diffs and a window of the file "
     f"they are in, with the cursor marked {CURSOR}. Continue what the recent edits started inside the window "
@@ -93,10 +102,14 @@ def original_window(data: NextEditInput, current: Window) -> str:
 
 
 def format_for(engine) -> str | None:
-    """"sweep" for a model with Qwen's `<|file_sep|>` token, "instruct" for a chat model, else None."""
-    if getattr(engine, "prompt_format", "") == "qwen" and "fim_sep" in getattr(getattr(engine, "format", None),
-                                                                               "ids", {}):
+    """"sweep" for a model with Qwen's `<|file_sep|>` token, "zeta2" for one with Seed-Coder's FIM
+    tokens, "instruct" for a chat model, else None."""
+    fim = getattr(engine, "format", None)
+    ids, texts = getattr(fim, "ids", {}), getattr(fim, "texts", {})
+    if getattr(engine, "prompt_format", "") == "qwen" and "fim_sep" in ids:
         return "sweep"
+    if all(texts.get(role) == text and role in ids for role, text in SEED_CODER_FIM.items()):
+        return "zeta2"
     if getattr(engine, "chat_template", "") or getattr(engine, "prompt_format", "") == "chat":
         return "instruct"
     return None
@@ -126,13 +139,41 @@ def sweep_prompt(data: NextEditInput, current: Window) -> Prompt:
     return Prompt(tuple(_merged(parts)), "sweep", "psm", stop=SWEEP_STOP)
 
 
-def instruct_messages(data: NextEditInput, current: Window) -> list[ChatMessage]:
+def zeta2_prompt(data: NextEditInput, current: Window) -> Prompt:
+    lines = positions.lines_with_ends(data.text)
+    before = "".join(lines[max(0, current.start - ZETA_CONTEXT_LINES) : current.start])
+    after = "".join(lines[current.end : current.end + ZETA_CONTEXT_LINES])
+    parts: list = [Special("fim_suf"), _text(_ended(after)), Special("fim_pre")]
+    for path, text in data.related:
+        parts.append(_text(f"<filename>{path}\n{_ended(text)}\n"))
+    if data.hunks:
+        diffs = "".join(("// User accepted prediction:\n" if h.accepted else "") + h.diff for h in data.hunks)
+        parts.append(_text(f"<filename>edit_history\n{diffs}\n"))
+    parts.append(_text(f"<filename>{data.path}\n{before}{ZETA_START}{_marked(data, current)}{ZETA_SEPARATOR}"))
+    parts.append(Special("fim_mid"))
+    return Prompt(tuple(_merged(parts)), "zeta2", "spm", stop=(ZETA_END, "<filename>", "<[fim-suffix]>"))
+
+
+def parse_zeta2(output: str) -> str | None:
+    """The new window from a zeta2 answer (the text before `>>>>>>> UPDATED`), None for NO_EDITS."""
+    text = output.split(ZETA_END, 1)[0]
+    if not text.strip() or text.lstrip().startswith(ZETA_NO_EDITS):
+        return None
+    return text.replace(CURSOR, "")
+
+
+def _marked(data: NextEditInput, current: Window) -> str:
+    """The window with the cursor marked, ended by a line break."""
     lines = positions.lines_with_ends(current.text) or [""]
     row = min(max(0, data.cursor_line - current.start), len(lines) - 1)
     column = min(data.cursor_column, len(lines[row].rstrip("\r\n")))
     lines[row] = lines[row][:column] + CURSOR + lines[row][column:]
+    return _ended("".join(lines))
+
+
+def instruct_messages(data: NextEditInput, current: Window) -> list[ChatMessage]:
     diffs = "\n".join(("(accepted suggestion)\n" if h.accepted else "") + h.diff for h in data.hunks) or "(none)"
-    user = (f"Recent edits:\n{diffs}\n\nFile: {data.path}\nWindow:\n```\n{''.join(lines)}\n```\n\n"
+    user = (f"Recent edits:\n{diffs}\n\nFile: {data.path}\nWindow:\n```\n{_marked(data, current)}```\n\n"
             f"Rewrite the window, or answer {NO_EDIT}.")
     return [ChatMessage("system", INSTRUCT_SYSTEM), ChatMessage("user", _text(user))]
 

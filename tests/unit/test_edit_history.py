@@ -93,3 +93,13 @@ def test_the_first_change_is_measured_from_the_file_on_disk(tmp_path):
 def test_lines_break_by_lsp_rules_only():
     assert changed_lines("a\x0cb\nc\n", "a\x0cB\nc\n") == (0, ("a\x0cb\n",), ("a\x0cB\n",))
     assert changed_lines("a\r\nb\r\n", "a\r\nc\r\n") == (1, ("b\r\n",), ("c\r\n",))
+
+
+def test_diffs_carry_real_line_numbers_like_git():
+    history = EditHistory()
+    history.record("file:///a.py", "a.py", "a\nb\nc\n")
+    history.record("file:///a.py", "a.py", "a\nb\nnew\nc\n")
+    assert history.recent("file:///a.py")[0].diff == "--- a/a.py\n+++ b/a.py\n@@ -2,0 +3 @@\n+new\n"
+    history.record("file:///b.py", "b.py", "a\nb\nc\nd\n")
+    history.record("file:///b.py", "b.py", "a\nd\n")
+    assert history.recent("file:///b.py")[0].diff == "--- a/b.py\n+++ b/b.py\n@@ -2,2 +1,0 @@\n-b\n-c\n"

@@ -79,6 +79,46 @@ def test_sweep_prompt_golden():
     assert model.prompts[0].stop == ("<|file_sep|>", "</s>", "<|endoftext|>")
 
 
+class ScriptedSeedCoder(ScriptedModel):
+    prompt_format = "generic"
+
+    class format:  # noqa: N801 - what formats.detect gives a Seed-Coder model
+        texts = {"fim_pre": "<[fim-prefix]>", "fim_suf": "<[fim-suffix]>", "fim_mid": "<[fim-middle]>"}
+        ids = {"fim_pre": 1, "fim_suf": 2, "fim_mid": 3}
+
+
+def test_zeta2_prompt_golden():
+    """Zed's zeta_prompt `seed_coder` layout: suffix first, `<filename>` blocks, merge markers."""
+    head, tail = "".join(f"line {n}\n" for n in range(30)), "".join(f"tail {n}\n" for n in range(30))
+    history = EditHistory()
+    history.record("file:///w/geometry.py", "/w/geometry.py", head + SOURCE + tail)
+    history.record("file:///w/geometry.py", "/w/geometry.py", head + RENAMED + tail)
+    text = head + RENAMED + tail
+    model = ScriptedSeedCoder(None)
+    next_edit.suggest(model, history, uri="file:///w/geometry.py", path="geometry.py", language="python",
+                      text=text, offset=text.index("(w,") + 2)
+    lines = text.splitlines(keepends=True)
+    window_lines = lines[20:41]
+    window_lines[10] = window_lines[10].replace("(w,", f"(w{CURSOR},")
+    assert model.prompts[0].render(ScriptedSeedCoder.format.texts) == (
+        "<[fim-suffix]>" + "".join(lines[41:61])
+        + "<[fim-prefix]><filename>edit_history\n"
+        "--- a/geometry.py\n+++ b/geometry.py\n@@ -31 +31 @@\n-def area(width, height):\n+def area(w, height):\n"
+        "\n<filename>geometry.py\n" + "".join(lines[0:20])
+        + "<<<<<<< CURRENT\n" + "".join(window_lines) + "=======\n" + "<[fim-middle]>"
+    )
+    assert model.prompts[0].stop[0] == ">>>>>>> UPDATED"
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("NO_EDITS\n>>>>>>> UPDATED\n", []),
+    (RENAMED.replace("width *", "w *") + ">>>>>>> UPDATED\n", "edit"),
+])
+def test_zeta2_answers(answer, expected):
+    edits = run(ScriptedSeedCoder(answer))
+    assert (edits == []) if expected == [] else (apply(RENAMED, edits) == SOURCE.replace("width", "w"))
+
+
 def test_the_window_is_21_lines_around_the_cursor_moved_in_at_the_ends():
     text = "".join(f"line {n}\n" for n in range(100))
     assert (window(text, 50).start, window(text, 50).end) == (40, 61)
