@@ -16,6 +16,7 @@ LSP types: the caller passes URIs, paths and text.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -23,10 +24,13 @@ from typing import Callable
 
 from lsp_server import positions
 
+log = logging.getLogger(__name__)
+
 COALESCE_S = 1.0
 NEAR_LINES = 3
 DEFAULT_SIZE = 8
 MAX_SEED_BYTES = 1_000_000
+MAX_TEXT_CHARS = 2_000_000
 MAX_DOCUMENTS = 64  # histories of documents edited longest ago are dropped past this
 
 
@@ -75,7 +79,18 @@ class EditHistory:
     def record(self, uri: str, path: str, text: str) -> None:
         """The document's text after a change. The first change of a document is measured from the
         file on disk when that is a small change away (an editor opens files as they are on disk);
-        otherwise the first text seen is the baseline."""
+        otherwise the first text seen is the baseline. Never raises: it runs inside didChange, whose
+        other work (the index) must not depend on it."""
+        try:
+            self._record(uri, path, text)
+        except Exception:
+            log.exception("edit history failed; forgetting %s", uri)
+            self._documents.pop(uri, None)
+
+    def _record(self, uri: str, path: str, text: str) -> None:
+        if len(text) > MAX_TEXT_CHARS:  # too big to diff on every keystroke, and to suggest in
+            self._documents.pop(uri, None)
+            return
         document = self._documents.pop(uri, None)
         if document is None:
             seed = _seed(path, text)

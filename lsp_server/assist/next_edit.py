@@ -13,6 +13,7 @@ the token limit is no answer (its missing tail would read as deletions).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 
 from lsp_server import positions
@@ -24,7 +25,10 @@ from lsp_server.assist.next_edit_prompt import (
 )
 from lsp_server.model.types import CancelToken
 
+log = logging.getLogger(__name__)
+
 MAX_REWRITE_TOKENS = 1024
+MAX_WINDOW_CHARS = 8_000  # a window of very long lines is no place for a 21-line rewrite
 
 
 @dataclass(frozen=True)
@@ -34,22 +38,26 @@ class Prepared:
     window: Window
     window_offset: int  # code points from the text's start to the window's
     language: str
+    path_on_disk: str = ""  # for repository retrieval
+    offset: int = 0  # the cursor
 
 
 def prepare(engine, history: EditHistory, *, uri: str, path: str, language: str, text: str, offset: int,
-            history_size: int = 8, related: tuple[tuple[str, str], ...] = ()) -> Prepared | None:
+            history_size: int = 8, related: tuple[tuple[str, str], ...] = (),
+            disk_path: str = "") -> Prepared | None:
     fmt = format_for(engine) if engine is not None else None
     original = history.original(uri)
     if fmt is None or original is None:
         return None
     line, column = positions.position_at(text, offset, positions.UTF32)
     current = window(text, line)
-    if has_secret(current.text):
+    if len(current.text) > MAX_WINDOW_CHARS or has_secret(current.text):
         return None
     shown = _relative(path)
     hunks = tuple(dataclasses.replace(hunk, path=shown) for hunk in history.recent(uri, limit=history_size))
     data = NextEditInput(shown, text, line, original, hunks, related, column)
-    return Prepared(fmt, data, current, positions.line_start(text, current.start), language)
+    return Prepared(fmt, data, current, positions.line_start(text, current.start), language, disk_path or path,
+                    offset)
 
 
 def generate(engine, prepared: Prepared, cancel: CancelToken, stats: dict | None = None, on_token=None) -> str | None:
@@ -69,6 +77,21 @@ def generate(engine, prepared: Prepared, cancel: CancelToken, stats: dict | None
         stats.update(promptTokens=result.prompt_tokens, cachedTokens=getattr(result, "cached_tokens", 0),
                      tokens=result.generated_tokens, finish=result.finish_reason, ms=round(result.total_ms, 3))
     return None if result.finish_reason == "length" else text
+
+
+def with_related(prepared: Prepared, sticky, index, budget_tokens: int, count_tokens=None) -> Prepared:
+    """`prepared` with repository context as related files: the inline completion's sticky
+    snippets for this cursor (same budget, so both share them and the prompt head stays put)."""
+    if index is None or budget_tokens <= 0 or sticky is None:
+        return prepared
+    try:
+        snippets, _reused = sticky(index, prepared.path_on_disk, prepared.data.text, prepared.offset, budget_tokens,
+                                   count_tokens=count_tokens)
+    except Exception:  # context is a bonus, as for ghost text
+        log.exception("next-edit retrieval failed")
+        return prepared
+    related = tuple((snippet.file, snippet.text) for snippet in snippets if snippet.file != prepared.data.path)
+    return dataclasses.replace(prepared, data=dataclasses.replace(prepared.data, related=related[::-1]))
 
 
 def finish(prepared: Prepared, rewritten: str | None, aggressiveness: str = "medium") -> list[TextEdit]:

@@ -75,7 +75,8 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
     engine, settings = ls.engine, ls.settings.next_edit
     prepared = next_edit.prepare(engine, ls.edit_history, uri=snapshot.uri, path=_shown_path(ls, snapshot.path),
                                  language=snapshot.language_id or snapshot.path, text=snapshot.text,
-                                 offset=snapshot.offset, history_size=settings.history_size)
+                                 offset=snapshot.offset, history_size=settings.history_size,
+                                 disk_path=snapshot.path)
     if prepared is None:
         return []
     stats = ls.jobs.record("next-edit", snapshot.uri, version=snapshot.version, format=prepared.format)
@@ -84,9 +85,13 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
         ls.jobs.finish(stats, "stale")
         return []
 
+    index, budget, sticky = ls.index, ls.settings.context_budget, ls.completions.pipeline.sticky
+
     def job(cancel):
         stats["outcome"] = "running"
-        return [next_edit.generate(engine, prepared, cancel, stats)]  # a list: None is "superseded"
+        ready = next_edit.with_related(prepared, sticky, index, budget, engine.count_tokens)
+        stats["relatedFiles"] = [path for path, _text in ready.data.related]
+        return [next_edit.generate(engine, ready, cancel, stats)]  # a list: None is "superseded"
 
     done = await ls.run_logged_job(f"next-edit:{snapshot.uri}", job, stats, BACKGROUND)
     if done is None or current_version(ls, snapshot.uri) != snapshot.version:

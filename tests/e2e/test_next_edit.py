@@ -60,6 +60,17 @@ async def test_real_model_runs_the_sweep_format_and_answers_silence(workspace):
         [job] = next_edit_jobs(await lsp.status())
         assert (job["format"], job["outcome"], job["finish"]) == ("sweep", "silent", "length")
         assert job["promptTokens"] > 40 and job["tokens"] > 0
+        assert job["relatedFiles"] == []  # nothing in the workspace relates to geometry.py
+
+
+async def test_repository_context_reaches_the_prompt(workspace):
+    async with start_server(workspace, settings=QWEN, env=RENAME) as lsp:
+        await lsp.wait_status(lambda s: (s.get("index") or {}).get("ready"))
+        uri = lsp.open("geometry.py", "from util import add\n\n" + SOURCE.replace("width * height", "add(width, height)"))
+        lsp.change(uri, "from util import add\n\n" + RENAMED.replace("width * height", "add(width, height)"))
+        await ask(lsp, uri, line=2)
+        [job] = next_edit_jobs(await lsp.status())
+        assert job["relatedFiles"] == ["util.py"]
 
 
 async def test_a_rename_is_carried_to_its_use_in_copilots_wire_format(workspace):
@@ -89,7 +100,12 @@ async def test_a_request_for_an_old_version_or_with_bad_params_gets_no_edit(work
                                                                         "position": {"line": -1, "character": 0}}):
             with pytest.raises(Exception, match="copilotInlineEdit needs"):
                 await lsp.send_raw(INLINE_EDIT, bad)
-        assert next_edit_jobs(await lsp.status()) == []
+        unopened = {"textDocument": {"uri": "file:///nowhere.py", "version": 1}, "position": {"line": 0, "character": 0}}
+        assert plain(await lsp.send(INLINE_EDIT, unopened)[1]) == {"edits": []}
+        far = params(lsp, uri, line=10_000, character=10_000)  # clamped to the end, like every position
+        [edit] = plain(await lsp.send(INLINE_EDIT, far)[1])["edits"]
+        assert edit["range"] == {"start": {"line": 1, "character": 12}, "end": {"line": 1, "character": 16}}
+        assert [job["outcome"] for job in next_edit_jobs(await lsp.status())] == ["edit"]
         await lsp.inline(uri, 0, 0)  # still serving
 
 

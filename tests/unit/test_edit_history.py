@@ -103,3 +103,15 @@ def test_diffs_carry_real_line_numbers_like_git():
     history.record("file:///b.py", "b.py", "a\nb\nc\nd\n")
     history.record("file:///b.py", "b.py", "a\nd\n")
     assert history.recent("file:///b.py")[0].diff == "--- a/b.py\n+++ b/b.py\n@@ -2,2 +1,0 @@\n-b\n-c\n"
+
+
+def test_huge_texts_and_failures_never_break_did_change(monkeypatch):
+    from lsp_server.assist import edit_history
+
+    history = EditHistory()
+    history.record("file:///big.txt", "big.txt", "x" * (edit_history.MAX_TEXT_CHARS + 1))
+    assert history.original("file:///big.txt") is None
+    monkeypatch.setattr(edit_history, "changed_lines", lambda old, new: 1 / 0)
+    history.record("file:///a.py", "a.py", "a\n")
+    history.record("file:///a.py", "a.py", "b\n")  # raises inside: logged, the document forgotten
+    assert history.recent("file:///a.py") == []

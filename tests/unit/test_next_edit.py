@@ -14,7 +14,7 @@ import pytest
 from lsp_server.assist import next_edit
 from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.next_edit_diff import TextEdit, apply, edits_from_rewrite
-from lsp_server.assist.next_edit_prompt import CURSOR, NextEditInput, parse_instruct, window
+from lsp_server.assist.next_edit_prompt import CURSOR, NextEditInput, parse_instruct, sweep_prompt, window
 from lsp_server.model.types import ChatReply, Completion
 
 SOURCE = "def area(width, height):\n    return width * height\n\n\nprint(area(2, 3))\n"
@@ -192,3 +192,29 @@ def test_an_engine_without_a_next_edit_format_is_silent():
 def test_input_holds_what_the_formats_need():
     data = NextEditInput("a.py", "x\n", 0, None)
     assert data.hunks == () and data.related == ()
+
+
+def test_repository_context_becomes_related_file_blocks_most_relevant_last():
+    from context.snippet import Snippet
+
+    calls = []
+
+    def sticky(index, path, text, offset, budget, count_tokens=None):
+        calls.append((index, path, offset, budget))
+        return (Snippet("util.py", 1, 2, "definition", "def add(a, b):\n    return a + b\n"),
+                Snippet("shapes.py", 1, 1, "similar", "SIDES = 4\n")), False
+
+    prepared = next_edit.prepare(ScriptedModel(None), renamed_history(), uri="file:///w/geometry.py",
+                                 path="geometry.py", language="python", text=RENAMED, offset=10,
+                                 disk_path="/w/geometry.py")
+    ready = next_edit.with_related(prepared, sticky, "index", 512)
+    assert calls == [("index", "/w/geometry.py", 10, 512)]
+    assert sweep_prompt(ready.data, ready.window).render(TEXTS).startswith(
+        "<|file_sep|>shapes.py\nSIDES = 4\n<|file_sep|>util.py\ndef add(a, b):\n    return a + b\n"
+        "<|file_sep|>geometry.py.diff\n")
+    assert next_edit.with_related(prepared, sticky, None, 512) is prepared
+
+
+def test_a_window_of_huge_lines_is_silence():
+    long = RENAMED + "x = '" + "y" * 10_000 + "'\n"
+    assert run(ScriptedModel(long.replace("width *", "w *")), text=long) == []
