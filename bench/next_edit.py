@@ -3,7 +3,8 @@
 `python bench/next_edit.py [--model GGUF ...] [--gap-ms 120]` starts `coder-lsp
 serve` per model and, in a small file, renames a parameter used six times:
 it deletes the old name at its definition and types the new one key by key,
-`--gap-ms` apart, sending after each key a didChange, an inline completion
+`--gap-ms` apart (runs with next-edit off and on alternate `--repeat`
+times and are pooled), sending after each key a didChange, an inline completion
 and (in the "on" run) a `textDocument/copilotInlineEdit`, as an editor with
 both features does. The same keystrokes are replayed with next-edit off, so
 the ghost-text columns show what next-edit costs it. Reported per model:
@@ -132,12 +133,19 @@ def summarize(model: str | None, off: dict, on: dict) -> dict:
     return row
 
 
-async def main_async(models: list[str | None], gap_s: float) -> list[dict]:
+async def main_async(models: list[str | None], gap_s: float, repeat: int = 1) -> list[dict]:
+    """Off and on runs alternate `repeat` times (a shared machine's load drifts), pooled per model."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="coder-lsp-next-edit-ws-") as scratch:
         for model in models:
-            off = await replay(model, False, gap_s, Path(scratch))
-            on = await replay(model, True, gap_s, Path(scratch))
+            off = {"ghost": [], "edits": [], "status": {"jobs": []}}
+            on = {"ghost": [], "edits": [], "status": {"jobs": []}}
+            for _ in range(repeat):
+                for pooled, enabled in ((off, False), (on, True)):
+                    run = await replay(model, enabled, gap_s, Path(scratch))
+                    pooled["ghost"] += run["ghost"]
+                    pooled["edits"] += run["edits"]
+                    pooled["status"]["jobs"] += run["status"].get("jobs", [])
             rows.append(summarize(model, off, on))
     return rows
 
@@ -146,10 +154,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", action="append", help="GGUF path (repeatable); empty string: the embedded model")
     parser.add_argument("--gap-ms", type=float, default=120.0, help="time between keystrokes")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating off/on runs per model, pooled")
     args = parser.parse_args(argv)
     fixture = str(ROOT / "fixtures" / "models" / "qwen2.5-coder-tiny.gguf")
     models = [str(Path(m).resolve()) if m else None for m in args.model] if args.model else [fixture, None]
-    rows = asyncio.run(main_async(models, args.gap_ms / 1000))
+    rows = asyncio.run(main_async(models, args.gap_ms / 1000, args.repeat))
     print(markdown_table(rows, COLUMNS))
     return rows
 
