@@ -7,10 +7,7 @@ to last long enough to act on, and engine-failure tests need a failure.
 `tests/scripted_server.py` (the tests' own launcher; production code knows
 nothing of it), e.g.
 `delay_ms=30` (sleep after every real token), `fail` (every call raises
-EngineError), `delay_ms=30,fail_after=5`, or `rename=width>w` (a next-edit
-prompt is run by the real model for up to `rename_tokens` tokens, then
-answered with its current window, `width` replaced by `w`: what a next-edit
-model does after a rename). The real engine still does all
+EngineError) or `delay_ms=30,fail_after=5`. The real engine still does all
 the work; without the variable `wrap_for_tests` returns the engine as is.
 """
 
@@ -38,7 +35,7 @@ def _parse(spec: str) -> dict:
 
 def _current_window(prompt) -> str:
     """The text of a sweep prompt's `current/{path}` block."""
-    for index, part in enumerate(prompt.parts):
+    for part in prompt.parts:
         if isinstance(part, str) and part.startswith("current/"):
             return part.split("\n", 1)[1]
     return ""
@@ -80,6 +77,9 @@ class ScriptedEngine:
         return self.inner.complete(request, cancel, self._on_token(on_token))
 
     def complete_prompt(self, prompt, cancel, max_tokens, on_token=None):
+        """A next-edit prompt. With `rename=width>w` the real model runs it for up to `rename_tokens`
+        tokens, and the answer is its current window with `width` replaced by `w`: what a
+        next-edit model does after a rename."""
         if self.fail:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
         if self.rename is None:
@@ -89,10 +89,10 @@ class ScriptedEngine:
         rewrite = _current_window(prompt).replace(*self.rename)
         return dataclasses.replace(result, text=rewrite, finish_reason="stop")
 
-    def chat(self, messages, cancel, max_tokens=512, on_token=None, **options):
+    def chat(self, messages, cancel, max_tokens=512, on_token=None):
         if self.fail:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
-        return self.inner.chat(messages, cancel, max_tokens=max_tokens, on_token=self._on_token(on_token), **options)
+        return self.inner.chat(messages, cancel, max_tokens=max_tokens, on_token=self._on_token(on_token))
 
 
 def wrap_for_tests(engine):

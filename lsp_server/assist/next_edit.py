@@ -69,9 +69,10 @@ def generate(engine, prepared: Prepared, cancel: CancelToken, stats: dict | None
         result = engine.complete_prompt(build(prepared.data, prepared.window), cancel, budget, on_token)
         text = result.text if prepared.format == "sweep" else parse_zeta2(result.text)
     else:
-        chat_kw = {"background": True} if getattr(engine, "chat_in_background", False) else {}
-        result = engine.chat(instruct_messages(prepared.data, prepared.window), cancel, max_tokens=budget,
-                             on_token=on_token, **chat_kw)
+        messages = instruct_messages(prepared.data, prepared.window)
+        if hasattr(engine, "prefill_chat"):  # the prompt in cancellable steps (a background job)
+            engine.prefill_chat(messages, cancel)
+        result = engine.chat(messages, cancel, max_tokens=budget, on_token=on_token)
         text = parse_instruct(result.text)
     if stats is not None:
         stats.update(promptTokens=result.prompt_tokens, cachedTokens=getattr(result, "cached_tokens", 0),

@@ -26,7 +26,6 @@ from lsp_server.model.types import (
     CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
 )
 
-BACKGROUND_PREFILL = 64  # prompt tokens per cancel check for background (next-edit) prompts
 _SPECIAL_ATTRS = None  # filled lazily: llama_cpp token attributes that mark special tokens
 
 
@@ -72,7 +71,6 @@ class LlamaEngine:
         except (ValueError, RuntimeError, OSError) as err:
             raise EngineError(f"llama.cpp could not load {self.path}: {err}") from err
         self._lock = threading.Lock()
-        self.chat_in_background = True  # chat(background=True): prompt evaluated in cancellable steps
         self.n_ctx = self._llm.n_ctx()
         self.name = str(self.info.metadata.get("general.name") or os.path.basename(self.path))
         self.device = "gpu" if offload and self.gpu_layers != 0 else "cpu"
@@ -215,37 +213,23 @@ class LlamaEngine:
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
                           result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
 
-    def complete_prompt(self, prompt: Prompt, cancel: CancelToken, max_tokens: int,
-                        on_token: TokenCallback | None = None) -> Completion:
-        """A prompt the caller laid out (the next-edit formats): special parts by id, greedy, its stops."""
-        result = self._run(self.prompt_tokens(prompt), cancel, max_tokens, 0.0, self._fim_stop_ids, prompt.stop,
-                           on_token, prefill_step=BACKGROUND_PREFILL)
-        return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
-                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
-
     def chat(self, messages: list[ChatMessage], cancel: CancelToken, max_tokens: int = 512,
-             on_token: TokenCallback | None = None, *, background: bool = False) -> ChatReply:
+             on_token: TokenCallback | None = None) -> ChatReply:
         started = time.perf_counter()
         prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
         tokens = [*(self._bos if prompt.add_bos else ()), *self._tokenize(prompt.text, special=True)]
-        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token,
-                           prefill_step=BACKGROUND_PREFILL if background else None)
+        result = self._run(tokens, cancel, max_tokens, 0.0, frozenset(), prompt.stop, on_token)
         return ChatReply(result.text.strip(), self.name, result.prompt_tokens, result.generated_tokens,
                          (time.perf_counter() - started) * 1000, result.finish_reason)
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
-             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
-             prefill_step: int | None = None) -> Generation:
+             stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
             tokens, room = tokens[:1] + tokens[len(tokens) - keep + 1 :], self.n_ctx - keep
         with self._lock:
             try:
-                # Background work evaluates its prompt in small steps, each a cancel check, so a
-                # keystroke's job that cancels it waits for one step, not for the whole prompt.
-                for end in range(prefill_step or len(tokens), len(tokens) - 1, prefill_step or len(tokens)):
-                    generate(self._llm, tokens[:end], cancel, max_tokens=0)
                 return generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token)
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
@@ -265,3 +249,37 @@ class LlamaEngine:
             llm, self._llm = getattr(self, "_llm", None), None
             if llm is not None:
                 llm.close()
+
+    # --- background work (next-edit suggestions) -----------------------------------------
+
+    BACKGROUND_PREFILL = 64  # prompt tokens per cancel check
+
+    def complete_prompt(self, prompt: Prompt, cancel: CancelToken, max_tokens: int,
+                        on_token: TokenCallback | None = None) -> Completion:
+        """A prompt the caller laid out (the next-edit formats): special parts by id, greedy, its
+        stops; evaluated in cancellable steps first (`_prefill`)."""
+        tokens = self.prompt_tokens(prompt)
+        self._prefill(tokens, cancel)
+        result = self._run(tokens, cancel, max_tokens, 0.0, self._fim_stop_ids, prompt.stop, on_token)
+        return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
+                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
+
+    def prefill_chat(self, messages: list[ChatMessage], cancel: CancelToken) -> None:
+        """Evaluate the prompt `chat(messages)` will use, in cancellable steps; `chat` then finds it cached."""
+        prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
+        self._prefill([*(self._bos if prompt.add_bos else ()), *self._tokenize(prompt.text, special=True)], cancel)
+
+    def _prefill(self, tokens: list[int], cancel: CancelToken) -> None:
+        """Put `tokens` in the KV cache `BACKGROUND_PREFILL` at a time, checking `cancel` before each
+        step: a keystroke's job that cancels background work then waits for one step, not for a
+        whole prompt batch (a batch cannot be interrupted)."""
+        if len(tokens) >= self.n_ctx:
+            return  # `_run` will cut this prompt to fit; a prefill of the uncut one would be wasted
+        step = self.BACKGROUND_PREFILL
+        with self._lock:
+            try:
+                for end in range(step, len(tokens) - 1, step):
+                    generate(self._llm, tokens[:end], cancel, max_tokens=0)
+            except RuntimeError as err:  # as in `_run`
+                self._llm.reset()
+                raise EngineError(f"llama.cpp failed while generating: {err}") from err
