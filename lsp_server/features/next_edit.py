@@ -97,7 +97,11 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
     if done is None or current_version(ls, snapshot.uri) != snapshot.version:
         ls.jobs.finish(stats, "superseded" if done is None else "stale")
         return []
-    edits = next_edit.finish(prepared, done[0], settings.aggressiveness)
+    try:
+        edits = next_edit.finish(prepared, done[0], settings.aggressiveness)
+    except Exception:  # a gate bug must not turn every pause into an error
+        log.exception("next-edit post-processing failed")
+        edits = []
     stats["latencyMs"] = round((time.perf_counter() - started) * 1000, 3)
     ls.jobs.finish(stats, "edit" if edits else "silent")
     return edits
