@@ -25,6 +25,8 @@ command('CoderNextEdit', function(o) require('coder_lsp.next_edit').command(o.ar
   { nargs = '?', complete = function() return { 'accept', 'dismiss' } end, desc = 'coder-lsp: next edit suggestion' })
 
 local group = vim.api.nvim_create_augroup('coder_lsp', { clear = true })
+vim.api.nvim_create_autocmd({ 'InsertLeave', 'TextChanged' }, { group = group,
+  callback = function(args) require('coder_lsp.next_edit').schedule(args.buf) end })
 vim.api.nvim_create_autocmd('LspAttach', {
   group = group,
   callback = function(args)

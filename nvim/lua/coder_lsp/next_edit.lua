@@ -4,7 +4,8 @@
 --- dismiss it. :CoderNextEdit asks (and, with a suggestion shown, accepts);
 --- :CoderNextEdit accept / dismiss; <Plug>(CoderNextEditAccept) to map a key.
 --- A suggestion is only shown, and only applied, for the buffer version it was
---- made for.
+--- made for. With setup({ next_edit = { auto = true } }) it also asks by itself
+--- after leaving insert mode or a normal-mode change, once edits pause.
 local api = vim.api
 local coder = require('coder_lsp')
 
@@ -98,6 +99,24 @@ function M.accept(bufnr)
       arguments = item.command.arguments }, function() end, bufnr)
   end
   return true
+end
+
+local timers = {}
+
+--- Ask for `bufnr` after `delay_ms` without another change (the `auto` option).
+function M.schedule(bufnr, delay_ms)
+  local options = coder.options.next_edit or {}
+  if not options.auto or not coder.client(bufnr) then
+    return
+  end
+  local timer = timers[bufnr] or vim.uv.new_timer()
+  timers[bufnr] = timer
+  timer:stop()
+  timer:start(delay_ms or options.debounce_ms or 300, 0, vim.schedule_wrap(function()
+    if api.nvim_buf_is_valid(bufnr) and api.nvim_get_current_buf() == bufnr and vim.fn.mode() == 'n' then
+      M.request(bufnr)
+    end
+  end))
 end
 
 --- :CoderNextEdit [accept|dismiss]

@@ -1,6 +1,7 @@
 """Next-edit suggestions in a real headless Neovim against the real server (Qwen tiny fixture,
 the scripted rename engine): :CoderNextEdit previews the edit with extmarks, accepting it
-applies the edit and tells the server, and a buffer changed since gets no preview."""
+applies the edit and tells the server, a buffer changed since gets no preview, and with
+`next_edit = { auto = true }` a change asks by itself."""
 
 from __future__ import annotations
 
@@ -49,3 +50,16 @@ def test_no_preview_for_a_buffer_changed_since_the_request(start_editor, workspa
     editor.wait_for("vim.g.answered", "the answer")
     assert editor.lua("return vim.g.item") is None
     assert editor.lua("return #vim.api.nvim_buf_get_extmarks(0, require('coder_lsp.next_edit').ns, 0, -1, {})") == 0
+
+
+def test_auto_asks_after_an_edit_in_normal_mode(start_editor, workspace):
+    (workspace / "geometry.py").write_text(SOURCE)
+    auto = options()
+    auto.setup = {**auto.setup, "next_edit": {"auto": True, "debounce_ms": 50}}
+    editor = start_editor(auto)
+    editor.edit(workspace / "geometry.py")
+    editor.wait_ready()
+    editor.lua("vim.api.nvim_buf_set_text(0, 0, 9, 0, 14, { 'w' }); vim.api.nvim_win_set_cursor(0, { 1, 9 })")
+    editor.nvim.command("doautocmd TextChanged")  # what a normal-mode change fires
+    editor.wait_for("require('coder_lsp.next_edit').shown[vim.api.nvim_get_current_buf()] ~= nil",
+                    "the automatic preview", 60)
