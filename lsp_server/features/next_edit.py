@@ -56,11 +56,12 @@ def register(server: CoderServer) -> None:
 
     @server.feature(DID_SHOW)
     def did_show(ls: CoderServer, params) -> None:
-        log.debug("next edit shown: %s", _field(_field(_field(params, "item"), "textDocument"), "uri"))
+        ls.jobs.outcomes["next-edit:shown"] += 1  # with :accepted, the acceptance rate in coderLsp.status
 
     @server.command(ACCEPTED)
     def did_accept(ls: CoderServer, *arguments) -> None:
         if arguments and isinstance(arguments[0], str):
+            ls.jobs.outcomes["next-edit:accepted"] += 1
             ls.edit_history.mark_accepted(arguments[0])
 
 

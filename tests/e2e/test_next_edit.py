@@ -87,7 +87,9 @@ async def test_a_rename_is_carried_to_its_use_in_copilots_wire_format(workspace)
         lsp.change(uri, RENAMED.replace("width *", "w *"))
         await lsp.command("coderLsp.didAcceptNextEdit", uri)
         assert await ask(lsp, uri, line=1) == {"edits": []}  # nothing left to rename
-        assert [job["outcome"] for job in next_edit_jobs(await lsp.status())] == ["edit", "silent"]
+        status = await lsp.status()
+        assert [job["outcome"] for job in next_edit_jobs(status)] == ["edit", "silent"]
+        assert (status["jobOutcomes"]["next-edit:shown"], status["jobOutcomes"]["next-edit:accepted"]) == (1, 1)
 
 
 async def test_a_request_for_an_old_version_or_with_bad_params_gets_no_edit(workspace):
