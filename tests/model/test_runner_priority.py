@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from lsp_server.model.runner import BACKGROUND, ModelRunner
+from lsp_server.model.runner import BACKGROUND
 from lsp_server.model.types import CompletionRequest
 from tests.model.test_runner import _long_job, runner  # noqa: F401 - the fixture
 
