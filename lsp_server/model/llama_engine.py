@@ -14,7 +14,7 @@ import os
 import threading
 import time
 
-from lsp_server.model import formats
+from lsp_server.model import background, formats
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
@@ -250,36 +250,11 @@ class LlamaEngine:
             if llm is not None:
                 llm.close()
 
-    # --- background work (next-edit suggestions) -----------------------------------------
-
-    BACKGROUND_PREFILL = 64  # prompt tokens per cancel check
+    # --- background work (next-edit suggestions): `lsp_server.model.background` ------------
 
     def complete_prompt(self, prompt: Prompt, cancel: CancelToken, max_tokens: int,
                         on_token: TokenCallback | None = None) -> Completion:
-        """A prompt the caller laid out (the next-edit formats): special parts by id, greedy, its
-        stops; evaluated in cancellable steps first (`_prefill`)."""
-        tokens = self.prompt_tokens(prompt)
-        self._prefill(tokens, cancel)
-        result = self._run(tokens, cancel, max_tokens, 0.0, self._fim_stop_ids, prompt.stop, on_token)
-        return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
-                          result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason)
+        return background.complete_prompt(self, prompt, cancel, max_tokens, on_token)
 
     def prefill_chat(self, messages: list[ChatMessage], cancel: CancelToken) -> None:
-        """Evaluate the prompt `chat(messages)` will use, in cancellable steps; `chat` then finds it cached."""
-        prompt: ChatPrompt = chat_prompt(self._llm, self.chat_template, messages)
-        self._prefill([*(self._bos if prompt.add_bos else ()), *self._tokenize(prompt.text, special=True)], cancel)
-
-    def _prefill(self, tokens: list[int], cancel: CancelToken) -> None:
-        """Put `tokens` in the KV cache `BACKGROUND_PREFILL` at a time, checking `cancel` before each
-        step: a keystroke's job that cancels background work then waits for one step, not for a
-        whole prompt batch (a batch cannot be interrupted)."""
-        if len(tokens) >= self.n_ctx:
-            return  # `_run` will cut this prompt to fit; a prefill of the uncut one would be wasted
-        step = self.BACKGROUND_PREFILL
-        with self._lock:
-            try:
-                for end in range(step, len(tokens) - 1, step):
-                    generate(self._llm, tokens[:end], cancel, max_tokens=0)
-            except RuntimeError as err:  # as in `_run`
-                self._llm.reset()
-                raise EngineError(f"llama.cpp failed while generating: {err}") from err
+        background.prefill_chat(self, messages, cancel)
