@@ -14,7 +14,7 @@ import os
 import threading
 import time
 
-from lsp_server.model import background, formats
+from lsp_server.model import formats
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate, token_piece
 from lsp_server.model.gguf_file import GGUFError, GGUFInfo, read_gguf
@@ -254,7 +254,11 @@ class LlamaEngine:
 
     def complete_prompt(self, prompt: Prompt, cancel: CancelToken, max_tokens: int,
                         on_token: TokenCallback | None = None) -> Completion:
+        from lsp_server.model import background  # imported here: it reaches back into this engine
+
         return background.complete_prompt(self, prompt, cancel, max_tokens, on_token)
 
     def prefill_chat(self, messages: list[ChatMessage], cancel: CancelToken) -> None:
+        from lsp_server.model import background
+
         background.prefill_chat(self, messages, cancel)
