@@ -56,8 +56,8 @@ class Settings:
     index_exclude: tuple[str, ...] = ()
     max_file_bytes: int = 1_000_000  # larger files are not indexed
     secret_files: tuple[str, ...] = ()  # globs added to context.secrets.SECRET_FILE_PATTERNS
-    model: ModelSettings = field(default_factory=ModelSettings)
     next_edit: NextEditSettings = field(default_factory=NextEditSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
 
     def enabled_for(self, language_id: str | None) -> bool:
         if not self.enable:
@@ -146,14 +146,15 @@ def parse_settings(raw: Any) -> tuple[Settings, tuple[str, ...]]:
     if not isinstance(raw, dict):
         return Settings(), (SECTION,)
     raw = dict(raw)
-    nested = {name: raw.pop(name, None) for name in ("index", "model", "backend", "nextEdit")}
+    nested = {name: raw.pop(name, None) for name in ("index", "model", "backend")}
     for name in CLIENT_KEYS | OTHER_SECTIONS:
         raw.pop(name, None)
+    next_edit_raw = raw.pop("nextEdit", None)
     top = _read(raw, TOP_KEYS, "", bad)
     top.update(_read(nested["index"], INDEX_KEYS, "index.", bad))
     model_values = _read(nested["model"], MODEL_KEYS, "model.", bad)
     model_values.update(_read(nested["backend"], BACKEND_KEYS, "backend.", bad))
-    next_edit = NextEditSettings(**_read(nested["nextEdit"], NEXT_EDIT_KEYS, "nextEdit.", bad))
+    next_edit = NextEditSettings(**_read(next_edit_raw, NEXT_EDIT_KEYS, "nextEdit.", bad))
     return Settings(model=ModelSettings(**model_values), next_edit=next_edit, **top), tuple(bad)
 
 
@@ -182,12 +183,13 @@ def schema() -> dict[str, dict[str, Any]]:
     defaults, model = Settings(), ModelSettings()
     entries: dict[str, dict[str, Any]] = {}
     for prefix, keys, source in (("", TOP_KEYS, defaults), ("index.", INDEX_KEYS, defaults),
-                                 ("model.", MODEL_KEYS, model), ("backend.", BACKEND_KEYS, model),
-                                 ("nextEdit.", NEXT_EDIT_KEYS, defaults.next_edit)):
+                                 ("model.", MODEL_KEYS, model), ("backend.", BACKEND_KEYS, model)):
         for name, (attribute, check) in keys.items():
             default = getattr(source, attribute)
             default = dict(default) if attribute == "languages" else list(default) if isinstance(default, tuple) else default
             entries[prefix + name] = {"default": default, **getattr(check, "schema", {})}
+    for name, (attribute, check) in NEXT_EDIT_KEYS.items():
+        entries["nextEdit." + name] = {"default": getattr(defaults.next_edit, attribute), **getattr(check, "schema", {})}
     return entries
 
 

@@ -163,13 +163,13 @@ class CoderServer(LanguageServer):
 
     # --- the model thread (hop 3) ------------------------------------------------
 
-    async def run_model_job(self, key: str | None, job: Callable, priority: int = 0) -> Any:
+    async def run_model_job(self, key: str | None, job: Callable) -> Any:
         """Run `job(cancel)` on the model thread; None if superseded or cancelled.
 
         `$/cancelRequest` cancels the awaiting task; its CancelledError sets the
         job's cancel flag, so the engine stops within one token.
         """
-        runner_job = self.runner.submit(key, job, priority)
+        runner_job = self.runner.submit(key, job)
         self._job_started()
         try:
             return await asyncio.wrap_future(runner_job.future)
@@ -194,12 +194,12 @@ class CoderServer(LanguageServer):
             return
         request_future.add_done_callback(lambda f: f.cancelled() and task.cancel())
 
-    async def run_logged_job(self, key: str | None, job: Callable, stats: dict, priority: int = 0) -> Any:
+    async def run_logged_job(self, key: str | None, job: Callable, stats: dict) -> Any:
         """`run_model_job` for a `jobs` entry: a cancelled request is logged and re-raised (pygls
         answers it); an engine failure is logged, shown once, and answers None; else the caller
         closes `stats` with its own outcome."""
         try:
-            return await self.run_model_job(key, job, priority)
+            return await self.run_model_job(key, job)
         except asyncio.CancelledError:
             self.jobs.finish(stats, "cancelled")
             raise

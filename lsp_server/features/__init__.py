@@ -18,11 +18,11 @@ FEATURES = [
     "documents",
     "inline_completion",
     "completion",
+    "next_edit",
     "code_actions",
     "commands",
     "commit_message",
     "models",
-    "next_edit",
 ]
 
 

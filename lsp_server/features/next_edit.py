@@ -94,7 +94,7 @@ async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
         stats["relatedFiles"] = [path for path, _text in ready.data.related]
         return [next_edit.generate(engine, ready, cancel, stats)]  # a list: None is "superseded"
 
-    done = await ls.run_logged_job(f"next-edit:{snapshot.uri}", job, stats, BACKGROUND)
+    done = await ls.run_logged_job(f"{BACKGROUND}next-edit:{snapshot.uri}", job, stats)
     if done is None or current_version(ls, snapshot.uri) != snapshot.version:
         ls.jobs.finish(stats, "superseded" if done is None else "stale")
         return []

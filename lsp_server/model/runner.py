@@ -6,11 +6,8 @@ a callable taking a `CancelToken`; it returns a value or raises `Cancelled`.
 Submitting a job under a key (say, a document URI) cancels the older job for
 that key: a queued one is dropped, a running one sees its token set and stops
 at the next token. A cancelled or superseded job's future resolves to None;
-any other exception is set on the future. A job has a priority (0, the
-default, runs first): background work such as next-edit suggestions is
-submitted at `BACKGROUND`, runs only when no job of priority 0 waits, and is
-cancelled when one arrives, so it never delays a keystroke's completion.
-`shutdown` cancels everything and joins the thread.
+any other exception is set on the future. `shutdown` cancels everything and
+joins the thread.
 """
 
 from __future__ import annotations
@@ -26,14 +23,16 @@ from lsp_server.model.types import CancelToken, Cancelled
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-BACKGROUND = 1
+# A key that starts with BACKGROUND marks background work (next-edit suggestions): it runs only when
+# no other job waits, and any other job cancels it while it runs (at its next token or prompt
+# step), so it never delays a keystroke's completion.
+BACKGROUND = "background:"
 
 
 @dataclass(eq=False)
 class RunnerJob(Generic[T]):
     key: str | None
     job: Callable[[CancelToken], T]
-    priority: int = 0
     token: CancelToken = field(default_factory=CancelToken)
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -56,6 +55,10 @@ class RunnerJob(Generic[T]):
             self._started = True
             return self.future.set_running_or_notify_cancel()
 
+    @property
+    def background(self) -> bool:
+        return bool(self.key) and self.key.startswith(BACKGROUND)
+
 
 class ModelRunner:
     def __init__(self, name: str = "coder-lsp-model") -> None:
@@ -66,18 +69,20 @@ class ModelRunner:
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, key: str | None, job: Callable[[CancelToken], T], priority: int = 0) -> RunnerJob[T]:
-        entry: RunnerJob[T] = RunnerJob(key, job, priority)
+    def submit(self, key: str | None, job: Callable[[CancelToken], T]) -> RunnerJob[T]:
+        entry: RunnerJob[T] = RunnerJob(key, job)
         with self._lock:
             if self._closed:
                 entry.token.cancel()
                 entry.future.set_result(None)
                 return entry
+            if not entry.background and self._running is not None and self._running.background:
+                self._running.token.cancel()  # background work yields to this job
             if key is not None:
                 self._supersede(key)
-            if self._running is not None and self._running.priority > priority:
-                self._running.token.cancel()  # background work yields to this job at its next token
             self._queue.append(entry)
+            if not entry.background:  # ahead of queued background work, in order among the rest
+                self._queue = deque(sorted(self._queue, key=lambda e: e.background))
             self._lock.notify()
         return entry
 
@@ -115,9 +120,7 @@ class ModelRunner:
                     self._lock.wait()
                 if self._closed and not self._queue:
                     return
-                first = min(e.priority for e in self._queue)
-                entry = next(e for e in self._queue if e.priority == first)
-                self._queue.remove(entry)
+                entry = self._queue.popleft()
                 self._running = entry
             try:
                 self._run(entry)

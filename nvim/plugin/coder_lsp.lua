@@ -17,12 +17,12 @@ local function commands()
 end
 
 local command = vim.api.nvim_create_user_command
+command('CoderNextEdit', function(o) require('coder_lsp.next_edit').command(o.args) end,
+  { nargs = '?', complete = function() return { 'accept', 'dismiss' } end, desc = 'coder-lsp: next edit suggestion' })
 command('CoderExplain', function() commands().explain() end, { desc = 'coder-lsp: explain the diagnostic at the cursor' })
 command('CoderFix', function() commands().fix() end, { desc = 'coder-lsp: fix the diagnostic at the cursor' })
 command('CoderCommitMsg', function() commands().commit_msg() end, { desc = 'coder-lsp: write the commit message' })
 command('CoderStatus', function() commands().status() end, { desc = 'coder-lsp: server and model status' })
-command('CoderNextEdit', function(o) require('coder_lsp.next_edit').command(o.args) end,
-  { nargs = '?', complete = function() return { 'accept', 'dismiss' } end, desc = 'coder-lsp: next edit suggestion' })
 
 local group = vim.api.nvim_create_augroup('coder_lsp', { clear = true })
 vim.api.nvim_create_autocmd({ 'InsertLeave', 'TextChanged' }, { group = group,

@@ -11,7 +11,7 @@ from tests.model.test_runner import _long_job, runner  # noqa: F401 - the fixtur
 
 def test_a_keystroke_job_cancels_a_running_background_job(runner, deepseek):  # noqa: F811
     started = threading.Event()
-    background = runner.submit("next-edit:doc", _long_job(deepseek, started), BACKGROUND)
+    background = runner.submit(BACKGROUND + "next-edit:doc", _long_job(deepseek, started))
     assert started.wait(10)
     inline = runner.submit("doc", lambda cancel: deepseek.complete(CompletionRequest(prefix="y = ", max_tokens=3),
                                                                     cancel))
@@ -29,7 +29,7 @@ def test_queued_keystroke_jobs_run_before_queued_background_jobs(runner, deepsee
 
     runner.submit("blocker", blocker)
     assert started.wait(10)
-    background = runner.submit("next-edit:doc", lambda cancel: order.append("next-edit"), BACKGROUND)
+    background = runner.submit(BACKGROUND + "next-edit:doc", lambda cancel: order.append("next-edit"))
     inline = runner.submit("doc", lambda cancel: order.append("inline"))
     release.set()
     inline.future.result(timeout=10)
@@ -41,7 +41,7 @@ def test_a_background_job_does_not_cancel_a_running_keystroke_job(runner, deepse
     started = threading.Event()
     inline = runner.submit("doc", _long_job(deepseek, started))
     assert started.wait(10)
-    background = runner.submit("next-edit:doc", lambda cancel: "ran", BACKGROUND)
+    background = runner.submit(BACKGROUND + "next-edit:doc", lambda cancel: "ran")
     assert not inline.token.cancelled
     inline.cancel()
     assert background.future.result(timeout=10) == "ran"
