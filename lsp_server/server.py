@@ -28,7 +28,6 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from lsp_server import __version__
-from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.pipeline import CompletionPipeline
 from lsp_server.config import Settings
 from lsp_server.jobs import JobLog
@@ -70,7 +69,6 @@ class CoderServer(LanguageServer):
         self.jobs = JobLog()
         self.index: RepositoryIndex | None = None
         self.completions = CompletionState()
-        self.edit_history = EditHistory()  # recent edits per document, for next-edit suggestions
         self.commit_warm_sockets: list[WarmSocketServer] = []
         self.startup_hooks: list[Hook] = []
         self.shutdown_hooks: list[Hook] = []

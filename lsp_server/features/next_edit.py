@@ -62,7 +62,7 @@ def register(server: CoderServer) -> None:
     def did_accept(ls: CoderServer, *arguments) -> None:
         if arguments and isinstance(arguments[0], str):
             ls.jobs.outcomes["next-edit:accepted"] += 1
-            ls.edit_history.mark_accepted(arguments[0])
+            ls.completions.pipeline.edit_history.mark_accepted(arguments[0])
 
 
 def enabled(ls: CoderServer, snapshot) -> bool:
@@ -74,7 +74,8 @@ def enabled(ls: CoderServer, snapshot) -> bool:
 async def suggest(ls: CoderServer, snapshot) -> list[TextEdit]:
     """The gated edits for the snapshot, or [] (silence, superseded, stale, failed)."""
     engine, settings = ls.engine, ls.settings.next_edit
-    prepared = next_edit.prepare(engine, ls.edit_history, uri=snapshot.uri, path=_shown_path(ls, snapshot.path),
+    history = ls.completions.pipeline.edit_history
+    prepared = next_edit.prepare(engine, history, uri=snapshot.uri, path=_shown_path(ls, snapshot.path),
                                  language=snapshot.language_id or snapshot.path, text=snapshot.text,
                                  offset=snapshot.offset, history_size=settings.history_size,
                                  disk_path=snapshot.path)
