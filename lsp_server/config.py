@@ -33,6 +33,15 @@ SECTION = "coderLsp"
 
 
 @dataclass(frozen=True, kw_only=True)
+class NextEditSettings:
+    """`coderLsp.nextEdit`: next-edit suggestions (`textDocument/copilotInlineEdit`)."""
+
+    enable: bool = True
+    aggressiveness: str = "medium"  # "low" | "medium" | "high": how much a suggestion may change
+    history_size: int = 8  # recent edits kept per document for the prompt
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     enable: bool = True
     languages: tuple[tuple[str, bool], ...] = ()  # per-language overrides of `enable`
@@ -48,6 +57,7 @@ class Settings:
     index_exclude: tuple[str, ...] = ()
     max_file_bytes: int = 1_000_000  # larger files are not indexed
     secret_files: tuple[str, ...] = ()  # globs added to context.secrets.SECRET_FILE_PATTERNS
+    next_edit: NextEditSettings = field(default_factory=NextEditSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     chat_path: str = ""  # chatModel: a second model for explain/fix/commit; "" = the main model
     chat_repo: str = ""
@@ -94,6 +104,11 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 CLIENT_KEYS = {"server", "trace"}
 OTHER_SECTIONS = {"commit", "trust"}
 INDEX_KEYS = {"exclude": ("index_exclude", string_list)}
+NEXT_EDIT_KEYS = {
+    "enable": ("enable", boolean),
+    "aggressiveness": ("aggressiveness", choice("low", "medium", "high")),
+    "historySize": ("history_size", whole_number(1, 50)),
+}
 MODEL_KEYS = {
     "path": ("path", string),
     "repo": ("repo", string),
@@ -152,12 +167,14 @@ def parse_settings(raw: Any) -> tuple[Settings, tuple[str, ...]]:
     nested = {name: raw.pop(name, None) for name in ("index", "model", "backend", "chatModel")}
     for name in CLIENT_KEYS | OTHER_SECTIONS:
         raw.pop(name, None)
+    next_edit_raw = raw.pop("nextEdit", None)
     top = _read(raw, TOP_KEYS, "", bad)
     top.update(_read(nested["index"], INDEX_KEYS, "index.", bad))
     top.update(_read(nested["chatModel"], CHAT_MODEL_KEYS, "chatModel.", bad))
     model_values = _read(nested["model"], MODEL_KEYS, "model.", bad)
     model_values.update(_read(nested["backend"], BACKEND_KEYS, "backend.", bad))
-    return Settings(model=ModelSettings(**model_values), **top), tuple(bad)
+    next_edit = NextEditSettings(**_read(next_edit_raw, NEXT_EDIT_KEYS, "nextEdit.", bad))
+    return Settings(model=ModelSettings(**model_values), next_edit=next_edit, **top), tuple(bad)
 
 
 def merge_options(base: Any, override: Any) -> Any:
@@ -191,6 +208,8 @@ def schema() -> dict[str, dict[str, Any]]:
             default = getattr(source, attribute)
             default = dict(default) if attribute == "languages" else list(default) if isinstance(default, tuple) else default
             entries[prefix + name] = {"default": default, **getattr(check, "schema", {})}
+    for name, (attribute, check) in NEXT_EDIT_KEYS.items():
+        entries["nextEdit." + name] = {"default": getattr(defaults.next_edit, attribute), **getattr(check, "schema", {})}
     return entries
 
 

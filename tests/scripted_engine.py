@@ -15,6 +15,7 @@ the work; without the variable `wrap_for_tests` returns the engine as is.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
@@ -23,19 +24,33 @@ from lsp_server.model.types import EngineError
 ENV = "CODER_LSP_TEST_ENGINE"
 
 
-def _parse(spec: str) -> dict[str, float]:
-    options: dict[str, float] = {}
+def _parse(spec: str) -> dict:
+    options: dict = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         name, _, value = part.partition("=")
-        options[name] = float(value) if value else 1.0
+        try:
+            options[name] = float(value) if value else 1.0
+        except ValueError:
+            options[name] = value
     return options
+
+
+def _current_window(prompt) -> str:
+    """The text of a sweep prompt's `current/{path}` block."""
+    for part in prompt.parts:
+        if isinstance(part, str) and part.startswith("current/"):
+            return part.split("\n", 1)[1]
+    return ""
 
 
 class ScriptedEngine:
     """Delegates to a real engine, adding a per-token delay or scripted failures."""
 
-    def __init__(self, engine, *, delay_ms: float = 0.0, fail: bool = False, fail_after: float = -1) -> None:
+    def __init__(self, engine, *, delay_ms: float = 0.0, fail: bool = False, fail_after: float = -1,
+                 rename: str = "", rename_tokens: float = 8) -> None:
         self.inner = engine
+        self.rename = tuple(rename.split(">", 1)) if ">" in rename else None
+        self.rename_tokens = int(rename_tokens)
         self.delay_s = delay_ms / 1000.0
         self.fail = fail
         self.fail_after = int(fail_after)
@@ -63,6 +78,19 @@ class ScriptedEngine:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
         return self.inner.complete(request, cancel, self._on_token(on_token))
 
+    def complete_prompt(self, prompt, cancel, max_tokens, on_token=None):
+        """A next-edit prompt. With `rename=width>w` the real model runs it for up to `rename_tokens`
+        tokens, and the answer is its current window with `width` replaced by `w`: what a
+        next-edit model does after a rename."""
+        if self.fail:
+            raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
+        if self.rename is None:
+            return self.inner.complete_prompt(prompt, cancel, max_tokens, self._on_token(on_token))
+        result = self.inner.complete_prompt(prompt, cancel, min(max_tokens, self.rename_tokens),
+                                            self._on_token(on_token))
+        rewrite = _current_window(prompt).replace(*self.rename)
+        return dataclasses.replace(result, text=rewrite, finish_reason="stop")
+
     def chat(self, messages, cancel, max_tokens=512, on_token=None):
         if self.fail:
             raise EngineError("scripted engine failure (CODER_LSP_TEST_ENGINE)")
@@ -88,4 +116,6 @@ def wrap_for_tests(engine):
         delay_ms=options.get("delay_ms", 0.0),
         fail=bool(options.get("fail", 0.0)),
         fail_after=options.get("fail_after", -1),
+        rename=str(options.get("rename", "")),
+        rename_tokens=options.get("rename_tokens", 8),
     )

@@ -26,6 +26,7 @@ from typing import Protocol
 from context.languages import language_for
 from context.sticky import StickyRetrieval
 from lsp_server.assist.cache import CompletionCache
+from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
 from lsp_server.assist.prompt_window import window
 from lsp_server.config import Settings
@@ -85,10 +86,11 @@ def document_language(language_id: str, path: str) -> str | None:
 
 @dataclass
 class CompletionPipeline:
-    """The state completions share between keystrokes: the cache and the held context."""
+    """The state completions share between keystrokes: the cache, the held context, the recent edits."""
 
     cache: CompletionCache = field(default_factory=CompletionCache)
     sticky: StickyRetrieval = field(default_factory=StickyRetrieval)
+    edit_history: EditHistory = field(default_factory=EditHistory)  # for next-edit prompts
 
     def prepare(self, snapshot: Snapshot, settings: Settings) -> Prepared:
         prefix, suffix = window(snapshot.text, snapshot.offset)

@@ -18,6 +18,7 @@ FEATURES = [
     "documents",
     "inline_completion",
     "completion",
+    "next_edit",
     "code_actions",
     "commands",
     "commit_message",

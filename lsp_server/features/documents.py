@@ -162,6 +162,8 @@ def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls, params: types.DidChangeTextDocumentParams) -> None:
         document = open_document(ls, params.text_document.uri)
+        if document is not None:  # recent edits, for next-edit suggestions
+            ls.completions.pipeline.edit_history.record(params.text_document.uri, document.path or "", document.source)
         if document is not None and (path := fs_path(params.text_document.uri)):
             _tell_index(ls, "set_document", path, document.source)
 

@@ -283,3 +283,16 @@ class LlamaEngine:
             llm, self._llm = getattr(self, "_llm", None), None
             if llm is not None:
                 llm.close()
+
+    # --- background work (next-edit suggestions): `lsp_server.model.background` ------------
+
+    def complete_prompt(self, prompt: Prompt, cancel: CancelToken, max_tokens: int,
+                        on_token: TokenCallback | None = None) -> Completion:
+        from lsp_server.model import background  # imported here: it reaches back into this engine
+
+        return background.complete_prompt(self, prompt, cancel, max_tokens, on_token)
+
+    def prefill_chat(self, messages: list[ChatMessage], cancel: CancelToken) -> None:
+        from lsp_server.model import background
+
+        background.prefill_chat(self, messages, cancel)

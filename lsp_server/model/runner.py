@@ -26,6 +26,10 @@ from lsp_server.model.types import CancelToken, Cancelled
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# A key that starts with BACKGROUND marks background work (next-edit suggestions): it runs only when
+# no other job waits, and any other job cancels it while it runs (at its next token or prompt
+# step), so it never delays a keystroke's completion.
+BACKGROUND = "background:"
 
 
 @dataclass(eq=False)
@@ -55,6 +59,10 @@ class RunnerJob(Generic[T]):
             self._started = True
             return self.future.set_running_or_notify_cancel()
 
+    @property
+    def background(self) -> bool:
+        return bool(self.key) and self.key.startswith(BACKGROUND)
+
 
 class ModelRunner:
     def __init__(self, name: str = "coder-lsp-model") -> None:
@@ -73,10 +81,14 @@ class ModelRunner:
                 entry.token.cancel()
                 entry.future.set_result(None)
                 return entry
+            if not entry.background and self._running is not None and self._running.background:
+                self._running.token.cancel()  # background work yields to this job
             if key is not None:
                 self._supersede(key)
             self._drop_idle()  # real work first: an idle job queued or running stops
             self._queue.append(entry)
+            if not entry.background:  # ahead of queued background work, in order among the rest
+                self._queue = deque(sorted(self._queue, key=lambda e: e.background))
             self._lock.notify()
         return entry
 

@@ -17,6 +17,8 @@ local function commands()
 end
 
 local command = vim.api.nvim_create_user_command
+command('CoderNextEdit', function(o) require('coder_lsp.next_edit').command(o.args) end,
+  { nargs = '?', complete = function() return { 'accept', 'dismiss' } end, desc = 'coder-lsp: next edit suggestion' })
 command('CoderExplain', function() commands().explain() end, { desc = 'coder-lsp: explain the diagnostic at the cursor' })
 command('CoderFix', function() commands().fix() end, { desc = 'coder-lsp: fix the diagnostic at the cursor' })
 command('CoderCommitMsg', function() commands().commit_msg() end, { desc = 'coder-lsp: write the commit message' })
@@ -24,6 +26,8 @@ command('CoderStatus', function() commands().status() end, { desc = 'coder-lsp: 
 command('CoderModel', function() commands().choose_model() end, { desc = 'coder-lsp: choose the model (local or a preset)' })
 
 local group = vim.api.nvim_create_augroup('coder_lsp', { clear = true })
+vim.api.nvim_create_autocmd({ 'InsertLeave', 'TextChanged' }, { group = group,
+  callback = function(args) require('coder_lsp.next_edit').schedule(args.buf) end })
 vim.api.nvim_create_autocmd('LspAttach', {
   group = group,
   callback = function(args)

@@ -319,6 +319,30 @@ async function badInput(page) {
   await shot(page, "crashing-server");
 }
 
+/** Next edit: rename a parameter at its definition, wait for the struck-through preview of its
+ * use below, accept it with Tab and save (config.nextEdit: file, line, column, from, to). */
+async function nextEdit(page) {
+  const { file, line, column, from, to } = config.nextEdit;
+  await step(page, "open-next-edit-file", () => openFile(page, file));
+  await goToLine(page, line, column);
+  for (let index = 0; index < from.length; index += 1) await page.keyboard.press("Shift+ArrowRight");
+  const edited = Date.now();
+  await page.keyboard.type(to);
+  await step(page, "next-edit-preview", () => page.waitForFunction(() => {
+    const spans = document.querySelectorAll(".editor-instance .view-lines span");
+    return [...spans].some((span) => getComputedStyle(span).textDecorationLine.includes("line-through"));
+  }, undefined, { timeout: config.nextEditTimeoutMs ?? 60000 }));
+  results.editToNextEditMs = Date.now() - edited;
+  await shot(page, "next-edit");
+  await step(page, "next-edit-accept", async () => {
+    await page.keyboard.press("Tab");
+    await page.waitForFunction(() => ![...document.querySelectorAll(".editor-instance .view-lines span")]
+      .some((span) => getComputedStyle(span).textDecorationLine.includes("line-through")), undefined, { timeout: 10000 });
+    await page.keyboard.press(`${mod}+S`);
+    await page.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached", timeout: 15000 });
+  });
+}
+
 async function main() {
   fs.mkdirSync(config.artifacts, { recursive: true });
   const context = await chromium.launchPersistentContext(config.browserProfile, {
@@ -356,6 +380,7 @@ async function main() {
       if (part === "explain") await explainAndFix(page);
       if (part === "commit") await commitMessage(page);
       if (part === "broken-model") await brokenModel(page);
+      if (part === "next-edit") await nextEdit(page);
     }
   } catch (error) {
     log(`FAILED: ${error}`);
