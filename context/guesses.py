@@ -12,6 +12,7 @@ a handful cost little of the budget.
 
 from __future__ import annotations
 
+from context.cursor_text import _appears, _is_word_char
 from context.lookup import lookup, subwords
 
 GUESS_CANDIDATES = 10
@@ -186,17 +187,3 @@ def _similarity(name: str, nearby: dict[str, float]) -> float:
 def _region(text: str, offset: int) -> str:
     start = max(0, offset - USE_SCAN_CHARS * 3 // 4)
     return text[start:start + USE_SCAN_CHARS]
-
-
-def _appears(name: str, text: str) -> bool:
-    start = text.find(name)
-    while start >= 0:
-        end = start + len(name)
-        if not (start and _is_word_char(text[start - 1])) and not (end < len(text) and _is_word_char(text[end])):
-            return True
-        start = text.find(name, end)
-    return False
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char in "_$"
