@@ -5,20 +5,27 @@ Written from the specification, not from the server's code: lines end at
 a column past the end of its line means the end of the line, a line past
 the last one means the end of the document; a column inside a surrogate
 pair rounds down to before the pair. Offsets are indexes into the Python
-string.
+string. Texts are kept as the server receives them: JSON turns an escaped
+surrogate pair (`"\\ud800\\udc00"`) into one character, so the reference does too.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def as_received(text: str) -> str:
+    """`text` after a JSON round trip: what the server's string holds (lone surrogates stay)."""
+    return json.loads(json.dumps(text))
+
+
 class Document:
     def __init__(self, text: str) -> None:
-        self.text = text
+        self.text = as_received(text)
         self.version = 1
 
     def line_starts(self) -> list[int]:
@@ -47,7 +54,7 @@ class Document:
 
     def apply(self, start: dict, end: dict, text: str) -> None:
         first, last = self.offset(start), self.offset(end)
-        self.text = self.text[:first] + text + self.text[max(first, last):]
+        self.text = self.text[:first] + as_received(text) + self.text[max(first, last):]
 
     def order(self, position: dict) -> int:
         return self.offset(position)

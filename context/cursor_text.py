@@ -53,6 +53,8 @@ def _offset_after_line(text: str, line: int) -> int:
     return position
 
 
+MAX_SUMMARY_PARSE_CHARS = 200_000
+
 
 def _file_summary(index, rel: str, language: str, text: str):
     """(function and method line spans, names defined, imports) of the cursor's file.
@@ -66,7 +68,9 @@ def _file_summary(index, rel: str, language: str, text: str):
         spans = [(numbers[3 * i], numbers[3 * i + 1]) for i, kind in enumerate(kinds) if kind in _FUNCTION_CODES]
         return spans, set(entry.names), entry.imports
     spec = language_for(language)
-    if spec is None or len(text) > index.max_file_bytes:
+    # A large file the index has not parsed yet (just opened) is left to the index: parsing it
+    # here too costs the completion seconds, and the summary only refines the ranking.
+    if spec is None or len(text) > min(index.max_file_bytes, MAX_SUMMARY_PARSE_CHARS):
         return [], set(), ()
     source = encode(text)
     root = spec.parse(source).root_node

@@ -66,7 +66,14 @@ class LanguageSpec:
         return parser
 
     def parse(self, source: bytes) -> tree_sitter.Tree:
-        return self.parser().parse(source)
+        """Parse `source`. tree-sitter holds the GIL for a whole parse of a byte string (seconds for a
+        large document, the event loop frozen all along), so a large one is fed in chunks with a
+        progress callback: each callback is Python code, where the interpreter can switch threads."""
+        if len(source) <= _WHOLE_PARSE_BYTES:
+            return self.parser().parse(source)
+        view = memoryview(source)
+        return self.parser().parse(lambda byte, _point: bytes(view[byte:byte + _CHUNK_BYTES]),
+                                   progress_callback=_keep_going)
 
     @cached_property
     def _query_sections(self) -> dict[str, str]:
@@ -88,6 +95,14 @@ class LanguageSpec:
                 if section not in cache:
                     cache[section] = tree_sitter.Query(self.language, self._query_sections[section])
         return cache[section]
+
+
+_WHOLE_PARSE_BYTES = 64 * 1024  # parsed in one call: at most a few milliseconds under the GIL
+_CHUNK_BYTES = 16 * 1024
+
+
+def _keep_going(_offset: int, _has_error: bool) -> bool:
+    return False  # never cancel; being called at all is what lets other threads run
 
 
 _SPECS: dict[str, LanguageSpec] = {}

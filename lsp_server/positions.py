@@ -67,18 +67,36 @@ def line_start(text: str, line: int) -> int:
     """Offset where `line` (0-based) starts, or -1 past the last line."""
     if line <= 0:
         return 0
+    start = 0  # skip whole chunks by counting their breaks (C speed), then walk the last one
+    while True:
+        end = min(start + _CHUNK, len(text))
+        if end < len(text) and text[end - 1] == "\r" and text[end] == "\n":
+            end += 1  # never split a `\r\n`
+        breaks = _count_breaks(text, start, end)
+        if breaks >= line or end >= len(text):
+            break
+        line, start = line - breaks, end
     if "\r" not in text:
-        start = 0
         for _ in range(line):
-            newline = text.find("\n", start)
+            newline = text.find("\n", start, end)
             if newline < 0:
                 return -1
             start = newline + 1
         return start
-    for number, match in enumerate(_BREAK.finditer(text), start=1):
+    for number, match in enumerate(_BREAK.finditer(text, start, end), start=1):
         if number == line:
             return match.end()
     return -1
+
+
+_CHUNK = 1 << 16
+
+
+def _count_breaks(text: str, start: int, end: int) -> int:
+    newlines = text.count("\n", start, end)
+    if "\r" not in text:
+        return newlines
+    return newlines + text.count("\r", start, end) - text.count("\r\n", start, end)
 
 
 def line_end(text: str, start: int) -> int:

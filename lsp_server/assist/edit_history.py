@@ -173,7 +173,24 @@ def _seed(path: str, text: str) -> str:
 
 
 def changed_lines(old: str, new: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
-    """The first line that differs, and the differing lines of each text (common lines at both ends dropped)."""
+    """The first line that differs, and the differing lines of each text (common lines at both ends dropped).
+
+    Runs on every keystroke with the whole document, so the common ends are found by comparing
+    strings (C speed) and only the lines around the change are split and compared."""
+    if old == new:
+        return _line_count(old), (), ()
+    head = _common_prefix(old, new)
+    # A line is surely the same in both when its break lies inside the common part; a `\r` at its
+    # very end is not sure (a `\n` may follow in one text only).
+    cut = max(old.rfind("\n", 0, head) + 1, old.rfind("\r", 0, max(0, head - 1)) + 1)
+    tail = _common_suffix(old, new, min(len(old), len(new)) - cut)
+    end_old = _next_line_start(old, len(old) - tail + 1)
+    end_new = end_old - len(old) + len(new)
+    start, before, after = _changed_lines(old[cut:end_old], new[cut:end_new])
+    return _line_count(old[:cut]) + start, before, after
+
+
+def _changed_lines(old: str, new: str) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
     a, b = positions.lines_with_ends(old), positions.lines_with_ends(new)
     start = 0
     while start < len(a) and start < len(b) and a[start] == b[start]:
@@ -182,6 +199,46 @@ def changed_lines(old: str, new: str) -> tuple[int, tuple[str, ...], tuple[str, 
     while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
         end_a, end_b = end_a - 1, end_b - 1
     return start, tuple(a[start:end_a]), tuple(b[start:end_b])
+
+
+_CHUNK = 4096
+
+
+def _common_prefix(a: str, b: str) -> int:
+    limit, at = min(len(a), len(b)), 0
+    while at < limit and a[at:at + _CHUNK] == b[at:at + _CHUNK]:
+        at += _CHUNK
+    while at < limit and a[at] == b[at]:
+        at += 1
+    return min(at, limit)
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common end of `a` and `b`, at most `limit`."""
+    size = 0
+    while size + _CHUNK <= limit and a[len(a) - size - _CHUNK:len(a) - size] == b[len(b) - size - _CHUNK:len(b) - size]:
+        size += _CHUNK
+    while size < limit and a[len(a) - size - 1] == b[len(b) - size - 1]:
+        size += 1
+    return size
+
+
+def _next_line_start(text: str, at: int) -> int:
+    """The first offset >= `at` where a line starts (or the text's end)."""
+    at = min(at, len(text))
+    while at < len(text):
+        newline, carriage = text.find("\n", at - 1), text.find("\r", at - 1)
+        found = min(end for end in (newline, carriage, len(text)) if end >= 0)
+        if found >= len(text) - 1 or text[found] == "\n" or text[found + 1] != "\n":
+            return min(found + 1, len(text))
+        at = found + 2  # a `\r\n`: the line starts after its `\n`
+    return len(text)
+
+
+def _line_count(text: str) -> int:
+    """len(positions.lines_with_ends(text)), without splitting."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (1 if text and not text.endswith(("\n", "\r")) else 0)
 
 
 def _near(hunk: Hunk, changed: tuple[int, tuple[str, ...], tuple[str, ...]]) -> bool:

@@ -36,8 +36,6 @@ def test_every_request_is_answered_once_and_the_server_survives(fuzz_result):
     assert set(result["kinds"]) == {"framing", "garbage", "envelope", "params", "document", "edits"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3 (LSP line breaks, edits past the line end) is fixed in "
-                                       "another part; remove this mark when it is merged")
 def test_fuzzed_edits_keep_the_document_in_step(fuzz_result):
     assert fuzz_result["probesChecked"] >= 20
     assert [f for f in fuzz_result["failures"] if f["failure"] == "desync"] == []
