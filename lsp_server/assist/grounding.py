@@ -16,7 +16,7 @@ import re
 
 from lsp_server.assist import index_facts, names, python_syntax, tree_syntax
 from lsp_server.assist.changes import Finding, line_end, line_of, line_start
-from lsp_server.assist.verify import check, is_python
+from lsp_server.assist.verify import check, compilable, is_python
 
 MAX_LINE_FACTS = 3
 
@@ -29,7 +29,7 @@ def ground(text: str, language: str | None, message: str, offset: int, *, index=
             found = Finding(found.problem, found.facts, needs_model=True)  # the edit would break the file
         if found is not None:
             return found
-        if is_python(language):
+        if is_python(language) and compilable(text):
             return python_syntax.finding(text, line_of(text, offset))
         if language:
             return tree_syntax.finding(language, text, offset, message)

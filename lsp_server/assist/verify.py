@@ -7,7 +7,10 @@ also catches what tree-sitter lets through (a `def` or `if` left with an
 empty body, a `return` outside a function). A Python error at the
 diagnostic must be gone (or have moved past the edit); a file that compiled
 must still compile. `Verdict.verified` says whether the diagnostic itself
-was re-checked, or only that nothing got worse.
+was re-checked, or only that nothing got worse. `compile()` holds the GIL
+for its whole run (seconds on a few MB, which would stall the event loop),
+so a file over `MAX_COMPILE_CHARS` is checked by tree-sitter alone, whose
+parse lets other threads run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from lsp_server.assist.changes import TextChange, line_of
 
 
 MOVED_PAST_LINES = 3
+MAX_COMPILE_CHARS = 300_000  # about 8,000 lines: compiled in well under a tenth of a second
+
+
+def compilable(text: str) -> bool:
+    return len(text) <= MAX_COMPILE_CHARS
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ def check(text: str, language: str | None, change: TextChange, *, syntax: bool) 
     new = change.apply(text)
     if new == text:
         return Verdict(False, False, "the change does nothing")
-    if is_python(language):
+    if is_python(language) and compilable(text) and compilable(new):
         return _check_python(text, new, change, syntax=syntax)
     before, after = tree_errors(language, text), tree_errors(language, new)
     if before is None or after is None:

@@ -146,3 +146,24 @@ def test_an_explanation_must_name_what_the_tools_found():
     shown = explanation_markdown(good, message='Argument missing for parameter "pattern"', path="p.py", line=76,
                                  error_line="    return any(_full_match(path) for p in filter_paths)", finding=finding)
     assert good in shown and "**What the tools report:**" in shown
+
+
+def test_a_huge_python_file_is_checked_by_tree_sitter_not_the_compiler(monkeypatch):
+    # compile() holds the GIL for seconds on a few MB, which would stall the event loop.
+    from lsp_server.assist import grounding, verify
+    from lsp_server.assist.changes import TextChange
+
+    compiled: list[int] = []
+    real = verify.python_error
+    monkeypatch.setattr(verify, "python_error", lambda text: compiled.append(len(text)) or real(text))
+    body = "x = 1\n" * (verify.MAX_COMPILE_CHARS // 6 + 10)
+    text = body + "def f(a)\n    return a\n"
+    colon = len(body) + len("def f(a)")
+    verdict = verify.check(text, "python", TextChange(colon, colon, ":"), syntax=True)
+    assert verdict.ok and verdict.verified and compiled == []  # tree-sitter: one parse error fewer
+    worse = verify.check(text, "python", TextChange(0, 0, "("), syntax=True)
+    assert not worse.ok and compiled == []
+    found = grounding.ground(text, "python", "expected ':'", colon)
+    assert compiled == [] and found.change.apply(text).endswith("def f(a):\n    return a\n")  # tree-sitter's answer
+    small = "def f(a)\n    return a\n"
+    assert verify.check(small, "python", TextChange(8, 8, ":"), syntax=True).verified and compiled
