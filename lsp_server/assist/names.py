@@ -25,6 +25,7 @@ import sys
 
 from lsp_server.assist import index_facts
 from lsp_server.assist.changes import Finding, TextChange, line_end, line_of, line_offset, line_start
+from lsp_server.assist.verify import compilable
 
 UNDEFINED = [re.compile(p) for p in (
     r"undefined name ['\"`](\w+)['\"`]", r"['\"`](\w+)['\"`] is not defined", r"name ['\"`](\w+)['\"`] is not defined",
@@ -70,6 +71,8 @@ def resolved(message: str, before: str, after: str, offset: int) -> bool | None:
     line = line_of(before, offset)
     parameter = _match(MISSING_ARGUMENT, message)
     name = _match(UNDEFINED, message) or _match(ATTRIBUTE, message)
+    if not (compilable(before) and compilable(after)):  # ast.parse holds the GIL as compile() does
+        return None
     try:
         tree = ast.parse(after)
     except (SyntaxError, ValueError):
@@ -91,6 +94,8 @@ def _calls_on(text: str, line: int) -> list[tuple[int, tuple[str, ...]]]:
     """(number of arguments, keyword names) of each call on 0-based `line`, left to right."""
     import ast
 
+    if not compilable(text):
+        return []
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
@@ -193,7 +198,7 @@ def _pass_same_name(text: str, offset: int, callee: str, parameter: str, signatu
     import ast
 
     above = _enclosing_function_head(text, offset)
-    if not re.search(rf"\b{re.escape(parameter)}\b", above):
+    if not compilable(text) or not re.search(rf"\b{re.escape(parameter)}\b", above):
         return None
     try:
         header = ast.parse(signature.strip().removesuffix(":") + ": pass").body[0]
