@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from urllib.parse import unquote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fuzz_cases import KINDS, Generator  # noqa: E402
-from bench.rawlsp import RawServer  # noqa: E402
+from bench.rawlsp import RawServer, write_results  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STATUS = {"command": "coderLsp.status"}
@@ -177,9 +176,7 @@ def main() -> None:
                               progress=lambda line: print(line, flush=True)))
     text = markdown(result)
     print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out + ".md").write_text(text)
-    Path(args.out + ".json").write_text(json.dumps(result, indent=1))
+    write_results(args.out, text, result)
 
 
 if __name__ == "__main__":

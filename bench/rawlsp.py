@@ -220,3 +220,10 @@ def _key(msg_id: Any) -> Any:
 
 def now() -> float:
     return time.perf_counter()
+
+
+def write_results(out: str, text: str, result: dict) -> None:
+    """`out`.md (the tables) and `out`.json (the figures) for a benchmark run."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out + ".md").write_text(text)
+    Path(out + ".json").write_text(json.dumps(result, indent=1))

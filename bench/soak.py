@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rawlsp import RawServer  # noqa: E402
+from bench.rawlsp import RawServer, write_results  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LINE = "    total = total + price * quantity  # keep the running sum\n"
@@ -158,9 +157,7 @@ def main() -> None:
     result["growth"] = growth(result)
     text = markdown(result)
     print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out + ".md").write_text(text)
-    Path(args.out + ".json").write_text(json.dumps(result, indent=1))
+    write_results(args.out, text, result)
 
 
 if __name__ == "__main__":

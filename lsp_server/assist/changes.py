@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lsp_server import positions
+
 
 @dataclass(frozen=True)
 class TextChange:
@@ -51,13 +53,8 @@ def line_end(text: str, offset: int) -> int:
 
 def line_offset(text: str, line: int) -> int:
     """Offset of the start of 0-based `line` (clamped to the end of the text)."""
-    offset = 0
-    for _ in range(line):
-        found = text.find("\n", offset)
-        if found < 0:
-            return len(text)
-        offset = found + 1
-    return offset
+    start = positions.line_start(text, line)
+    return len(text) if start < 0 else start
 
 
 def line_of(text: str, offset: int) -> int:
