@@ -19,7 +19,8 @@ from typing import Any
 from bench.reference import Document
 
 COMMANDS = ("coderLsp.explainDiagnostic", "coderLsp.fixDiagnostic", "coderLsp.status",
-            "coderLsp.generateCommitMessage", "coderLsp.noSuchCommand")
+            "coderLsp.generateCommitMessage", "coderLsp.listModels", "coderLsp.useModel",
+            "coderLsp.didAcceptNextEdit", "coderLsp.noSuchCommand")
 ALPHABET = "abc xyz_(){}[].,:=\n\n\t\r\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029é中😀\x00\"\\"
 WILD_VALUES = (None, True, False, 0, -1, 1.5, 2**31 - 1, 2**31, 2**32, 2**63, -2**63, 10**30, 1e308, "", "x",
                "file:///", "untitled:", "\ud800", "😀" * 3, [], {}, [None], {"a": {"b": []}}, "A" * 5000)
@@ -159,6 +160,9 @@ class Generator:
             ("textDocument/inlineCompletion", {"textDocument": {"uri": uri}, "position": position,
                                                "context": {"triggerKind": rng.choice([1, 2])}}),
             ("textDocument/completion", {"textDocument": {"uri": uri}, "position": position}),
+            ("textDocument/copilotInlineEdit", {"textDocument": {"uri": uri, "version": rng.choice(WILD_VALUES)},
+                                                "position": position}),
+            ("textDocument/didShowInlineEdit", {"item": {"command": {"arguments": [rng.choice(WILD_VALUES)]}}}),
             ("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": text_range,
                                          "context": {"diagnostics": [diagnostic]}}),
             ("codeAction/resolve", {"title": "Fix this error", "kind": "quickfix", "diagnostics": [diagnostic],
