@@ -121,6 +121,7 @@ MODEL_KEYS = {
     "fimOrder": ("fim_order", choice("auto", "psm", "spm")),
     "timeoutS": ("timeout_s", seconds),
     "keepAliveMinutes": ("keep_alive_minutes", minutes),
+    "stateCacheMb": ("state_cache_mb", whole_number(0, 1 << 20)),
 }
 CHAT_MODEL_KEYS = {"path": ("chat_path", string), "repo": ("chat_repo", string), "file": ("chat_file", string)}
 BACKEND_KEYS = {

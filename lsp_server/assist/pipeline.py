@@ -102,7 +102,7 @@ class CompletionPipeline:
                  workspace: str | None, cancel: CancelToken, stats: dict) -> tuple[Completion, CompletionRequest]:
         """Step 2, on the model thread: context, request, generation; `stats` gets the timings."""
         started = time.perf_counter()
-        snippets = self._retrieve(index, snapshot, settings.context_budget, engine, stats)
+        snippets = self.retrieve(index, snapshot, settings.context_budget, engine, stats)
         stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
         cancel.raise_if_cancelled()
         request = completion_request(snapshot, prepared, settings, snippets, workspace)
@@ -136,7 +136,7 @@ class CompletionPipeline:
                                             cancel or CancelToken(), {})
         return Outcome(self.finish(snapshot, prepared, completion.text, {}), completion, request)
 
-    def _retrieve(self, index, snapshot: Snapshot, budget: int, engine: Engine, stats: dict) -> tuple:
+    def retrieve(self, index, snapshot: Snapshot, budget: int, engine: Engine, stats: dict) -> tuple:
         """Repository context; the previous keystroke's while the user types on one line."""
         if index is None or budget <= 0 or not snapshot.path:
             return ()
@@ -180,3 +180,4 @@ class CompletionState:
     pipeline: CompletionPipeline = field(default_factory=CompletionPipeline)
     pending: dict[str, int] = field(default_factory=dict)  # uri -> requests in flight
     held: dict[str, asyncio.Future] = field(default_factory=dict)  # uri -> the request waiting for the model
+    focused: tuple | None = None  # (uri, position) of the last coderLsp/didFocus

@@ -17,6 +17,7 @@ FEATURES = [
     "lifecycle",
     "documents",
     "inline_completion",
+    "prefill",
     "completion",
     "next_edit",
     "code_actions",

@@ -166,12 +166,31 @@ async def generate(ls: CoderServer, snapshot, prepared: Prepared, stats: dict) -
                                                                cancel, stats)
         if completion.cut_to_budget and hasattr(engine, "prefill"):
             # The latency budget shortened a cold prompt: evaluate the whole one while the user reads.
-            ls.runner.submit_idle(snapshot.uri, lambda idle: engine.prefill(request, idle))
+            prefill_when_idle(ls, snapshot.uri, engine, lambda _cancel: request,
+                              ls.jobs.record("prefill", snapshot.uri, offset=snapshot.offset, reason="budget"))
         return completion
 
     completion = await ls.run_logged_job(snapshot.uri, job, stats)
     ls.jobs.finish(stats, "superseded" if completion is None else completion.finish_reason)
     return completion
+
+
+def prefill_when_idle(ls: CoderServer, uri: str, engine, request, stats: dict) -> None:
+    """Evaluate the prompt of `request(cancel)` (a CompletionRequest, made on the model thread) into
+    the KV cache when the model is idle; `stats` is its `jobs` entry ("prefilled", "cancelled", "error")."""
+
+    def job(cancel) -> str:
+        stats["outcome"] = "running"
+        stats["evaluatedTokens"] = engine.prefill(request(cancel), cancel)
+        return "prefilled"
+
+    def done(future) -> None:
+        error = future.exception()
+        if error is not None:
+            log.warning("prefill failed: %s", error)
+        ls.jobs.finish(stats, "error" if error is not None else future.result() or "cancelled")
+
+    ls.runner.submit_idle(uri, job).future.add_done_callback(done)
 
 
 def _speculate(ls: CoderServer, snapshot: DocumentSnapshot, shown: str) -> None:

@@ -28,7 +28,7 @@ def fitted_prompt(engine, request: CompletionRequest, order: str | None) -> tupl
     allowed = engine.throughput.new_tokens(request.latency_budget_ms, request.max_tokens)
     if allowed is None or len(tokens) <= allowed:
         return prompt, tokens
-    cached = engine.cached_of(tokens)
+    cached = engine.cached_of(tokens, request.path)
     if len(tokens) - cached <= allowed:
         return prompt, tokens
     prompt = dataclasses.replace(engine.build_prompt(request, order=order, budget=cached + allowed), budget_cut=True)
@@ -44,11 +44,11 @@ def prefill(engine, request: CompletionRequest, cancel: CancelToken) -> int:
     chunk = max(16, min(512, int(rate * CHUNK_S) or 512))
     evaluated, size = 0, -1
     while size < len(full):
-        cached = engine.cached_of(full)
+        cached = engine.cached_of(full, request.path)
         tokens = full if len(full) - cached <= step else engine.prompt_tokens(
             engine.build_prompt(request, budget=cached + step))
         if len(tokens) <= size:
             tokens = full  # the cut did not grow (it moves by whole blocks of lines): the rest at once
         size = len(tokens)
-        evaluated += engine.evaluate(tokens, cancel, chunk)
+        evaluated += engine.evaluate(tokens, cancel, chunk, request.path)
     return evaluated

@@ -89,7 +89,11 @@ def find_chunk(previous: np.ndarray, tokens: list[int], common: int) -> tuple[in
 
 def reusable(llm: llama_cpp.Llama, tokens: list[int]) -> int:
     """How many of `tokens` `reuse` would find in the cache (the rest must be evaluated)."""
-    previous = llm.input_ids[: llm.n_tokens]
+    return reusable_in(llm.input_ids[: llm.n_tokens], tokens)
+
+
+def reusable_in(previous: np.ndarray, tokens: list[int]) -> int:
+    """How many of `tokens` `reuse` would find in a cache holding `previous`."""
     common = common_prefix(previous, tokens)
     chunk = find_chunk(previous, tokens, common)
     return common + (chunk[2] if chunk else 0)

@@ -19,7 +19,8 @@ from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate
 from lsp_server.model.healing import Healing, PieceIndex, heal, vocabulary_pieces
 from lsp_server.model.model_file import check_model_file, default_threads
-from lsp_server.model.pieces import token_piece, tokenize_bytes
+from lsp_server.model.doc_states import DocumentStates
+from lsp_server.model.pieces import is_special, token_piece, tokenize_bytes
 from lsp_server.model.prompts import Prompt, Special, build_prompt
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.text import clean, tokenizer_pieces
@@ -28,8 +29,6 @@ from lsp_server.model.tokens import TokenMemo, splits_at_lines
 from lsp_server.model.types import (
     CancelToken, ChatMessage, ChatReply, Completion, CompletionRequest, EngineError, TokenCallback,
 )
-
-_SPECIAL_ATTRS = None  # filled lazily: llama_cpp token attributes that mark special tokens
 
 
 class LlamaEngine:
@@ -73,6 +72,7 @@ class LlamaEngine:
         self.token_healing = True  # benchmarks turn it off to compare
         self.kv_reuse = kv_reuse.two_sequences(self._llm)  # False: the model cannot shift positions
         self.throughput = Throughput()
+        self.states = DocumentStates(settings.state_cache_mb << 20)  # each document's cache, kept for its return
         self._probe()
         self._piece_index: PieceIndex | None = None
         self.piece_index()  # at load, not on the first keystroke (about 0.2 s for 50,000 tokens)
@@ -103,15 +103,8 @@ class LlamaEngine:
 
     def special_token_id(self, text: str) -> int | None:
         """The id of `text` if the vocabulary has it as one special (control or user-defined) token."""
-        import llama_cpp
-
-        global _SPECIAL_ATTRS
-        if _SPECIAL_ATTRS is None:
-            _SPECIAL_ATTRS = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
         tokens = self._tokenize(text, special=True)
-        if len(tokens) == 1 and self._llm._model.token_get_attr(tokens[0]) & _SPECIAL_ATTRS:
-            return tokens[0]
-        return None
+        return tokens[0] if len(tokens) == 1 and is_special(self._llm._model, tokens[0]) else None
 
     def _ids_of(self, texts: tuple[str, ...]) -> frozenset[int]:
         return frozenset(t for t in map(self.special_token_id, texts) if t is not None)
@@ -214,7 +207,7 @@ class LlamaEngine:
         prompt, tokens = budget.fitted_prompt(self, request, order)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
-                           stop_texts, on_token, healing)
+                           stop_texts, on_token, healing, key=request.path)
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
                           result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason,
                           cut_to_budget=prompt.budget_cut)
@@ -223,9 +216,10 @@ class LlamaEngine:
         """Evaluate `request`'s whole prompt into the cache in idle time (`budget.prefill`)."""
         return budget.prefill(self, request, cancel)
 
-    def evaluate(self, tokens: list[int], cancel: CancelToken, chunk: int) -> int:
+    def evaluate(self, tokens: list[int], cancel: CancelToken, chunk: int, key: str | None = None) -> int:
         """Put `tokens` but the last into the cache, `chunk` at a time; tokens evaluated."""
         with self._lock:
+            self.states.enter(self._llm, key, tokens, self._cached_live(tokens))
             try:
                 done, seconds = kv_reuse.prefill(self._llm, tokens, cancel, chunk, move=self.kv_reuse)
             except RuntimeError as err:
@@ -234,8 +228,12 @@ class LlamaEngine:
         self.throughput.record_prompt(done, seconds)
         return done
 
-    def cached_of(self, tokens: list[int]) -> int:
-        """How many of `tokens` the KV cache already holds (moved chunks included)."""
+    def cached_of(self, tokens: list[int], key: str | None = None) -> int:
+        """How many of `tokens` the KV cache, or `key`'s saved state, holds (moved chunks included)."""
+        live = self._cached_live(tokens)
+        return live if key == self.states.current else max(live, self.states.usable(key, tokens))
+
+    def _cached_live(self, tokens: list[int]) -> int:
         return kv_reuse.reusable(self._llm, tokens) if self.kv_reuse else kv_reuse.common_prefix(
             self._llm.input_ids[: self._llm.n_tokens], tokens)
 
@@ -250,12 +248,13 @@ class LlamaEngine:
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
              stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
-             healing: Healing | None, stop_repeats: bool = False) -> Generation:
+             healing: Healing | None, stop_repeats: bool = False, key: str | None = None) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
             tokens, room = tokens[:1] + tokens[len(tokens) - keep + 1 :], self.n_ctx - keep
         with self._lock:
+            self.states.enter(self._llm, key, tokens, self._cached_live(tokens))
             try:
                 return self._record(generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
@@ -276,6 +275,7 @@ class LlamaEngine:
             "device": self.device, "n_ctx": self.n_ctx, "gpu_layers": self.gpu_layers,
             "chat_template": bool(self.chat_template), "architecture": self.info.architecture,
             "token_healing": self.token_healing, "kv_reuse": self.kv_reuse, **self.throughput.describe(),
+            "document_states": self.states.describe(),
         }
 
     def close(self) -> None:

@@ -1,6 +1,6 @@
 """Between text and llama.cpp's tokens, with buffers sized to the text.
 
-`token_piece` is the bytes a token stands for; `tokenize_bytes` the tokens
+`token_piece` is the bytes a token stands for, `is_special` whether it is a control token; `tokenize_bytes` the tokens
 of some bytes (no BOS). llama-cpp-python's own `tokenize` allocates and
 zeroes a buffer of the training context's size on every call; these size
 theirs to the input. Callers bound the text first (`text.tokenizer_pieces`).
@@ -12,6 +12,11 @@ import ctypes
 
 import llama_cpp
 from lsp_server.model.types import EngineError
+
+
+def is_special(model, token: int) -> bool:
+    """Whether `token` is a control or user-defined token of `model` (a `_LlamaModel`)."""
+    return bool(model.token_get_attr(token) & (llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED))
 
 
 def token_piece(vocab, token: int, special: bool = False) -> bytes:

@@ -34,6 +34,7 @@ class ModelSettings:
     # Minutes without model requests before the model is unloaded (0 = never). Not compared: changing
     # it needs no reload; the keep-alive feature reads it from the current settings.
     keep_alive_minutes: float = field(default=15.0, compare=False)
+    state_cache_mb: int = 256  # KV-cache states kept for recently used documents (`doc_states`); 0 = none
     # "chat": the chatModel, which --model and CODER_LSP_MODEL (they name the main model) do not replace.
     role: str = "main"
     origin: str = ""  # which setting chose path/repo (e.g. "model.path in ~/.config/coder-lsp/config.toml")

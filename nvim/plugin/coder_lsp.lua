@@ -28,12 +28,20 @@ command('CoderModel', function() commands().choose_model() end, { desc = 'coder-
 local group = vim.api.nvim_create_augroup('coder_lsp', { clear = true })
 vim.api.nvim_create_autocmd({ 'InsertLeave', 'TextChanged' }, { group = group,
   callback = function(args) require('coder_lsp.next_edit').schedule(args.buf) end })
+-- Where the user looks, so the server can evaluate that prompt while idle (coder_lsp.focus).
+vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorMoved', 'InsertEnter' }, { group = group,
+  callback = function(args)
+    if require('coder_lsp').client(args.buf) then
+      require('coder_lsp.focus').schedule(args.buf)
+    end
+  end })
 vim.api.nvim_create_autocmd('LspAttach', {
   group = group,
   callback = function(args)
     local client = vim.lsp.get_client_by_id(args.data.client_id)
     if client and client.name == 'coder_lsp' then
       require('coder_lsp').on_attach(client, args.buf)
+      require('coder_lsp.focus').schedule(args.buf)
     end
   end,
 })

@@ -6,6 +6,7 @@
 import * as vscode from "vscode";
 import { ServerController } from "./client";
 import { registerCommands } from "./commands";
+import { FocusReporter } from "./focus";
 import { MarkdownViews } from "./markdownViews";
 import { NextEditController } from "./nextEdit";
 import { changedSettings } from "./settings";
@@ -21,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   controller.onMarkdownResult((title, markdown) => void views.show(title, markdown));
   context.subscriptions.push(output, status, views, controller);
   registerCommands(context, controller, views, output);
-  context.subscriptions.push(new NextEditController(controller));
+  context.subscriptions.push(new NextEditController(controller), new FocusReporter(controller));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       const change = changedSettings((section) => event.affectsConfiguration(section));

@@ -39,6 +39,7 @@ export const SERVER_KEYS = [
   "model.fimOrder",
   "model.timeoutS",
   "model.keepAliveMinutes",
+  "model.stateCacheMb",
   "chatModel.path",
   "chatModel.repo",
   "chatModel.file",

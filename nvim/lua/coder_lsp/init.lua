@@ -186,6 +186,7 @@ local restarts = {} ---@type integer[] times (ms) of recent restarts
 function M.on_exit(code, signal, client_id)
   local buffers = attached[client_id] or {}
   attached[client_id] = nil
+  require('coder_lsp.focus').forget(client_id)
   if code == 0 and signal == 0 then
     return
   end
