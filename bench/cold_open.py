@@ -15,7 +15,7 @@ text is noise that post-processing may reject, so its "first answer" is the
 number to read. `--root` runs another checkout's server (the code before
 a change) on the same file and keys.
 
-    .venv/bin/python bench/cold_open.py [--model PATH ...] [--root /work/main] [--timeout 60] [--keen]
+    .venv/bin/python bench/cold_open.py [--model PATH ...] [--root /work/main] [--timeout 60] [--keen] [--peer]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.keystrokes import Document  # noqa: E402
 from bench.lsp_client import LspClient, initialize_params  # noqa: E402
+from bench.peer import LLAMA_SERVER, Peer, free_port, http_post, model_has_fim, peer_command, wait_healthy  # noqa: E402
 from bench.typing_sim import inline_params, poll_jobs, suggestion_text, wait_ready  # noqa: E402
 
 ASK_EVERY_S = 0.5  # with --keen: ask again this often, cancelling the last ask
@@ -136,6 +139,47 @@ async def session(model: Path, root: Path, timeout: float, keen: bool = False) -
             "open_tokens": open_tokens, "key_ms": key_ms, "key_text_ms": key_text_ms, "key_tokens": key_tokens}
 
 
+async def peer_session(model: Path, timeout: float) -> dict:
+    """The same open and keystroke against llama-server, asked as llama.vim asks right after opening a
+    file: `/infill` with 256 lines before and 64 after (its ring buffer is still empty then: a chunk
+    picked on BufEnter is queued, and sent only after `ring_update_ms` of idle time), one line."""
+    text = real_file().read_text(encoding="utf-8")
+    lines = text.split("\n")
+    line = cursor_line(lines)
+    indent = lines[line][: len(lines[line]) - len(lines[line].lstrip())]
+    port = free_port()
+    command = peer_command("llama-server", str(model), port, n_ctx=4096, threads=None, gpu=False,
+                           server_bin=LLAMA_SERVER)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peer = Peer("llama-server", port, model_has_fim(str(model)), 48, stream=False)
+
+    async def ask(doc_text: str, row: int, column: int, since: float) -> tuple[float, dict]:
+        cursor = sum(len(part) + 1 for part in doc_text.split("\n")[:row]) + column
+        path, body = peer.request(Document(doc_text), cursor)
+        status, data = await asyncio.wait_for(http_post(port, path, {**body, "stop": ["\n"]}), timeout)
+        reply = peer.parse(data) if status == 200 else {}
+        return (time.perf_counter() - since) * 1000, reply
+
+    try:
+        await wait_healthy(port, process, 120)
+        opened = time.perf_counter()
+        open_ms, first = await ask(text, line, len(lines[line]), opened)
+        typed_text = "\n".join([*lines[: line + 1], indent, *lines[line + 1 :]])
+        typed = time.perf_counter()
+        key_ms, second = await ask(typed_text, line + 1, len(indent), typed)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    def evaluated(reply: dict):
+        prompt, cached = reply.get("prompt_tokens"), reply.get("cached_tokens")
+        return None if prompt is None else prompt - (cached or 0)
+
+    return {"model": model.name, "root": "llama-server (llama.vim's request)", "open_ms": open_ms,
+            "open_text_ms": open_ms if first.get("text") else None, "open_tokens": evaluated(first),
+            "key_ms": key_ms, "key_text_ms": key_ms if second.get("text") else None, "key_tokens": evaluated(second)}
+
+
 def _ms(value) -> str:
     return "none in time" if value is None else f"{value:.0f}"
 
@@ -148,6 +192,8 @@ def main() -> None:
     parser.add_argument("--root", action="append", help="checkout whose server to run (default: this one)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each first suggestion")
     parser.add_argument("--keen", action="store_true", help="ask every 500 ms, cancelling the last ask (the issue's method)")
+    parser.add_argument("--peer", action="store_true", help="also llama-server, asked as llama.vim asks "
+                        "(bench/build_llama_server.sh builds it)")
     args = parser.parse_args()
     models = [Path(m).resolve() for m in args.model or [TINY, embedded_model_path()]]
     roots = [Path(r).resolve() for r in args.root or [ROOT]]
@@ -157,8 +203,11 @@ def main() -> None:
           "| keystroke -> first answer ms | -> first with text ms | prompt tokens evaluated |")
     print("|---|---|---|---|---|---|---|---|")
     for model in models:
-        for root in roots:
-            row = asyncio.run(session(model, root, args.timeout, args.keen))
+        rows = [lambda root=root: session(model, root, args.timeout, args.keen) for root in roots]
+        rows += [lambda: peer_session(model, args.timeout)] if args.peer else []
+        for make in rows:
+            row = asyncio.run(make())
+            root = Path(row["root"])
             print(f"| {row['model']} | {root.name} | {_ms(row['open_ms'])} | {_ms(row['open_text_ms'])} "
                   f"| {row['open_tokens']} | {_ms(row['key_ms'])} | {_ms(row['key_text_ms'])} | {row['key_tokens']} |",
                   flush=True)
