@@ -48,6 +48,7 @@ from bench.llama_vim_client import LlamaVimClient  # noqa: E402
 from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
 
 LLAMA_SERVER = ROOT / ".cache" / "llama-server" / "bin" / "llama-server"
+LLAMA_VIM_N_PREDICT, LLAMA_VIM_PREDICT_MS = 128, 1000  # llama.vim's defaults (g:llama_config)
 DEEPSEEK_FIM = ("<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>")
 
 
@@ -120,10 +121,12 @@ def _dechunk(data: bytes) -> bytes:
 class Peer:
     """How one peer is asked for a completion at a cursor, and how its answer is read."""
 
-    def __init__(self, peer: str, port: int, fim: bool, max_tokens: int, stream: bool = True) -> None:
+    def __init__(self, peer: str, port: int, fim: bool, max_tokens: int, stream: bool = True,
+                 limits: dict | None = None) -> None:
         # llama-server stops a generation whose client went away only when streaming; a client that
         # cancels per key must stream, or cancelled requests queue up behind each other.
         self.peer, self.port, self.fim, self.max_tokens, self.stream = peer, port, fim, max_tokens, stream
+        self.limits = limits or {}  # extra request fields: llama.vim's time limits when "as shipped"
 
     def request(self, doc: Document, cursor: int) -> tuple[str, dict]:
         before, middle, after = doc.split(cursor)
@@ -131,11 +134,12 @@ class Peer:
             return "/infill", {
                 "input_prefix": before, "input_suffix": after, "input_extra": [], "prompt": middle,
                 "n_predict": self.max_tokens, "cache_prompt": True, "stream": self.stream,
-                "temperature": 0, "top_k": 1, "samplers": ["top_k"],
+                "temperature": 0, "top_k": 1, "samplers": ["top_k"], **self.limits,
             }
         if self.peer == "llama-server":
             return "/completion", {"prompt": before + middle, "n_predict": self.max_tokens, "cache_prompt": True,
-                                   "stream": self.stream, "temperature": 0, "top_k": 1, "samplers": ["top_k"]}
+                                   "stream": self.stream, "temperature": 0, "top_k": 1, "samplers": ["top_k"],
+                                   **self.limits}
         prompt = before + middle
         if self.fim:
             prompt = f"{DEEPSEEK_FIM[0]}{before}{middle}{DEEPSEEK_FIM[1]}{after}{DEEPSEEK_FIM[2]}"
@@ -225,7 +229,9 @@ def classify(key, index: int, pressed: float, task: asyncio.Task) -> Attempt:
 
 async def run(model: str, *, peer: str = "llama-server", quick: bool = False, max_tokens: int = 32,
               gpu: bool = False, threads: int | None = None, n_ctx: int = 4096,
-              server_bin: Path = LLAMA_SERVER, client: str = "editor") -> dict:
+              server_bin: Path = LLAMA_SERVER, client: str = "editor", shipped: bool = False) -> dict:
+    """`shipped`: llama.vim's own defaults instead of the shared token count (n_predict 128, stopped
+    after t_max_predict_ms = 1000), to compare with ours as shipped (one line where the syntax says so)."""
     model = str(Path(model).resolve())
     if peer == "llama-server" and not server_bin.exists():
         raise FileNotFoundError(f"{server_bin} missing: run bench/build_llama_server.sh")
@@ -238,7 +244,9 @@ async def run(model: str, *, peer: str = "llama-server", quick: bool = False, ma
     try:
         await wait_healthy(port, process, 300)
         load_s = time.perf_counter() - loaded
-        server = Peer(peer, port, fim, max_tokens, stream=client != "llama.vim")  # llama.vim does not stream
+        limits = {"t_max_predict_ms": LLAMA_VIM_PREDICT_MS} if shipped else {}
+        server = Peer(peer, port, fim, LLAMA_VIM_N_PREDICT if shipped else max_tokens,
+                      stream=client != "llama.vim", limits=limits)  # llama.vim does not stream
         text, start = initial_text()
         _, warm, error = await ask(server, text, start)
         if warm is None:
@@ -260,6 +268,7 @@ async def run(model: str, *, peer: str = "llama-server", quick: bool = False, ma
     endpoint = "/infill" if fim and peer == "llama-server" else ("/completion" if peer == "llama-server"
                                                                  else "/v1/completions (stream)")
     how = "llama.vim's client logic" if client == "llama.vim" else "cancel per key"
+    how += ", as shipped (n_predict 128, t_max_predict_ms 1000)" if shipped else ""
     summary.update({"label": f"{peer} {endpoint}, {how}", "client": client, "model": Path(model).name,
                     "model_load_s": round(load_s, 2), "fim": fim, "command": " ".join(peer_command(peer, Path(model).name, port, n_ctx=n_ctx,
                                                                  threads=threads, gpu=gpu, server_bin=server_bin))})

@@ -151,12 +151,19 @@ def bench_model(model: str, args, results: dict) -> None:
             run_floor(model, name, common, ours, results)
     if not args.peers:
         run_floor(model, name, common, ours, results)
-    if not args.quick or args.gpu:
+    if not args.quick or args.gpu or args.shipped:
         shipped = step(f"typing as shipped {name}", results, lambda: asyncio.run(
             typing_sim.run(model, context=True, multiline="auto", label="ours as shipped (repo context, auto)",
                            **common)))
         if shipped:
             rows.append(shipped["summary"])
+        if shipped and "llama-server+llama.vim" in args.peers:
+            theirs = step(f"peer llama-server+llama.vim as shipped {name}", results, lambda: asyncio.run(
+                peer.run(model, peer="llama-server", client="llama.vim", shipped=True, **common)))
+            if theirs:
+                rows.append(theirs["summary"])
+                results["ratios"].append(ratio(name, shipped["summary"], theirs["summary"],
+                                               "llama-server+llama.vim, both as shipped"))
     if args.inside:
         package = args.inside.split("==")[0]
         large = step(f"typing as shipped inside {args.inside} {name}", results, lambda: asyncio.run(
@@ -246,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers", default="llama-server,llama-server+llama.vim,llama_cpp.server",
                         help="SERVER[+llama.vim] list: llama-server, llama_cpp.server; +llama.vim = its client logic")
     parser.add_argument("--skip-others", action="store_true", help="only the latency benchmarks")
+    parser.add_argument("--shipped", action="store_true",
+                        help="with --quick: also ours and llama.vim each as shipped (the full run always has them)")
     parser.add_argument("--inside", metavar="NAME==VERSION",
                         help="also type, as shipped, inside a copy of this source package (e.g. Django==5.2.6)")
     parser.add_argument("--other-timeout", type=int, default=900)
