@@ -32,11 +32,8 @@ class DocumentStates:
         self.limit_bytes = max(0, limit_bytes)
         self.current: str | None = None  # the document whose prompt the live cache holds
         self._saved: OrderedDict[str, tuple[np.ndarray, ctypes.Array]] = OrderedDict()
+        self.bytes = 0  # kept as a count: `describe` runs on the event loop while the model thread saves
         self.saves = self.restores = 0
-
-    @property
-    def bytes(self) -> int:
-        return sum(len(data) for _, data in self._saved.values())
 
     def usable(self, key: str | None, tokens: list[int]) -> int:
         """How many of `tokens` the saved state of `key` holds (0 when none is saved)."""
@@ -46,6 +43,7 @@ class DocumentStates:
     def enter(self, llm: llama_cpp.Llama, key: str | None, tokens: list[int], cached_now: int) -> None:
         """Make the cache `key`'s: save the current document's state, restore `key`'s when it holds more
         of `tokens` than the `cached_now` the live cache does."""
+        key = key or None  # a request without a path has no document to keep
         if key == self.current:
             return
         self._save(llm)
@@ -66,14 +64,21 @@ class DocumentStates:
         data = (ctypes.c_uint8 * size)()
         if llama_cpp.llama_state_seq_get_data(ctx, data, size, 0) != size:
             return
-        self._saved.pop(key, None)
+        self._drop(key)
         self._saved[key] = (llm.input_ids[:count].copy(), data)
+        self.bytes += size
         self.saves += 1
         while self.bytes > self.limit_bytes:
-            self._saved.popitem(last=False)
+            self._drop(next(iter(self._saved)))  # the least recently used
+
+    def _drop(self, key: str) -> tuple[np.ndarray, ctypes.Array] | None:
+        saved = self._saved.pop(key, None)
+        if saved is not None:
+            self.bytes -= len(saved[1])
+        return saved
 
     def _restore(self, llm: llama_cpp.Llama, key: str) -> None:
-        tokens, data = self._saved.pop(key)
+        tokens, data = self._drop(key)
         ctx = llm._ctx.ctx
         llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(ctx), -1, -1, -1)
         llm.n_tokens = 0

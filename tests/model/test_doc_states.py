@@ -79,3 +79,9 @@ def test_the_latency_budget_counts_a_saved_state_as_cached(engine):
     assert engine.cached_of(tokens) < len(tokens) // 4  # the live cache holds b.py
     # a.py's state would be restored: all but the prompt's end (token healing backed the last one off)
     assert engine.cached_of(tokens, "a.py") >= len(tokens) - 4
+
+
+def test_a_prompt_without_a_document_is_not_kept(engine):
+    engine.complete(request("", 0), CancelToken())  # an untitled buffer's prompt, say
+    engine.complete(request("b.py", 1000), CancelToken())
+    assert engine.states.describe()["documents"] == 0
