@@ -112,6 +112,8 @@ export function registerCommands(context: vscode.ExtensionContext, controller: S
     try {
       const status = await controller.executeServerCommand("coderLsp.status");
       output.info(`coderLsp.status: ${JSON.stringify(status, null, 2)}`);
+      // One line last, where the panel scrolls to: what the model thread did, by kind and outcome.
+      output.info(`job outcomes: ${JSON.stringify((status as { jobOutcomes?: unknown } | null)?.jobOutcomes ?? {})}`);
     } catch (error) {
       output.warn(`coderLsp.status failed: ${String(error)}`);
     }

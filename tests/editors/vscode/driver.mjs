@@ -202,6 +202,13 @@ async function explainAndFix(page) {
     const output = page.locator(".part.panel .monaco-editor", { hasText: "coderLsp.status" }).first();
     await output.waitFor({ timeout: 30000 });
     results.statusLog = (await output.textContent())?.slice(0, 400);
+    // The log's last line says what the model thread did; the view renders only the lines in sight.
+    await output.click();
+    await page.keyboard.press(`${mod}+End`);
+    const outcomes = page.locator(".part.panel .monaco-editor", { hasText: "job outcomes:" }).first();
+    await outcomes.waitFor({ timeout: 30000 });
+    const logText = ((await outcomes.textContent()) ?? "").replace(/\u00a0/g, " "); // the view draws spaces as nbsp
+    results.jobOutcomes = logText.slice(logText.lastIndexOf("job outcomes:")).slice(0, 600);
     await shot(page, "show-status");
   });
   await step(page, "fix", async () => {

@@ -239,6 +239,8 @@ def test_ghost_text_explain_fix_and_commit_in_code_server(vscode_home, tmp_path,
     assert results["commitMessage"]
     assert (workspace / ".git" / "hooks" / "prepare-commit-msg").exists(), results.get("hookMessage")
     assert "coderLsp.status" in results["statusLog"]
+    # Opening and focusing files sent coderLsp/didFocus, and the server ran prefills for them.
+    assert "prefill:" in results["jobOutcomes"], results["jobOutcomes"]
     assert NOT_A_MODEL.name in results["brokenModelStatus"] or "model" in results["brokenModelStatus"].lower()
 
 
