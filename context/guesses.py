@@ -12,7 +12,7 @@ a handful cost little of the budget.
 
 from __future__ import annotations
 
-from context.cursor_text import _appears, _is_word_char
+from context.cursor_text import _appears, _is_word_char, uses_outside, window_bounds
 from context.lookup import lookup, subwords
 
 GUESS_CANDIDATES = 10
@@ -32,6 +32,9 @@ NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK
 NEIGHBOUR_WEIGHT = 0.3
 MAX_NEIGHBOUR_SEEDS = 12
 MAX_NEIGHBOUR_TRIES = 80
+FILE_USE_WEIGHT = 0.5
+FILE_USE_CANDIDATES = 10
+FILE_USE_NEAR_LINES = 100
 
 
 def score_priors_by_words(ranking) -> None:
@@ -78,6 +81,7 @@ def score_guesses(ranking) -> None:
     if ranking._free_sources():
         seeds = [(key[1], score) for key, score in ranking.scores.items() if key[0] == "free"]
         _score_namespace(ranking, typed)
+        _score_file_uses(ranking, typed)
         _score_neighbours(ranking, seeds, ranking._resolve_free, lambda name: ("guess", name), typed)
 
 
@@ -149,6 +153,35 @@ def _score_namespace(ranking, typed: str) -> None:
     scored.sort(key=lambda item: (-item[0], item[1]))
     for score, name in scored[:GUESS_CANDIDATES]:
         ranking.scores[("guess", name)] += GUESS_WEIGHT * (0.2 + score)
+
+
+def _score_file_uses(ranking, typed: str) -> None:
+    """Names of the namespace this file uses outside the window (a helper called at the top of the file,
+    a sentinel compared further down): a file tends to use its package's names again."""
+    start, end = window_bounds(ranking.text, ranking.offset)
+    (head, head_counts), (tail, tail_counts) = uses_outside(ranking.rel, ranking.text, start, end)
+    used = head_counts.keys() | tail_counts.keys()
+    if not used:
+        return
+    found: set[str] = set()
+    for rel in ranking._free_files[:MAX_GUESS_FILES]:
+        file_lookup = lookup(ranking.index, rel)
+        if file_lookup is not None:
+            found |= used & file_lookup.top.names()
+    counted = sorted(((head_counts.get(name, 0) + tail_counts.get(name, 0), name) for name in found
+                      if name.startswith(typed) and name != typed and name not in ranking.local_names
+                      and ("free", name) not in ranking.scores), key=lambda item: (-item[0], item[1]))
+    scored = []
+    for count, name in counted[:FILE_USE_CANDIDATES * 3]:
+        distances = []
+        if name in head_counts:
+            distances.append(head.count("\n", head.rfind(name)))
+        if name in tail_counts:
+            distances.append(tail.count("\n", 0, tail.find(name)))
+        nearness = 1 / (1 + min(distances) / FILE_USE_NEAR_LINES)
+        scored.append((FILE_USE_WEIGHT * (0.5 * min(count, 4) / 4 + 0.5 * nearness), name))
+    for score, name in sorted(scored, key=lambda item: (-item[0], item[1]))[:FILE_USE_CANDIDATES]:
+        ranking.scores[("guess", name)] += score
 
 
 def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> str:
