@@ -40,14 +40,13 @@ HELD_OUT = {
 }
 # Added later and measured once before any engine change made after them
 # (`context_eval.py --new-held-out`); the four above were looked at once their
-# first figures were in, so these are the honest held-out figure now.
+# first figures were in, so these are the honest held-out figure now. (spf13/pflag
+# was mined too but gave only 17 tasks, under the 30 a project needs: dropped.)
 NEW_HELD_OUT = {
     "httpx": ("python", "pip", "httpx==0.27.2", "httpx-0.27.2"),
     "marshmallow": ("python", "pip", "marshmallow==3.22.0", "marshmallow-3.22.0"),
     "redux-toolkit": ("typescript", "npm", "@reduxjs/toolkit@2.2.7", "package/src"),
     "table-core": ("typescript", "npm", "@tanstack/table-core@8.20.5", "package/src"),
-    "pflag": ("go", "deb", "golang-github-spf13-pflag-dev=1.0.6~git20210604-d5e0c0615ace-1",
-              "usr/share/gocode/src/github.com/spf13/pflag"),
     "logrus": ("go", "deb", "golang-github-sirupsen-logrus-dev=1.9.0-1", "usr/share/gocode/src/github.com/sirupsen/logrus"),
     "urfave-cli": ("go", "deb", "golang-github-urfave-cli-v2-dev=2.3.0-2", "usr/share/gocode/src/github.com/urfave/cli/v2"),
     "gin": ("go", "deb", "golang-github-gin-gonic-gin-dev=1.8.1-1", "usr/share/gocode/src/github.com/gin-gonic/gin"),
