@@ -1,0 +1,67 @@
+"""Guesses for a Go cursor whose name is not typed yet: the package's names this file uses elsewhere,
+grouped `var ( ... )` declarations, and `pkg.|` over every file of the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from context.languages import language_for
+from context.retrieval import retrieve
+from context.syntax import extract_definitions
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def covers(snippets, file, line):
+    return any(s.file == file and s.start_line <= line <= s.end_line for s in snippets)
+
+
+def spans(snippets):
+    return [(s.file, s.start_line, s.end_line) for s in snippets]
+
+
+def test_grouped_go_var_and_const_blocks_define_each_name():
+    spec = language_for("go")
+    source = b"package x\n\nvar (\n\tA = 1\n\tB, C = 2, 3\n)\n\nconst (\n\tD = iota\n\tE\n)\n\nfunc f() {\n\tvar (\n\t\tz = 1\n\t)\n}\n"
+    names = {(d.name, d.start_line) for d in extract_definitions(spec, source, spec.parse(source).root_node,
+                                                                  with_headers=False)}
+    assert {("A", 4), ("B", 5), ("C", 5), ("D", 9), ("E", 10), ("f", 13)} <= names
+    assert not any(name == "z" for name, _ in names)  # a function's own var block is local
+
+
+def test_a_package_name_the_file_uses_far_from_the_cursor_is_offered(make_index, tmp_path):
+    filler = "".join(f"\tx{i} := {i}\n\t_ = x{i}\n" for i in range(60))
+    cursor_file = ("package router\n\nfunc first(m *Match) bool {\n\treturn m.Err == ErrNotFound\n}\n\n"
+                   "func (m *Match) ErrMethodMismatch() {}\n\n"
+                   f"func second(m *Match) bool {{\n{filler}\tif m.Err == ")
+    root = write(tmp_path / "ws", {
+        "go.mod": "module example.com/router\n",
+        "errors.go": 'package router\n\nimport "errors"\n\nvar (\n\tErrNotFound = errors.New("not found")\n'
+                     '\tErrMethodMismatch = errors.New("method")\n)\n\ntype Match struct{ Err error }\n',
+        "route.go": cursor_file + "\n\t\treturn true\n\t}\n\treturn false\n}\n",
+    })
+    index = make_index(root)
+    text = (root / "route.go").read_text()
+    snippets = retrieve(index, "route.go", text, len(cursor_file), 1024)
+    assert covers(snippets, "errors.go", 6), spans(snippets)
+
+
+def test_pkg_dot_offers_exported_names_of_a_small_package_across_its_files(make_index, tmp_path):
+    root = write(tmp_path / "ws", {
+        "go.mod": "module example.com/m\n",
+        "flags/a.go": "package flags\n\nfunc helper() {}\n",
+        "flags/b.go": "package flags\n\nfunc other() {}\n",
+        "flags/flags.go": "package flags\n\n// Deterministic makes output stable.\nvar Deterministic bool\n",
+        "report/report.go": 'package report\n\nimport "example.com/m/flags"\n\nfunc write() {\n\tif flags.',
+    })
+    index = make_index(root)
+    text = (root / "report/report.go").read_text()
+    snippets = retrieve(index, "report/report.go", text, len(text), 1024)
+    assert covers(snippets, "flags/flags.go", 4), spans(snippets)
+    assert not any(s.file in ("flags/a.go", "flags/b.go") for s in snippets), spans(snippets)
