@@ -1,5 +1,5 @@
-"""Guesses for a Go cursor whose name is not typed yet: the package's names this file uses elsewhere,
-grouped `var ( ... )` declarations, and `pkg.|` over every file of the package."""
+"""Guesses for a cursor whose name is not typed yet (the Go package's names this file uses elsewhere,
+grouped `var ( ... )`, `pkg.|` over every file of a package) and declarations a parse error hid."""
 
 from __future__ import annotations
 
@@ -65,3 +65,23 @@ def test_pkg_dot_offers_exported_names_of_a_small_package_across_its_files(make_
     snippets = retrieve(index, "report/report.go", text, len(text), 1024)
     assert covers(snippets, "flags/flags.go", 4), spans(snippets)
     assert not any(s.file in ("flags/a.go", "flags/b.go") for s in snippets), spans(snippets)
+
+
+def test_declarations_after_a_parse_error_are_still_definitions():
+    # tree-sitter's TypeScript grammar rejects this valid interface and swallows the rest of the file
+    spec = language_for("typescript")
+    source = (b"export interface Factory {\n    <T>(fn: T): T\n    <T>(name: string, fn: T): T\n}\n\n"
+              b"export const ACTION = \"action\"\n\nexport function isAction(thing: any) {\n"
+              b"    return thing.isMobxAction === true\n}\n")
+    root = spec.parse(source).root_node
+    assert root.has_error
+    found = {d.name: (d.kind, d.start_line, d.end_line) for d in extract_definitions(spec, source, root)}
+    assert found["isAction"] == ("function", 8, 10)
+    assert found["ACTION"][1] == 6
+
+
+def test_a_constant_made_by_an_iife_is_a_definition():
+    spec = language_for("typescript")
+    source = b"export let state: Globals = (function () {\n    return new Globals()\n})()\nexport const f = (a) => a\n"
+    found = {(d.name, d.kind) for d in extract_definitions(spec, source, spec.parse(source).root_node)}
+    assert ("state", "constant") in found and ("f", "function") in found and ("f", "constant") not in found
