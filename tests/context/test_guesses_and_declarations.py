@@ -85,3 +85,24 @@ def test_a_constant_made_by_an_iife_is_a_definition():
     source = b"export let state: Globals = (function () {\n    return new Globals()\n})()\nexport const f = (a) => a\n"
     found = {(d.name, d.kind) for d in extract_definitions(spec, source, spec.parse(source).root_node)}
     assert ("state", "constant") in found and ("f", "function") in found and ("f", "constant") not in found
+
+
+def test_python_module_names_bound_under_if_try_and_with_are_definitions():
+    spec = language_for("python")
+    source = (b"A, B = 1, 2\nC = D = 3\nif flag:\n    E = 1\nelse:\n    F = 2\ntry:\n    G = 1\n"
+              b"except ImportError:\n    H = 2\nwith lock:\n    W = 1\n\n\ndef f():\n    local = 1\n\n\n"
+              b"class K:\n    field = 1\n")
+    found = {(d.name, d.kind, d.start_line, d.parent)
+             for d in extract_definitions(spec, source, spec.parse(source).root_node)}
+    for name, line in (("A", 1), ("B", 1), ("C", 2), ("D", 2), ("E", 4), ("F", 6), ("G", 8), ("H", 10), ("W", 12)):
+        assert (name, "constant", line, "") in found
+    assert not any(name == "local" for name, *_ in found)
+    assert ("field", "field", 20, "K") in found
+
+
+def test_typescript_var_declarations_are_definitions():
+    spec = language_for("typescript")
+    source = b"export var isMap = make(1)\nvar f = function () {}\nfunction k() {\n    var local = 1\n}\n"
+    found = {(d.name, d.kind) for d in extract_definitions(spec, source, spec.parse(source).root_node)}
+    assert ("isMap", "constant") in found and ("f", "function") in found
+    assert not any(name == "local" for name, _ in found)
