@@ -30,6 +30,8 @@ PROJECTS = {
     "hcl": ("go", "deb", "golang-github-hashicorp-hcl-dev=1.0.0-1.1", "usr/share/gocode/src/github.com/hashicorp/hcl"),
     "go-toml": ("go", "deb", "golang-github-pelletier-go-toml.v2-dev=2.0.6-1",
                 "usr/share/gocode/src/github.com/pelletier/go-toml/v2"),
+    "afero": ("go", "deb", "golang-github-spf13-afero-dev=1.9.3-1", "usr/share/gocode/src/github.com/spf13/afero"),
+    "viper": ("go", "deb", "golang-github-spf13-viper-dev=1.10.1-1", "usr/share/gocode/src/github.com/spf13/viper"),
 }
 # Never tuned on: checked once at the end of a change (`context_eval.py --held-out`).
 HELD_OUT = {
