@@ -12,7 +12,9 @@ a handful cost little of the budget.
 
 from __future__ import annotations
 
-from context.cursor_text import _appears, _is_word_char, uses_outside, window_bounds
+import re
+
+from context.cursor_text import _appears, _innermost, _is_word_char, uses_outside, window_bounds
 from context.lookup import lookup, subwords
 
 GUESS_CANDIDATES = 10
@@ -35,6 +37,12 @@ MAX_NEIGHBOUR_TRIES = 80
 FILE_USE_WEIGHT = 0.5
 FILE_USE_CANDIDATES = 20
 FILE_USE_NEAR_LINES = 100
+ERROR_WORD_WEIGHT = 1.5  # as if the cursor's line said it
+MAX_HEADER_SEARCH_LINES = 400
+_RAISES = re.compile(r"(?:^|[\s;{}(])(?:raise|throw(?:\s+new)?|except|catch)\s+$")
+_COMPARES_ERROR = re.compile(r"(?:\berr\w*\s*[!=]=\s*|errors\.(?:Is|As)\(\s*\w+\s*,\s*)$", re.IGNORECASE)
+_GO_RETURN = re.compile(r"(?:^|[\s;{])return\b[^;]*$")
+_GO_RETURNS_ERROR = re.compile(r"\berror\)?\s*\{\s*$")
 
 
 def score_priors_by_words(ranking) -> None:
@@ -49,6 +57,37 @@ def score_priors_by_words(ranking) -> None:
             similarity = _similarity(record.local, nearby)
             if similarity:
                 ranking.scores[key] += PRIOR_WORD_WEIGHT * similarity
+
+
+def expect_errors(ranking) -> None:
+    """Where an error goes (`raise |`, `throw new |`, `err == |`, `errors.Is(err, |`, a Go `return` in a
+    function whose last result is an `error`), names of errors are likely: their subwords count as seen."""
+    line_start = max(ranking.text.rfind("\n", 0, ranking.offset) + 1, ranking.offset - MAX_NAME_CHARS)
+    start = ranking.offset
+    while start > line_start and _is_word_char(ranking.text[start - 1]):
+        start -= 1
+    before = ranking.text[line_start:start]
+    if _RAISES.search(before):
+        words = ("error", "exception", "err")
+    elif _COMPARES_ERROR.search(before) or (ranking.language == "go" and _GO_RETURN.search(before)
+                                             and _GO_RETURNS_ERROR.search(_function_header(ranking))):
+        words = ("err", "error")
+    else:
+        return
+    for word in words:
+        ranking.nearby_words[word] = max(ranking.nearby_words.get(word, 0.0), ERROR_WORD_WEIGHT)
+
+
+def _function_header(ranking) -> str:
+    """The first line of the function around the cursor ("" when none is near enough)."""
+    scope = _innermost(ranking.function_spans, ranking.cursor_line + 1)
+    if scope is None or ranking.cursor_line + 1 - scope[0] > MAX_HEADER_SEARCH_LINES:
+        return ""
+    end = ranking.text.rfind("\n", 0, ranking.offset)
+    for _ in range(ranking.cursor_line + 1 - scope[0]):
+        end = ranking.text.rfind("\n", 0, end)
+    header_end = ranking.text.find("\n", end + 1)
+    return ranking.text[end + 1:header_end if header_end >= 0 else len(ranking.text)]
 
 
 def owners_in_view(ranking) -> set[tuple]:

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from context.cursor_text import _appears, _file_summary, _innermost, _offset_after_line, _window
 from context.go_package import package_files
-from context.guesses import owners_in_view, score_guesses, score_priors_by_words
+from context.guesses import expect_errors, owners_in_view, score_guesses, score_priors_by_words
 from context.imports import WILDCARD, ImportRecord
 from context.lookup import find, lookup, module_name, subwords, top_level
 from context.overloads import implementation_first, without_stub_twins
@@ -76,6 +76,7 @@ class Ranking:
         self.in_window = set(self.scores)  # keys the visible code names; the rest (priors, guesses) are guesses
         self._score_after_dot()
         self._score_import_priors()
+        expect_errors(self)
         score_priors_by_words(self)
         score_guesses(self)
         self._score_member_owners()
