@@ -17,7 +17,7 @@ import re
 from context.cursor_text import _appears, _innermost, _is_word_char, uses_outside, window_bounds
 from context.lookup import lookup, subwords
 
-GUESS_CANDIDATES = 16
+GUESS_CANDIDATES = 24
 GUESS_WEIGHT = 0.45
 MIN_WORD_WEIGHT = 0.3
 FILE_USE_BONUS = 0.25
