@@ -23,6 +23,7 @@ PROJECTS = {
     "requests": ("python", "pip", "requests==2.32.5", "requests-2.32.5"),
     "cattrs": ("python", "pip", "cattrs==25.1.1", "cattrs-25.1.1"),
     "pygls": ("python", "pip", "pygls==2.1.1", "pygls-2.1.1"),
+    "jinja2": ("python", "pip", "Jinja2==3.1.4", "jinja2-3.1.4"),
     "rxjs": ("typescript", "npm", "rxjs@7.8.2", "package/src"),
     "immer": ("typescript", "npm", "immer@11.2.10", "package/src"),
     "query-core": ("typescript", "npm", "@tanstack/query-core@5.108.0", "package/src"),
