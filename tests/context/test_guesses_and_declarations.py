@@ -106,3 +106,15 @@ def test_typescript_var_declarations_are_definitions():
     found = {(d.name, d.kind) for d in extract_definitions(spec, source, spec.parse(source).root_node)}
     assert ("isMap", "constant") in found and ("f", "function") in found
     assert not any(name == "local" for name, _ in found)
+
+
+def test_a_header_of_many_lines_can_shrink_to_its_name_line():
+    from context.packing import definition_snippets
+    spec = language_for("typescript")
+    text = ("export interface QueryOptions<\n  TData = unknown,\n  TError = Error,\n  TKey = string,\n> {\n"
+            "  retry: number\n}\n")
+    source = text.encode()
+    [d] = [d for d in extract_definitions(spec, source, spec.parse(source).root_node) if d.name == "QueryOptions"]
+    variants = definition_snippets("types.ts", d, text.split("\n"), [], compact=True)
+    assert variants[-1].text == "export interface QueryOptions<" and variants[-1].start_line == 1
+    assert len(variants[0].text.split("\n")) > 1  # the whole header first, while the budget allows
