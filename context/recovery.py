@@ -11,6 +11,7 @@ braces, else it is the line alone. Only files with errors pay for the scan.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 
@@ -22,15 +23,21 @@ PATTERNS = {"typescript": _JS, "tsx": _JS, "javascript": _JS, "go": _GO}
 KINDS = {b"function": "function", b"function*": "function", b"func": "function", b"class": "class",
          b"interface": "interface", b"type": "type", b"enum": "enum", b"const": "constant", b"let": "constant",
          b"var": "variable"}
+_NEWLINE = re.compile(rb"\n")
+_CLOSER = re.compile(rb"\n\}")
+MAX_LINE_CHARS = 400
 MAX_BODY_LINES = 2000  # a lost closing brace must not make one definition span the rest of a huge file
 
 
 def recovered(language: str, source: bytes, known: set[str], make) -> list:
-    """Definitions (built by `make(name, kind, start_line, end_line)`) of column-0 declarations whose
-    names are not in `known`."""
+    """Definitions (built by `make(name, kind, start_line, end_line, line_text)`) of column-0
+    declarations whose names are not in `known`. Linear in the file: line numbers and closing braces
+    are found by bisecting offsets collected in one pass each."""
     pattern = PATTERNS.get(language)
     if pattern is None:
         return []
+    newlines = [m.start() for m in _NEWLINE.finditer(source)]
+    closers = [m.start() for m in _CLOSER.finditer(source)]
     found = []
     for match in pattern.finditer(source):
         name = match.group(2).decode("utf-8", "replace")
@@ -38,13 +45,13 @@ def recovered(language: str, source: bytes, known: set[str], make) -> list:
             continue
         known.add(name)
         keyword = match.group(1).split()[-1]
-        start = source.count(b"\n", 0, match.start()) + 1
-        line_end = source.find(b"\n", match.end())
-        line_end = len(source) if line_end < 0 else line_end
-        end = start
+        line = bisect.bisect_left(newlines, match.start())  # 0-based: newlines before the match
+        line_end = newlines[line] if line < len(newlines) else len(source)
+        end = line
         if source[match.end():line_end].rstrip().endswith(b"{"):
-            close = source.find(b"\n}", line_end)
-            if close >= 0:
-                end = min(start + source.count(b"\n", line_end, close + 1), start + MAX_BODY_LINES)
-        found.append(make(sys.intern(name), KINDS.get(keyword, "constant"), start, end))
+            at = bisect.bisect_left(closers, line_end)
+            if at < len(closers):
+                end = min(bisect.bisect_left(newlines, closers[at]) + 1, line + MAX_BODY_LINES)
+        text = source[match.start():line_end].decode("utf-8", "replace").strip()[:MAX_LINE_CHARS]
+        found.append(make(sys.intern(name), KINDS.get(keyword, "constant"), line + 1, end + 1, text))
     return found

@@ -216,19 +216,10 @@ def extract_definitions(spec: LanguageSpec, source: bytes, root: tree_sitter.Nod
         if body is not None and kind in SCOPE_KINDS:
             stack.append((node.end_byte, kind, name))
     if root.has_error:  # error recovery may have swallowed top-level declarations
-        def make(name: str, kind: str, start: int, end: int) -> Definition:
-            header = _line(source, start) if with_headers else ""
-            return Definition(name, kind, start, end, header, "", start)
+        def make(name: str, kind: str, start: int, end: int, line: str) -> Definition:
+            return Definition(name, kind, start, end, line if with_headers else "", "", start)
         results += recovered(spec.name, source, {d.name for d in results if not d.parent}, make)
     return results
-
-
-def _line(source: bytes, number: int) -> str:
-    start = 0
-    for _ in range(number - 1):
-        start = source.find(b"\n", start) + 1
-    end = source.find(b"\n", start)
-    return source[start:end if end >= 0 else len(source)].decode("utf-8", "replace").strip()[:MAX_HEADER_CHARS]
 
 
 def _definition(source: bytes, node: tree_sitter.Node, name: str, kind: str,

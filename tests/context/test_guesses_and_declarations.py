@@ -118,3 +118,13 @@ def test_a_header_of_many_lines_can_shrink_to_its_name_line():
     variants = definition_snippets("types.ts", d, text.split("\n"), [], compact=True)
     assert variants[-1].text == "export interface QueryOptions<" and variants[-1].start_line == 1
     assert len(variants[0].text.split("\n")) > 1  # the whole header first, while the budget allows
+
+
+def test_recovered_declarations_are_bounded_by_a_lost_brace():
+    from context.recovery import MAX_BODY_LINES, recovered
+    source = b"<T>(x\nexport function open() {\n" + b"  x\n" * (MAX_BODY_LINES * 2) + b"}\nexport const after = 1\n"
+    found = {name: (start, end) for name, _kind, start, end, _text in
+             recovered("typescript", source, set(), lambda *fields: fields)}
+    assert found["open"] == (2, 2 + MAX_BODY_LINES)
+    assert found["after"][0] == MAX_BODY_LINES * 2 + 4
+    assert recovered("python", source, set(), lambda *fields: fields) == []  # only languages it knows
