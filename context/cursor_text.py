@@ -26,6 +26,7 @@ _FUNCTION_CODES = frozenset({KINDS.index("function"), KINDS.index("method")})
 _MEMBER_CODES = frozenset({KINDS.index("method"), KINDS.index("field")})
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _USES_CACHE_SIZE = 16
+USES_SCAN_CHARS = 100_000  # each way: a generated file of megabytes is not read whole per new line
 _USES: OrderedDict[tuple, tuple[str, dict[str, int]]] = OrderedDict()
 _USES_LOCK = threading.Lock()
 
@@ -129,10 +130,12 @@ def _innermost(spans, line: int) -> tuple[int, int] | None:
 
 
 def uses_outside(rel: str, text: str, first: int, last: int) -> tuple[tuple[str, dict[str, int]], ...]:
-    """(text, identifier counts) of the file above offset `first` and below offset `last`: the rest of
-    the file, outside the window. Each part is counted once per content, so a keystroke inside the
-    window (which leaves both parts as they were) costs two hashes, not a scan of the file."""
-    return tuple(_counted(rel, part) for part in (text[:first], text[last:]))
+    """(text, identifier counts) of the file above offset `first` and below offset `last` (at most
+    USES_SCAN_CHARS each way): the rest of the file, outside the window. Each part is counted once per
+    content, so a keystroke inside the window (which leaves both parts as they were) costs two hashes,
+    not a scan of the file."""
+    return tuple(_counted(rel, part) for part in (text[max(0, first - USES_SCAN_CHARS):first],
+                                                   text[last:last + USES_SCAN_CHARS]))
 
 
 def _counted(rel: str, part: str) -> tuple[str, dict[str, int]]:
