@@ -15,7 +15,8 @@ of every other file of the language, ranked by identifier-set Jaccard against
 the 20 lines above the cursor, packed best-first under the same budget (4 chars
 a token). Prints markdown tables; `--json FILE` keeps the numbers.
 
-    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp | --held-out] [--json out.json]
+    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp | --held-out | --new-held-out]
+        [--json out.json] [--misses misses.jsonl]
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
-from sources import HELD_OUT, HERE as SETS, PROJECTS, source_root  # noqa: E402
+from sources import HELD_OUT, HERE as SETS, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
 
 BUDGETS = (1024, 2048)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -170,7 +171,7 @@ def evaluate(name: str, cache_dir: Path) -> dict:
               "cpu_ms": [], "baseline_ms": [], "snippets": []}
     for task in tasks:
         text, offset = masked(root, task)
-        row = {"cause": task["cause"], "ours": {}, "baseline": {}}
+        row = {"cause": task["cause"], "ours": {}, "baseline": {}, "task": task}
         for budget in BUDGETS:
             started, cpu_started = time.perf_counter(), time.thread_time()
             snippets = retrieve(index, task["file"], text, offset, budget)
@@ -225,13 +226,16 @@ def report(results: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--projects", nargs="*", default=[p for p in PROJECTS if p not in HELD_OUT],
+    parser.add_argument("--projects", nargs="*",
+                        default=[p for p in PROJECTS if p not in HELD_OUT and p not in NEW_HELD_OUT],
                         help="subset of the dev-set projects (default: all of them)")
     parser.add_argument("--held-out", action="store_true", help="the held-out projects instead (never tuned on)")
+    parser.add_argument("--new-held-out", action="store_true", help="the held-out projects added last")
     parser.add_argument("--json", metavar="FILE", help="also write the raw numbers here")
+    parser.add_argument("--misses", metavar="FILE", help="write each task missed at 1,024 tokens here (JSON lines)")
     args = parser.parse_args()
-    if args.held_out:
-        args.projects = list(HELD_OUT)
+    if args.held_out or args.new_held_out:
+        args.projects = list(HELD_OUT if args.held_out else NEW_HELD_OUT)
     results = []
     cache = ROOT / ".cache" / "bench-src" / "context-sets-index"
     for name in args.projects:
@@ -243,6 +247,9 @@ def main() -> int:
           f"(brute force over every window; no index)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
+    if args.misses:
+        Path(args.misses).write_text("".join(json.dumps({"project": r["project"], **row["task"]}) + "\n"
+                                             for r in results for row in r["hits"] if not row["ours"][BUDGETS[0]]))
     return 0
 
 

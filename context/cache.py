@@ -25,7 +25,7 @@ from context.tables import KINDS, Record
 
 log = logging.getLogger("coder_lsp.context")
 
-FORMAT_VERSION = 6  # 6: TS/JS re-exports are import records
+FORMAT_VERSION = 9  # 9: Python names bound under if/try/with, tuple and chained assignments, TS/JS `var`; 8: declarations a parse error hid, IIFE constants; 7: grouped Go `var ( ... )`; 6: TS/JS re-exports are import records
 CACHE_FILE = "index.marshal"
 
 def default_cache_dir() -> str:

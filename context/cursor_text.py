@@ -9,7 +9,10 @@ when it has the file), and the innermost span holding a line.
 
 from __future__ import annotations
 
+import re
+import threading
 from array import array
+from collections import Counter, OrderedDict
 
 from context.imports import extract_imports
 from context.languages import language_for
@@ -20,6 +23,12 @@ WINDOW_BEFORE = 60
 WINDOW_AFTER = 20
 MAX_WINDOW_LINE = 2000  # a window line is read no further than this from the cursor: keystrokes stay linear
 _FUNCTION_CODES = frozenset({KINDS.index("function"), KINDS.index("method")})
+_MEMBER_CODES = frozenset({KINDS.index("method"), KINDS.index("field")})
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_USES_CACHE_SIZE = 16
+USES_SCAN_CHARS = 100_000  # each way: a generated file of megabytes is not read whole per new line
+_USES: OrderedDict[tuple, tuple[str, dict[str, int]]] = OrderedDict()
+_USES_LOCK = threading.Lock()
 
 
 def _appears(name: str, text: str) -> bool:
@@ -66,7 +75,9 @@ def _file_summary(index, rel: str, language: str, text: str):
     if entry is not None:
         kinds, numbers = entry.record[3], array("I", entry.record[4])
         spans = [(numbers[3 * i], numbers[3 * i + 1]) for i, kind in enumerate(kinds) if kind in _FUNCTION_CODES]
-        return spans, set(entry.names), entry.imports
+        # A method or field does not hide a bare name of the package (`p.Key()` and `Key` coexist).
+        names = {name for name, kind in zip(entry.names, kinds) if kind not in _MEMBER_CODES}
+        return spans, names, entry.imports
     spec = language_for(language)
     # A large file the index has not parsed yet (just opened) is left to the index: parsing it
     # here too costs the completion seconds, and the summary only refines the ranking.
@@ -76,11 +87,12 @@ def _file_summary(index, rel: str, language: str, text: str):
     root = spec.parse(source).root_node
     definitions = extract_definitions(spec, source, root, with_headers=False)
     spans = [(d.start_line, d.end_line) for d in definitions if d.kind in ("function", "method")]
-    return spans, {d.name for d in definitions}, tuple(extract_imports(spec, source, root))
+    names = {d.name for d in definitions if d.kind not in ("method", "field")}
+    return spans, names, tuple(extract_imports(spec, source, root))
 
 
-def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
-    """(first line number, lines) from WINDOW_BEFORE lines above the cursor to WINDOW_AFTER below; 0-based."""
+def window_bounds(text: str, offset: int) -> tuple[int, int]:
+    """Offsets of the window's first character and of the end of its last line."""
     start = offset
     for _ in range(WINDOW_BEFORE + 1):
         start = text.rfind("\n", 0, start)
@@ -93,6 +105,12 @@ def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
         if end < 0:
             end = len(text)
             break
+    return start, end
+
+
+def _window(text: str, offset: int, cursor_line: int) -> tuple[int, list[str]]:
+    """(first line number, lines) from WINDOW_BEFORE lines above the cursor to WINDOW_AFTER below; 0-based."""
+    start, end = window_bounds(text, offset)
     lines = text[start:end].split("\n")
     first = cursor_line - text.count("\n", start, offset)
     if max(map(len, lines)) > MAX_WINDOW_LINE:  # a minified or generated line: read near the cursor only
@@ -109,3 +127,24 @@ def _innermost(spans, line: int) -> tuple[int, int] | None:
         if start <= line <= end and (best is None or end - start < best[1] - best[0]):
             best = (start, end)
     return best
+
+
+def uses_outside(rel: str, text: str, first: int, last: int) -> tuple[tuple[str, dict[str, int]], ...]:
+    """(text, identifier counts) of the file above offset `first` and below offset `last` (at most
+    USES_SCAN_CHARS each way): the rest of the file, outside the window. Each part is counted once per
+    content, so a keystroke inside the window (which leaves both parts as they were) costs two hashes,
+    not a scan of the file."""
+    return tuple(_counted(rel, part) for part in (text[max(0, first - USES_SCAN_CHARS):first],
+                                                   text[last:last + USES_SCAN_CHARS]))
+
+
+def _counted(rel: str, part: str) -> tuple[str, dict[str, int]]:
+    key = (rel, len(part), hash(part))
+    hit = _USES.get(key)
+    if hit is None:
+        hit = (part, Counter(_IDENTIFIER.findall(part)))
+        with _USES_LOCK:
+            _USES[key] = hit
+            while len(_USES) > _USES_CACHE_SIZE:
+                _USES.popitem(last=False)
+    return hit

@@ -12,10 +12,12 @@ a handful cost little of the budget.
 
 from __future__ import annotations
 
-from context.cursor_text import _appears, _is_word_char
+import re
+
+from context.cursor_text import _appears, _innermost, _is_word_char, uses_outside, window_bounds
 from context.lookup import lookup, subwords
 
-GUESS_CANDIDATES = 10
+GUESS_CANDIDATES = 24
 GUESS_WEIGHT = 0.45
 MIN_WORD_WEIGHT = 0.3
 FILE_USE_BONUS = 0.25
@@ -32,6 +34,15 @@ NEIGHBOURS = 3  # definitions either side of one used nearby: `case token.LBRACK
 NEIGHBOUR_WEIGHT = 0.3
 MAX_NEIGHBOUR_SEEDS = 12
 MAX_NEIGHBOUR_TRIES = 80
+FILE_USE_WEIGHT = 0.5
+FILE_USE_CANDIDATES = 20
+FILE_USE_NEAR_LINES = 100
+ERROR_WORD_WEIGHT = 1.5  # as if the cursor's line said it
+MAX_HEADER_SEARCH_LINES = 400
+_RAISES = re.compile(r"(?:^|[\s;{}(])(?:raise|throw(?:\s+new)?|except|catch)\s+$")
+_COMPARES_ERROR = re.compile(r"(?:\berr\w*\s*[!=]=\s*|errors\.(?:Is|As)\(\s*\w+\s*,\s*)$", re.IGNORECASE)
+_GO_RETURN = re.compile(r"(?:^|[\s;{])return\b[^;]*$")
+_GO_RETURNS_ERROR = re.compile(r"\berror\)?\s*\{\s*$")
 
 
 def score_priors_by_words(ranking) -> None:
@@ -46,6 +57,37 @@ def score_priors_by_words(ranking) -> None:
             similarity = _similarity(record.local, nearby)
             if similarity:
                 ranking.scores[key] += PRIOR_WORD_WEIGHT * similarity
+
+
+def expect_errors(ranking) -> None:
+    """Where an error goes (`raise |`, `throw new |`, `err == |`, `errors.Is(err, |`, a Go `return` in a
+    function whose last result is an `error`), names of errors are likely: their subwords count as seen."""
+    line_start = max(ranking.text.rfind("\n", 0, ranking.offset) + 1, ranking.offset - MAX_NAME_CHARS)
+    start = ranking.offset
+    while start > line_start and _is_word_char(ranking.text[start - 1]):
+        start -= 1
+    before = ranking.text[line_start:start]
+    if _RAISES.search(before):
+        words = ("error", "exception", "err")
+    elif _COMPARES_ERROR.search(before) or (ranking.language == "go" and _GO_RETURN.search(before)
+                                             and _GO_RETURNS_ERROR.search(_function_header(ranking))):
+        words = ("err", "error")
+    else:
+        return
+    for word in words:
+        ranking.nearby_words[word] = max(ranking.nearby_words.get(word, 0.0), ERROR_WORD_WEIGHT)
+
+
+def _function_header(ranking) -> str:
+    """The first line of the function around the cursor ("" when none is near enough)."""
+    scope = _innermost(ranking.function_spans, ranking.cursor_line + 1)
+    if scope is None or ranking.cursor_line + 1 - scope[0] > MAX_HEADER_SEARCH_LINES:
+        return ""
+    end = ranking.text.rfind("\n", 0, ranking.offset)
+    for _ in range(ranking.cursor_line + 1 - scope[0]):
+        end = ranking.text.rfind("\n", 0, end)
+    header_end = ranking.text.find("\n", end + 1)
+    return ranking.text[end + 1:header_end if header_end >= 0 else len(ranking.text)]
 
 
 def owners_in_view(ranking) -> set[tuple]:
@@ -78,6 +120,7 @@ def score_guesses(ranking) -> None:
     if ranking._free_sources():
         seeds = [(key[1], score) for key, score in ranking.scores.items() if key[0] == "free"]
         _score_namespace(ranking, typed)
+        _score_file_uses(ranking, typed)
         _score_neighbours(ranking, seeds, ranking._resolve_free, lambda name: ("guess", name), typed)
 
 
@@ -149,6 +192,35 @@ def _score_namespace(ranking, typed: str) -> None:
     scored.sort(key=lambda item: (-item[0], item[1]))
     for score, name in scored[:GUESS_CANDIDATES]:
         ranking.scores[("guess", name)] += GUESS_WEIGHT * (0.2 + score)
+
+
+def _score_file_uses(ranking, typed: str) -> None:
+    """Names of the namespace this file uses outside the window (a helper called at the top of the file,
+    a sentinel compared further down): a file tends to use its package's names again."""
+    start, end = window_bounds(ranking.text, ranking.offset)
+    (head, head_counts), (tail, tail_counts) = uses_outside(ranking.rel, ranking.text, start, end)
+    used = head_counts.keys() | tail_counts.keys()
+    if not used:
+        return
+    found: set[str] = set()
+    for rel in ranking._free_files[:MAX_GUESS_FILES]:
+        file_lookup = lookup(ranking.index, rel)
+        if file_lookup is not None:
+            found |= used & file_lookup.top.names()
+    counted = sorted(((head_counts.get(name, 0) + tail_counts.get(name, 0), name) for name in found
+                      if name.startswith(typed) and name != typed and name not in ranking.local_names
+                      and ("free", name) not in ranking.scores), key=lambda item: (-item[0], item[1]))
+    scored = []
+    for count, name in counted[:FILE_USE_CANDIDATES * 3]:
+        distances = []
+        if name in head_counts:
+            distances.append(head.count("\n", head.rfind(name)))
+        if name in tail_counts:
+            distances.append(tail.count("\n", 0, tail.find(name)))
+        nearness = 1 / (1 + min(distances) / FILE_USE_NEAR_LINES)
+        scored.append((FILE_USE_WEIGHT * (0.5 * min(count, 4) / 4 + 0.5 * nearness), name))
+    for score, name in sorted(scored, key=lambda item: (-item[0], item[1]))[:FILE_USE_CANDIDATES]:
+        ranking.scores[("guess", name)] += score
 
 
 def _score_member_uses(ranking, line_start: int, dot: int, typed: str) -> str:

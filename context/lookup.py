@@ -100,6 +100,10 @@ class _DefinitionsBy:
     def __iter__(self):
         return iter(self._positions)
 
+    def names(self):
+        """The names, as a set-like view (intersections run at C speed)."""
+        return self._positions.keys()
+
     def __getitem__(self, key: str) -> list[Definition]:
         return [self._make(position) for position in self._positions[key]]
 

@@ -97,6 +97,9 @@ def definition_snippets(rel: str, d: Definition, lines: list[str], members: list
     if d.end_line - d.start_line < MAX_FULL_SMALL_LINES and d.kind not in HEADER_KINDS and not compact:
         variants.append([(d.start_line, d.end_line)])
     variants += [[bare]] if compact else [[header], [bare]]
+    if bare[1] > bare[0]:  # a header of many lines (type parameters, one per line): its name's line, last
+        named = next((n for n in range(bare[0], bare[1] + 1) if d.name in lines[n - 1]), bare[0])
+        variants.append([(named, named)])
     snippets = []
     for segments in dict.fromkeys(tuple(v) for v in variants):
         kind = "outline" if len(segments) > 1 else "definition"

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from context.cursor_text import _appears, _file_summary, _innermost, _offset_after_line, _window
 from context.go_package import package_files
-from context.guesses import owners_in_view, score_guesses, score_priors_by_words
+from context.guesses import expect_errors, owners_in_view, score_guesses, score_priors_by_words
 from context.imports import WILDCARD, ImportRecord
 from context.lookup import find, lookup, module_name, subwords, top_level
 from context.overloads import implementation_first, without_stub_twins
@@ -47,6 +47,8 @@ _AFTER_DOT = re.compile(r"([A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*)(?:
 AFTER_DOT_WEIGHT = 1.0
 AFTER_DOT_CANDIDATES = 40
 AFTER_DOT_MIN_WEIGHT = 0.4  # subwords from about the last ten lines
+AFTER_DOT_FILES = 48  # a Go package's files; a Python or TypeScript module is one or two
+SMALL_MODULE_NAMES = 12
 # Bounds that keep a keystroke linear (at worst) in the cursor's line: a name chain longer than
 # this is no import anyone wrote.
 MAX_CHAIN_PARTS = 12
@@ -74,6 +76,7 @@ class Ranking:
         self.in_window = set(self.scores)  # keys the visible code names; the rest (priors, guesses) are guesses
         self._score_after_dot()
         self._score_import_priors()
+        expect_errors(self)
         score_priors_by_words(self)
         score_guesses(self)
         self._score_member_owners()
@@ -168,15 +171,24 @@ class Ranking:
                 return
             files = [f for f in files if module_name(f) == record.name]  # `from pkg import module`
         nearby = {word: weight for word, weight in self.nearby_words.items() if weight >= AFTER_DOT_MIN_WEIGHT}
-        candidates = []
-        for rel in files[:2]:
+        candidates, every = [], []
+        # A Go package spans its folder's files, and only its exported names can follow `pkg.`.
+        exported = self.language == "go"
+        for rel in files[:AFTER_DOT_FILES]:
             file_lookup = lookup(self.index, rel)
             if file_lookup is None:
                 continue
             names = {name for word in nearby for name in file_lookup.names_with_word().get(word, ())}
             for name in names:
+                if exported and not name[:1].isupper():
+                    continue
                 words = subwords(name)
                 candidates.append((sum(nearby.get(word, 0.0) for word in words) / len(words), name))
+            if len(every) <= SMALL_MODULE_NAMES:
+                every += [name for name in file_lookup.top.names() if not exported or name[:1].isupper()]
+        if len(every) <= SMALL_MODULE_NAMES:  # a small module: each of its few names is a fair guess
+            known = {name for _, name in candidates}
+            candidates += [(0.0, name) for name in dict.fromkeys(every) if name not in known]
         candidates.sort(key=lambda item: (-item[0], item[1]))
         for similarity, name in candidates[:AFTER_DOT_CANDIDATES]:
             self.scores[("member", record.local, name)] += AFTER_DOT_WEIGHT * (0.2 + similarity)

@@ -24,6 +24,7 @@ from context.resolve import import_files
 from context.snippet import Snippet
 
 MAX_SIMILAR = 4
+FULL_FORM_NAMES = 12  # the best-ranked names shown whole (outlines, small bodies); the rest by header
 MAX_DEFINITION_SNIPPETS = 64  # before merging: a file's guessed header lines become one snippet
 MAX_SNIPPETS = 24  # after merging: past this, more snippets say little the model can use
 MIN_SIMILAR_TOKENS = 24  # below this, no window fits: stop looking
@@ -94,11 +95,13 @@ def _pack_definitions(index, ranked, packer: Packer, in_window=None) -> None:
             texts[rel] = _lines(index, rel)
         return texts[rel]
 
-    for _score, key, found, wanted in ranked:
+    for rank, (_score, key, found, wanted) in enumerate(ranked):
         if packer.budget - packer.used < MIN_SNIPPET_TOKENS or len(packer.snippets) >= MAX_DEFINITION_SNIPPETS:
             break
-        # A guess (a name the visible code does not use yet): one header line, so many fit.
-        guess = key[0] in ("member", "guess") or (in_window is not None and key not in in_window)
+        # A guess (a name the visible code does not use yet), or a name far down the ranking: its header
+        # alone, so many fit.
+        guess = (key[0] in ("member", "guess") or (in_window is not None and key not in in_window)
+                 or rank >= FULL_FORM_NAMES)
         for rel, definition in found:
             lines = lines_of(rel)
             file_lookup = lookup(index, rel)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import tree_sitter
 
 from context.languages import LanguageSpec, language_for
+from context.recovery import recovered
 
 # Kinds whose definitions contain other definitions (their functions are methods).
 CONTAINER_KINDS = frozenset({"class", "interface", "struct", "trait", "impl", "enum"})
@@ -214,6 +215,10 @@ def extract_definitions(spec: LanguageSpec, source: bytes, root: tree_sitter.Nod
         results.append(_definition(source, node, name, kind, body, parent, with_headers))
         if body is not None and kind in SCOPE_KINDS:
             stack.append((node.end_byte, kind, name))
+    if root.has_error:  # error recovery may have swallowed top-level declarations
+        def make(name: str, kind: str, start: int, end: int, line: str) -> Definition:
+            return Definition(name, kind, start, end, line if with_headers else "", "", start)
+        results += recovered(spec.name, source, {d.name for d in results if not d.parent}, make)
     return results
 
 

@@ -23,6 +23,7 @@ PROJECTS = {
     "requests": ("python", "pip", "requests==2.32.5", "requests-2.32.5"),
     "cattrs": ("python", "pip", "cattrs==25.1.1", "cattrs-25.1.1"),
     "pygls": ("python", "pip", "pygls==2.1.1", "pygls-2.1.1"),
+    "jinja2": ("python", "pip", "Jinja2==3.1.4", "jinja2-3.1.4"),
     "rxjs": ("typescript", "npm", "rxjs@7.8.2", "package/src"),
     "immer": ("typescript", "npm", "immer@11.2.10", "package/src"),
     "query-core": ("typescript", "npm", "@tanstack/query-core@5.108.0", "package/src"),
@@ -30,6 +31,8 @@ PROJECTS = {
     "hcl": ("go", "deb", "golang-github-hashicorp-hcl-dev=1.0.0-1.1", "usr/share/gocode/src/github.com/hashicorp/hcl"),
     "go-toml": ("go", "deb", "golang-github-pelletier-go-toml.v2-dev=2.0.6-1",
                 "usr/share/gocode/src/github.com/pelletier/go-toml/v2"),
+    "afero": ("go", "deb", "golang-github-spf13-afero-dev=1.9.3-1", "usr/share/gocode/src/github.com/spf13/afero"),
+    "viper": ("go", "deb", "golang-github-spf13-viper-dev=1.10.1-1", "usr/share/gocode/src/github.com/spf13/viper"),
 }
 # Never tuned on: checked once at the end of a change (`context_eval.py --held-out`).
 HELD_OUT = {
@@ -38,7 +41,21 @@ HELD_OUT = {
     "cobra": ("go", "deb", "golang-github-spf13-cobra-dev=1.6.1-1", "usr/share/gocode/src/github.com/spf13/cobra"),
     "mux": ("go", "deb", "golang-github-gorilla-mux-dev=1.8.0-1", "usr/share/gocode/src/github.com/gorilla/mux"),
 }
+# Added later and measured once before any engine change made after them
+# (`context_eval.py --new-held-out`); the four above were looked at once their
+# first figures were in, so these are the honest held-out figure now. (spf13/pflag
+# was mined too but gave only 17 tasks, under the 30 a project needs: dropped.)
+NEW_HELD_OUT = {
+    "httpx": ("python", "pip", "httpx==0.27.2", "httpx-0.27.2"),
+    "marshmallow": ("python", "pip", "marshmallow==3.22.0", "marshmallow-3.22.0"),
+    "redux-toolkit": ("typescript", "npm", "@reduxjs/toolkit@2.2.7", "package/src"),
+    "table-core": ("typescript", "npm", "@tanstack/table-core@8.20.5", "package/src"),
+    "logrus": ("go", "deb", "golang-github-sirupsen-logrus-dev=1.9.0-1", "usr/share/gocode/src/github.com/sirupsen/logrus"),
+    "urfave-cli": ("go", "deb", "golang-github-urfave-cli-v2-dev=2.3.0-2", "usr/share/gocode/src/github.com/urfave/cli/v2"),
+    "gin": ("go", "deb", "golang-github-gin-gonic-gin-dev=1.8.1-1", "usr/share/gocode/src/github.com/gin-gonic/gin"),
+}
 PROJECTS.update(HELD_OUT)
+PROJECTS.update(NEW_HELD_OUT)
 
 
 def source_root(name: str) -> Path:

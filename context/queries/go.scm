@@ -8,6 +8,7 @@
 (type_declaration (type_alias name: (type_identifier) @name) @definition.type)
 (source_file (const_declaration (const_spec name: (identifier) @name) @definition.constant))
 (source_file (var_declaration (var_spec name: (identifier) @name) @definition.variable))
+(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name) @definition.variable)))
 (field_declaration_list (field_declaration name: (field_identifier) @name) @definition.field)
 (method_elem name: (field_identifier) @name) @definition.method
 ;; section: imports

@@ -6,9 +6,13 @@
 (method_definition name: (property_identifier) @name body: (_) @body) @definition.method
 (field_definition property: (property_identifier) @name) @definition.field
 (program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function)
+(program (variable_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function)
 (program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function))
-(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant (#not-match? @_value "^(async\\s+)?(function|\\(|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
-(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant) (#not-match? @_value "^(async\\s+)?(function|\\(|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
+(program (export_statement (variable_declaration (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)])) @definition.function))
+(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant (#not-match? @_value "^(async\\s+)?(function\\b|\\((?!function\\b|\\()|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
+(program (variable_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant (#not-match? @_value "^(async\\s+)?(function\\b|\\((?!function\\b|\\()|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant) (#not-match? @_value "^(async\\s+)?(function\\b|\\((?!function\\b|\\()|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
+(program (export_statement (variable_declaration (variable_declarator name: (identifier) @name value: (_) @_value)) @definition.constant) (#not-match? @_value "^(async\\s+)?(function\\b|\\((?!function\\b|\\()|[A-Za-z_$][A-Za-z0-9_$]*\\s*=>)"))
 ;; section: imports
 (import_statement (import_clause (named_imports (import_specifier name: (_) @import.name !alias))) source: (string (string_fragment) @import.source))
 (import_statement (import_clause (named_imports (import_specifier name: (_) @import.name alias: (identifier) @import.alias))) source: (string (string_fragment) @import.source))
