@@ -63,21 +63,36 @@ def comment_marker(language: str, path: str) -> str:
     return "#" if lang in _HASH_COMMENT or lang in ("py", "rb", "sh", "yml") else "//"
 
 
+@dataclass(frozen=True)
+class Style:
+    """How repository context is laid out; `STYLE` is the default (bench/context_use.py compares others)."""
+
+    repo_tokens: bool = True  # the vocabulary's own file tokens (<file_sep>...) even for a model without FIM
+    snippets: int = 0  # at most this many snippets, the best ranked (0: all that fit)
+    snippet_lines: int = 0  # each snippet cut to its first lines (0: whole)
+
+
+STYLE = Style()
+
+
 def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, language: str,
-           prefix: str, suffix: str, repo: str = "") -> list[Part]:
+           prefix: str, suffix: str, repo: str = "", style: Style | None = None) -> list[Part]:
     """The parts of a prompt, stable text first; no fitting."""
+    style = style or STYLE
     snippets = tuple(reversed(snippets))  # retrieval ranks best first; the best goes nearest the cursor
-    if fmt.has("fim_sep"):
-        context: list[Part] = [Special("fim_rep"), repo + ("\n" if fmt.name == "qwen" else "")] if fmt.has("fim_rep") else []
-        tail = "\n" if fmt.name == "qwen" else ""
-        for s in snippets:
-            context += [Special("fim_sep"), f"{s.file}\n{clean(s.text)}{tail}"]
+    texts = [_shortened(clean(s.text), style.snippet_lines) for s in snippets]
+    if fmt.has("fim_sep") and (fmt.is_fim or style.repo_tokens):
+        newline = "\n" if fmt.texts.get("fim_sep") == "<|file_sep|>" else ""  # Qwen ends each file with one
+        context: list[Part] = [Special("fim_rep"), repo + newline] if fmt.has("fim_rep") else []
+        tail = newline if fmt.is_fim else "\n"  # a file's text ends with a newline before the next file
+        for s, text in zip(snippets, texts):
+            context += [Special("fim_sep"), f"{s.file}\n{text}{tail}"]
         if path:
             context += [Special("fim_sep"), f"{path}\n"]
         inline = ""
     else:
         mark = comment_marker(language, path)
-        inline = "".join(f"{mark} {s.file}\n{clean(s.text)}\n\n" for s in snippets)
+        inline = "".join(f"{mark} {s.file}\n{text}\n\n" for s, text in zip(snippets, texts))
         inline += f"{mark} {path}\n" if path else ""
         context = []
     if not fmt.is_fim:
@@ -89,16 +104,24 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
     return context + [Special("fim_pre"), inline + prefix, Special("fim_suf"), suffix, Special("fim_mid")]
 
 
+def _shortened(text: str, lines: int) -> str:
+    if lines <= 0:
+        return text
+    kept = text.split("\n")
+    return text if len(kept) <= lines else "\n".join(kept[:lines])
+
+
 def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "auto", budget: int,
-                 count: Callable[[str], int]) -> Prompt:
+                 count: Callable[[str], int], style: Style | None = None) -> Prompt:
     """The prompt for `request` in `fmt`, at most `budget` tokens as measured by `count`."""
-    order = fmt.order(order)
+    order, style = fmt.order(order), style or STYLE
     prefix, suffix = redact(clean(request.prefix)), redact(clean(request.suffix)) if fmt.is_fim else ""
-    snippets = [dataclasses.replace(s, text=redact(s.text)) for s in request.snippets]
+    chosen = request.snippets[: style.snippets] if style.snippets > 0 else request.snippets
+    snippets = [dataclasses.replace(s, text=redact(s.text)) for s in chosen]
     path, language, repo = clean(request.path), request.language, clean(request.repo)
 
     def size() -> int:
-        parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
+        parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo, style)
         return sum(1 if isinstance(p, Special) else count(p) for p in parts)
 
     if order == "psm" and fmt.is_fim:
@@ -121,7 +144,7 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
             suffix = keep_head(suffix, max(0, count(suffix) - overflow), count)
         if size() > budget:
             path, prefix, suffix = "", _cut_chars(prefix, budget // 2, count, tail=True), ""
-    parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
+    parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo, style)
     return Prompt(tuple(p for p in parts if p != ""), fmt.name, order, fmt.stop, len(snippets), trimmed)
 
 
