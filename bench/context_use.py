@@ -51,6 +51,9 @@ VARIANTS = {
     "files-k4-l16": (Style(snippets=4, snippet_lines=16), 4000),
     "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000),
     "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200),
+    "files-k5-t500": (Style(snippets=5, local_tokens=500), 4000),
+    "files-k4-t300": (Style(snippets=4, local_tokens=300), 4000),
+    "files-t500": (Style(local_tokens=500), 4000),
 }
 
 

@@ -70,6 +70,9 @@ class Style:
     repo_tokens: bool = True  # the vocabulary's own file tokens (<file_sep>...) even for a model without FIM
     snippets: int = 0  # at most this many snippets, the best ranked (0: all that fit)
     snippet_lines: int = 0  # each snippet cut to its first lines (0: whole)
+    # A prefix-only model reads context only before the file's text: with snippets, keep this many tokens
+    # of the file before the cursor, so the context is not pushed far from it (0: the whole window).
+    local_tokens: int = 0
 
 
 STYLE = Style()
@@ -119,6 +122,8 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
     chosen = request.snippets[: style.snippets] if style.snippets > 0 else request.snippets
     snippets = [dataclasses.replace(s, text=redact(s.text)) for s in chosen]
     path, language, repo = clean(request.path), request.language, clean(request.repo)
+    if style.local_tokens > 0 and snippets and not fmt.is_fim:
+        prefix = keep_tail(prefix, style.local_tokens, count)  # in blocks of lines: stays put while typing
 
     def size() -> int:
         parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo, style)

@@ -84,3 +84,21 @@ def test_embedded_smollm2_uses_its_file_tokens(smollm2):
     assert tokens[0] == 3 and tokens.count(5) == 2  # one file token per snippet, one for the file itself
     spelled = smollm2.prompt_tokens(smollm2.build_prompt(CompletionRequest(prefix="s = '<file_sep>'\n", path="a.py")))
     assert spelled.count(5) == 1  # source text that spells the token stays text
+
+
+def test_local_window_is_cut_only_for_a_prefix_only_model_with_context():
+    from lsp_server.model.types import CompletionRequest
+
+    lines = "".join(f"value_{i} = compute({i})\n" for i in range(200))
+    style = Style(local_tokens=100)
+
+    def prompt(fmt, snippets):
+        request = CompletionRequest(prefix=lines + "x = ", suffix="\n", path="a.py", snippets=snippets)
+        return build_prompt(request, fmt, budget=8000, count=count, style=style)
+
+    cut = prompt(FILES_ONLY, (BEST,)).parts[-1]
+    assert count(cut) <= 100 and cut.endswith("value_199 = compute(199)\nx = ")
+    start = int(cut[len("value_"): cut.index(" ")])
+    assert start % 16 == 0  # whole blocks of lines, so the cut stays put while the user types
+    assert prompt(FILES_ONLY, ()).parts[-1] == lines + "x = "  # no context: nothing to keep near
+    assert lines + "x = " in prompt(KNOWN["starcoder"], (BEST,)).parts  # FIM models read the whole window
