@@ -54,6 +54,9 @@ VARIANTS = {
     "files-k5-t500": (Style(snippets=5, local_tokens=500), 4000),
     "files-k4-t300": (Style(snippets=4, local_tokens=300), 4000),
     "files-t500": (Style(local_tokens=500), 4000),
+    "near-block-k4": (Style(snippets=4, placement="block"), 4000),
+    "near-line-k4": (Style(snippets=4, placement="line"), 4000),
+    "near-line-k2": (Style(snippets=2, placement="line"), 4000),
 }
 
 

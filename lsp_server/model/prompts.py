@@ -73,6 +73,9 @@ class Style:
     # A prefix-only model reads context only before the file's text: with snippets, keep this many tokens
     # of the file before the cursor, so the context is not pushed far from it (0: the whole window).
     local_tokens: int = 0
+    # Where a prefix-only prompt puts the snippets: "top" (before the file, as files or comment blocks),
+    # "block" (comments above the cursor's enclosing block) or "line" (comments above the cursor's line).
+    placement: str = "top"
 
 
 STYLE = Style()
@@ -98,6 +101,12 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
         inline = "".join(f"{mark} {s.file}\n{text}\n\n" for s, text in zip(snippets, texts))
         inline += f"{mark} {path}\n" if path else ""
         context = []
+    if not fmt.is_fim and style.placement != "top" and snippets:
+        mark = comment_marker(language, path)
+        top = [Special("fim_rep"), repo] if fmt.has("fim_rep") and style.repo_tokens else []
+        head = [*top, Special("fim_sep"), f"{path}\n"] if fmt.has("fim_sep") and style.repo_tokens else \
+            [f"{mark} {path}\n" if path else ""]
+        return head + [_near(prefix, snippets, texts, mark, style.placement)]
     if not fmt.is_fim:
         return context + [inline + prefix]
     if fmt.name == "codestral":
@@ -105,6 +114,29 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
     if order == "spm":
         return context + [Special("fim_pre"), Special("fim_suf"), suffix, Special("fim_mid"), inline + prefix]
     return context + [Special("fim_pre"), inline + prefix, Special("fim_suf"), suffix, Special("fim_mid")]
+
+
+def _near(prefix: str, snippets: Sequence[Snippet], texts: Sequence[str], mark: str, placement: str) -> str:
+    """`prefix` with the snippets as comments above the cursor's line or its enclosing block, at its indent."""
+    start = prefix.rfind("\n") + 1  # the cursor's line
+    if placement == "block":
+        depth = _indent(prefix[start:]) if prefix[start:].strip() else None
+        line = start
+        while line > 0:
+            above = prefix.rfind("\n", 0, line - 1) + 1
+            text = prefix[above:line]
+            if text.strip() and (depth is None or _indent(text) < depth):
+                start = above
+                break
+            line = above
+    pad = " " * _indent(prefix[start:prefix.find("\n", start) if "\n" in prefix[start:] else len(prefix)])
+    block = "".join(f"{pad}{mark} {s.file}\n" + "".join(f"{pad}{mark} {line}\n" for line in text.split("\n"))
+                    for s, text in zip(snippets, texts))
+    return prefix[:start] + block + prefix[start:]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _shortened(text: str, lines: int) -> str:
