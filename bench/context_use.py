@@ -44,19 +44,18 @@ from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
 IDENT_CHAR = re.compile(r"\w")
+WORD = re.compile(r"[A-Za-z_]\w*")
 # name: (prompt style, local window in characters)
 VARIANTS = {
     "main": (Style(repo_tokens=False), 4000),  # the layout before issue 17: `# path` comment blocks at the top
     "files": (Style(), 4000),
-    "files-k4-l16": (Style(snippets=4, snippet_lines=16), 4000),
     "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000),
     "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200),
-    "files-k5-t500": (Style(snippets=5, local_tokens=500), 4000),
-    "files-k4-t300": (Style(snippets=4, local_tokens=300), 4000),
-    "files-t500": (Style(local_tokens=500), 4000),
+    "files-t500": (Style(local_tokens=500), 4000),  # the file cut to 500 tokens when there is context
     "near-block-k4": (Style(snippets=4, placement="block"), 4000),
     "near-line-k4": (Style(snippets=4, placement="line"), 4000),
-    "near-line-k2": (Style(snippets=2, placement="line"), 4000),
+    "near-line-k1-l6": (Style(snippets=1, snippet_lines=6, placement="line"), 4000),
+    "files-k2": (Style(snippets=2), 4000),
 }
 
 
@@ -130,12 +129,14 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
     return {"project": name, "identifier": ident, "shown": shown, "match": starts,
             "exact": starts and not IDENT_CHAR.match(shown[len(ident):len(ident) + 1]),
             "similarity": edit_similarity(shown, gold_rest), "snippets": len(outcome.request.snippets),
+            "unseen": ident not in set(WORD.findall(outcome.request.prefix)),  # not in the local window
             "prompt_tokens": outcome.completion.prompt_tokens if outcome.completion else 0}
 
 
 def table(rows: dict[tuple[str, bool], list[dict]], variants: list[str]) -> str:
     out = ["| variant | local window | tasks | ident match with | without | with / without | exact name with "
-           "| without | edit sim with | without | prompt tokens with |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| without | edit sim with | without | name not in window: with | without | prompt tokens with |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def share(rs: list[dict], key: str) -> float:
         return sum(r[key] for r in rs) / len(rs)
@@ -143,10 +144,12 @@ def table(rows: dict[tuple[str, bool], list[dict]], variants: list[str]) -> str:
     for variant in variants:
         with_, without = rows[(variant, True)], rows[(variant, False)]
         base = share(without, "match")
+        unseen = [(w["match"], wo["match"]) for w, wo in zip(with_, without) if w["unseen"]]
+        blind = f"{sum(a for a, _ in unseen)}/{len(unseen)} | {sum(b for _, b in unseen)}/{len(unseen)}"
         ratio = f"{share(with_, 'match') / base:.2f}x" if base else "-"
         out.append(f"| {variant} | {VARIANTS[variant][1]} | {len(with_)} | {share(with_, 'match'):.1%} | {base:.1%} "
                    f"| {ratio} | {share(with_, 'exact'):.1%} | {share(without, 'exact'):.1%} "
-                   f"| {share(with_, 'similarity'):.3f} | {share(without, 'similarity'):.3f} "
+                   f"| {share(with_, 'similarity'):.3f} | {share(without, 'similarity'):.3f} | {blind} "
                    f"| {share(with_, 'prompt_tokens'):.0f} |")
     return "\n".join(out)
 
@@ -156,7 +159,8 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-tokens", type=int, default=16)
-    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="*", default=["main", "files"], choices=list(VARIANTS),
+                        help="layouts to compare (default: before and after issue 17)")
     parser.add_argument("--held-out", action="store_true", help="the held-out projects (never tuned on)")
     parser.add_argument("--model", help="GGUF (default: what the server loads, the embedded SmolLM2)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "context_use.md"))

@@ -17,6 +17,13 @@ lowest-ranked first (retrieval ranks them best first; the layout puts the
 best nearest the cursor, so the dropped ones are the farthest), and as a last
 resort text is cut by characters. Secret values are redacted from every text
 part (`redact`) before layout, so no fitting decision can bring one back.
+Snippets go in as files in the repository format the vocabulary knows
+(`<repo_name>`, `<file_sep>`; Qwen's `<|file_sep|>`), also for a model
+without FIM tokens whose vocabulary keeps them (SmolLM2), else as `# path`
+comment blocks. `Style` holds the layout choices `bench/context_use.py`
+compares on the real model (how many snippets, how many lines, where a
+prefix-only prompt puts them, how long its local window); `STYLE` is the
+best measured.
 """
 
 from __future__ import annotations

@@ -102,3 +102,21 @@ def test_local_window_is_cut_only_for_a_prefix_only_model_with_context():
     assert start % 16 == 0  # whole blocks of lines, so the cut stays put while the user types
     assert prompt(FILES_ONLY, ()).parts[-1] == lines + "x = "  # no context: nothing to keep near
     assert lines + "x = " in prompt(KNOWN["starcoder"], (BEST,)).parts  # FIM models read the whole window
+
+
+def test_near_placement_puts_comments_above_the_cursors_line_or_block():
+    from lsp_server.model.types import CompletionRequest
+
+    prefix = "import os\n\ndef f(a):\n    x = 1\n    if a:\n        y = 2\n        return "
+    request = CompletionRequest(prefix=prefix, path="a.py", repo="r", language="python", snippets=(BEST,))
+
+    def last(placement):
+        return build_prompt(request, FILES_ONLY, budget=4000, count=count, style=Style(placement=placement)).parts
+
+    line = last("line")
+    assert line[:4] == (Special("fim_rep"), "r", Special("fim_sep"), "a.py\n")
+    assert line[-1] == ("import os\n\ndef f(a):\n    x = 1\n    if a:\n        y = 2\n"
+                        "        # lib/util.py\n        # def helper():\n        #     return 1\n        return ")
+    assert last("block")[-1] == ("import os\n\ndef f(a):\n    x = 1\n"
+                                 "    # lib/util.py\n    # def helper():\n    #     return 1\n"
+                                 "    if a:\n        y = 2\n        return ")
