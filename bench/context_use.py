@@ -109,6 +109,8 @@ class Remembered:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():  # another run may have added some meanwhile
+            self.saved = {**json.loads(self.path.read_text()), **self.saved}
         self.path.write_text(json.dumps(self.saved))
 
 

@@ -96,7 +96,9 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
     texts = [_shortened(clean(s.text), style.snippet_lines) for s in snippets]
     if fmt.has("fim_sep") and (fmt.is_fim or style.repo_tokens):
         newline = "\n" if fmt.texts.get("fim_sep") == "<|file_sep|>" else ""  # Qwen ends each file with one
-        context: list[Part] = [Special("fim_rep"), repo + newline] if fmt.has("fim_rep") else []
+        # A prefix-only prompt names the repository only when it has one (FIM formats always open with it).
+        context: list[Part] = [Special("fim_rep"), repo + newline] if fmt.has("fim_rep") and (
+            fmt.is_fim or repo) else []
         tail = newline if fmt.is_fim else "\n"  # a file's text ends with a newline before the next file
         for s, text in zip(snippets, texts):
             context += [Special("fim_sep"), f"{s.file}\n{text}{tail}"]
@@ -110,9 +112,11 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
         context = []
     if not fmt.is_fim and style.placement != "top" and snippets:
         mark = comment_marker(language, path)
-        top = [Special("fim_rep"), repo] if fmt.has("fim_rep") and style.repo_tokens else []
-        head = [*top, Special("fim_sep"), f"{path}\n"] if fmt.has("fim_sep") and style.repo_tokens else \
-            [f"{mark} {path}\n" if path else ""]
+        top = [Special("fim_rep"), repo] if fmt.has("fim_rep") and style.repo_tokens and repo else []
+        if fmt.has("fim_sep") and style.repo_tokens:
+            head = [*top, Special("fim_sep"), f"{path}\n"] if path else top
+        else:
+            head = [f"{mark} {path}\n" if path else ""]
         return head + [_near(prefix, snippets, texts, mark, style.placement)]
     if not fmt.is_fim:
         return context + [inline + prefix]

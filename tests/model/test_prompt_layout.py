@@ -120,3 +120,12 @@ def test_near_placement_puts_comments_above_the_cursors_line_or_block():
     assert last("block")[-1] == ("import os\n\ndef f(a):\n    x = 1\n"
                                  "    # lib/util.py\n    # def helper():\n    #     return 1\n"
                                  "    if a:\n        y = 2\n        return ")
+
+
+def test_a_prefix_only_prompt_without_repo_or_path_is_the_prefix_alone():
+    from lsp_server.model.types import CompletionRequest
+
+    prompt = build_prompt(CompletionRequest(prefix="x = "), FILES_ONLY, budget=100, count=count)
+    assert prompt.parts == ("x = ",)
+    named = build_prompt(CompletionRequest(prefix="x = ", path="a.py"), FILES_ONLY, budget=100, count=count)
+    assert named.parts == (Special("fim_sep"), "a.py\n", "x = ")
