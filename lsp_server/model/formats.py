@@ -7,7 +7,9 @@ API (`llama_vocab_fim_pre/suf/mid/rep/sep`), then a lookup of known token
 texts in the vocabulary for what llama.cpp does not report (StarCoder's
 `<repo_name>`/`<file_sep>`, Codestral's `[SUFFIX]`/`[PREFIX]`). The family
 is then named from the texts of the tokens found. A model with none of these
-gets `NONE` (prefix-only completion).
+gets `NONE` (prefix-only completion), with the repository tokens its
+vocabulary holds (`<file_sep>`, `<|file_sep|>`) even so: the prompt lays
+snippets out as files in those.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def detect(
     if family is None:
         family = _family_by_lookup(lookup)
         if family is None:
-            return _generic(ids, token_text) if {"fim_pre", "fim_suf", "fim_mid"} <= ids.keys() else NONE
+            return _generic(ids, token_text) if {"fim_pre", "fim_suf", "fim_mid"} <= ids.keys() else _files_only(lookup)
     known = KNOWN[family]
     for role, text in known.texts.items():
         if role not in ids:
@@ -128,6 +130,18 @@ def detect(
     if not all(role in ids for role in known.texts if role in ("fim_pre", "fim_suf", "fim_mid")):
         return NONE
     return replace(known, ids={role: ids[role] for role in ROLES if role in ids})
+
+
+def _files_only(lookup: Callable[[str], int | None]) -> FimFormat:
+    """No FIM, but maybe a repository format its vocabulary knows (SmolLM2 keeps StarCoder's `<file_sep>`):
+    prefix-only prompts then put each snippet in its own file, as the model saw repositories in training."""
+    for family in ("starcoder", "qwen"):
+        texts = {role: KNOWN[family].texts[role] for role in ("fim_rep", "fim_sep")}
+        ids = {role: lookup(text) for role, text in texts.items()}
+        if ids["fim_sep"] is not None:
+            found = {role: token for role, token in ids.items() if token is not None}
+            return replace(NONE, texts={role: texts[role] for role in found}, ids=found, stop=(texts["fim_sep"],))
+    return NONE
 
 
 def _family_by_lookup(lookup: Callable[[str], int | None]) -> str | None:

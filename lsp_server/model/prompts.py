@@ -17,6 +17,13 @@ lowest-ranked first (retrieval ranks them best first; the layout puts the
 best nearest the cursor, so the dropped ones are the farthest), and as a last
 resort text is cut by characters. Secret values are redacted from every text
 part (`redact`) before layout, so no fitting decision can bring one back.
+Snippets go in as files in the repository format the vocabulary knows
+(`<repo_name>`, `<file_sep>`; Qwen's `<|file_sep|>`), also for a model
+without FIM tokens whose vocabulary keeps them (SmolLM2), else as `# path`
+comment blocks. `Style` holds the layout choices `bench/context_use.py`
+compares on the real model (how many snippets, how many lines, where a
+prefix-only prompt puts them, how long its local window); `STYLE` is the
+best measured.
 """
 
 from __future__ import annotations
@@ -63,23 +70,54 @@ def comment_marker(language: str, path: str) -> str:
     return "#" if lang in _HASH_COMMENT or lang in ("py", "rb", "sh", "yml") else "//"
 
 
+@dataclass(frozen=True)
+class Style:
+    """How repository context is laid out; `STYLE` is the default (bench/context_use.py compares others)."""
+
+    repo_tokens: bool = True  # the vocabulary's own file tokens (<file_sep>...) even for a model without FIM
+    snippets: int = 0  # at most this many snippets, the best ranked (0: all that fit)
+    snippet_lines: int = 0  # each snippet cut to its first lines (0: whole)
+    # A prefix-only model reads context only before the file's text: with snippets, keep this many tokens
+    # of the file before the cursor, so the context is not pushed far from it (0: the whole window).
+    local_tokens: int = 0
+    # Where a prefix-only prompt puts the snippets: "top" (before the file, as files or comment blocks),
+    # "block" (comments above the cursor's enclosing block) or "line" (comments above the cursor's line).
+    placement: str = "top"
+
+
+STYLE = Style()
+
+
 def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, language: str,
-           prefix: str, suffix: str, repo: str = "") -> list[Part]:
+           prefix: str, suffix: str, repo: str = "", style: Style | None = None) -> list[Part]:
     """The parts of a prompt, stable text first; no fitting."""
+    style = style or STYLE
     snippets = tuple(reversed(snippets))  # retrieval ranks best first; the best goes nearest the cursor
-    if fmt.has("fim_sep"):
-        context: list[Part] = [Special("fim_rep"), repo + ("\n" if fmt.name == "qwen" else "")] if fmt.has("fim_rep") else []
-        tail = "\n" if fmt.name == "qwen" else ""
-        for s in snippets:
-            context += [Special("fim_sep"), f"{s.file}\n{clean(s.text)}{tail}"]
+    texts = [_shortened(clean(s.text), style.snippet_lines) for s in snippets]
+    if fmt.has("fim_sep") and (fmt.is_fim or style.repo_tokens):
+        newline = "\n" if fmt.texts.get("fim_sep") == "<|file_sep|>" else ""  # Qwen ends each file with one
+        # A prefix-only prompt names the repository only when it has one (FIM formats always open with it).
+        context: list[Part] = [Special("fim_rep"), repo + newline] if fmt.has("fim_rep") and (
+            fmt.is_fim or repo) else []
+        tail = newline if fmt.is_fim else "\n"  # a file's text ends with a newline before the next file
+        for s, text in zip(snippets, texts):
+            context += [Special("fim_sep"), f"{s.file}\n{text}{tail}"]
         if path:
             context += [Special("fim_sep"), f"{path}\n"]
         inline = ""
     else:
         mark = comment_marker(language, path)
-        inline = "".join(f"{mark} {s.file}\n{clean(s.text)}\n\n" for s in snippets)
+        inline = "".join(f"{mark} {s.file}\n{text}\n\n" for s, text in zip(snippets, texts))
         inline += f"{mark} {path}\n" if path else ""
         context = []
+    if not fmt.is_fim and style.placement != "top" and snippets:
+        mark = comment_marker(language, path)
+        top = [Special("fim_rep"), repo] if fmt.has("fim_rep") and style.repo_tokens and repo else []
+        if fmt.has("fim_sep") and style.repo_tokens:
+            head = [*top, Special("fim_sep"), f"{path}\n"] if path else top
+        else:
+            head = [f"{mark} {path}\n" if path else ""]
+        return head + [_near(prefix, snippets, texts, mark, style.placement)]
     if not fmt.is_fim:
         return context + [inline + prefix]
     if fmt.name == "codestral":
@@ -89,16 +127,49 @@ def layout(fmt: FimFormat, order: str, snippets: Sequence[Snippet], path: str, l
     return context + [Special("fim_pre"), inline + prefix, Special("fim_suf"), suffix, Special("fim_mid")]
 
 
+def _near(prefix: str, snippets: Sequence[Snippet], texts: Sequence[str], mark: str, placement: str) -> str:
+    """`prefix` with the snippets as comments above the cursor's line or its enclosing block, at its indent."""
+    start = prefix.rfind("\n") + 1  # the cursor's line
+    if placement == "block":
+        depth = _indent(prefix[start:]) if prefix[start:].strip() else None
+        line = start
+        while line > 0:
+            above = prefix.rfind("\n", 0, line - 1) + 1
+            text = prefix[above:line]
+            if text.strip() and (depth is None or _indent(text) < depth):
+                start = above
+                break
+            line = above
+    pad = " " * _indent(prefix[start:prefix.find("\n", start) if "\n" in prefix[start:] else len(prefix)])
+    block = "".join(f"{pad}{mark} {s.file}\n" + "".join(f"{pad}{mark} {line}\n" for line in text.split("\n"))
+                    for s, text in zip(snippets, texts))
+    return prefix[:start] + block + prefix[start:]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _shortened(text: str, lines: int) -> str:
+    if lines <= 0:
+        return text
+    kept = text.split("\n")
+    return text if len(kept) <= lines else "\n".join(kept[:lines])
+
+
 def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "auto", budget: int,
-                 count: Callable[[str], int]) -> Prompt:
+                 count: Callable[[str], int], style: Style | None = None) -> Prompt:
     """The prompt for `request` in `fmt`, at most `budget` tokens as measured by `count`."""
-    order = fmt.order(order)
+    order, style = fmt.order(order), style or STYLE
     prefix, suffix = redact(clean(request.prefix)), redact(clean(request.suffix)) if fmt.is_fim else ""
-    snippets = [dataclasses.replace(s, text=redact(s.text)) for s in request.snippets]
+    chosen = request.snippets[: style.snippets] if style.snippets > 0 else request.snippets
+    snippets = [dataclasses.replace(s, text=redact(s.text)) for s in chosen]
     path, language, repo = clean(request.path), request.language, clean(request.repo)
+    if style.local_tokens > 0 and snippets and not fmt.is_fim:
+        prefix = keep_tail(prefix, style.local_tokens, count)  # in blocks of lines: stays put while typing
 
     def size() -> int:
-        parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
+        parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo, style)
         return sum(1 if isinstance(p, Special) else count(p) for p in parts)
 
     if order == "psm" and fmt.is_fim:
@@ -121,7 +192,7 @@ def build_prompt(request: CompletionRequest, fmt: FimFormat, *, order: str = "au
             suffix = keep_head(suffix, max(0, count(suffix) - overflow), count)
         if size() > budget:
             path, prefix, suffix = "", _cut_chars(prefix, budget // 2, count, tail=True), ""
-    parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo)
+    parts = layout(fmt, order, snippets, path, language, prefix, suffix, repo, style)
     return Prompt(tuple(p for p in parts if p != ""), fmt.name, order, fmt.stop, len(snippets), trimmed)
 
 

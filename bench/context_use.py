@@ -1,0 +1,213 @@
+"""Whether the model uses its repository context: identifier match with and without it, per prompt layout.
+
+The dev-set tasks of `bench/context_eval.py` (cursor on the first character of
+an identifier defined in another file, inside a function body, rest of the
+line hidden) are completed end to end by the real model, through
+`assist.pipeline` as the editor's completions are (prompt window, sticky
+retrieval over a fresh index, the engine's prompt, post-processing), once
+WITH repository context and once WITHOUT (no index), for each layout variant:
+`prompts.Style` (the vocabulary's file tokens or `# path` comments, how many
+snippets, how many lines each) and the local window (`prompt_window.PREFIX_CHARS`).
+Identifier match: the shown completion starts with the gold identifier
+("exact" also wants no identifier character after it); edit similarity:
+1 - Levenshtein / longer length, of the completion against the hidden rest
+of the line. Greedy decoding on a reset KV cache, and no latency-budget cut,
+so every completion depends on its prompt alone: completions are kept in
+`.cache/bench-context-use/` by prompt, and an interrupted run resumes.
+Tasks are sampled per project with `--seed`. Writes bench/results/context_use.md.
+
+    .venv/bin/python bench/context_use.py --tasks 60 [--variants main files ...] [--held-out] [--model GGUF]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
+
+from context_eval import load_tasks, masked  # noqa: E402
+from sources import HELD_OUT, PROJECTS, source_root  # noqa: E402
+
+from lsp_server.assist import prompt_window  # noqa: E402
+from lsp_server.model import prompts  # noqa: E402
+from lsp_server.model.prompts import Style  # noqa: E402
+
+CACHE = ROOT / ".cache" / "bench-context-use"
+IDENT_CHAR = re.compile(r"\w")
+WORD = re.compile(r"[A-Za-z_]\w*")
+# name: (prompt style, local window in characters)
+VARIANTS = {
+    "main": (Style(repo_tokens=False), 4000),  # the layout before issue 17: `# path` comment blocks at the top
+    "files": (Style(), 4000),
+    "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000),
+    "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200),
+    "files-t500": (Style(local_tokens=500), 4000),  # the file cut to 500 tokens when there is context
+    "near-block-k4": (Style(snippets=4, placement="block"), 4000),
+    "near-line-k4": (Style(snippets=4, placement="line"), 4000),
+    "near-line-k1-l6": (Style(snippets=1, snippet_lines=6, placement="line"), 4000),
+    "files-k2": (Style(snippets=2), 4000),
+}
+
+
+def choose_tasks(projects: list[str], total: int, seed: int) -> list[tuple[str, dict]]:
+    """`total` tasks spread evenly over `projects`, each project's drawn with `seed`."""
+    per = -(-total // len(projects))
+    chosen = []
+    for name in projects:
+        tasks = load_tasks(name)
+        random.Random(f"{seed}:{name}").shuffle(tasks)
+        chosen += [(name, task) for task in tasks[:per]]
+    return chosen[:total] if len(chosen) > total else chosen
+
+
+def edit_similarity(a: str, b: str) -> float:
+    if not a and not b:
+        return 1.0
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return 1 - row[-1] / max(len(a), len(b))
+
+
+class Remembered:
+    """The engine, with completions kept by what decides them: the model, the prompt, the stops."""
+
+    def __init__(self, engine, path: Path) -> None:
+        self.engine, self.path = engine, path
+        self.saved = json.loads(path.read_text()) if path.exists() else {}
+        self.computed = 0
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def complete(self, request, cancel, on_token=None):
+        from lsp_server.model.types import Completion
+
+        prompt = self.engine.build_prompt(request)
+        key = hashlib.sha256(repr((self.engine.path, prompt.parts, request.max_tokens, request.stop)).encode()).hexdigest()
+        if key not in self.saved:
+            self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone
+            done = self.engine.complete(request, cancel, on_token)
+            self.saved[key] = [done.text, done.prompt_tokens]
+            self.computed += 1
+            if self.computed % 5 == 0:
+                self.save()
+        text, tokens = self.saved[key]
+        return Completion(text, self.engine.name, self.engine.prompt_format, tokens)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():  # another run may have added some meanwhile
+            self.saved = {**json.loads(self.path.read_text()), **self.saved}
+        self.path.write_text(json.dumps(self.saved))
+
+
+def run_task(engine, settings, root: Path, name: str, task: dict, index, style: Style, window: int) -> dict:
+    from lsp_server.assist.pipeline import CompletionPipeline, TextSnapshot
+    from context.languages import language_name
+
+    text, offset = masked(root, task)
+    gold_rest = (root / task["file"]).read_text(encoding="utf-8", errors="replace").split("\n")[task["line"] - 1]
+    gold_rest = gold_rest[task["column"]:].rstrip()
+    path = str(root / task["file"])
+    snapshot = TextSnapshot(Path(path).as_uri(), path, language_name(path) or "", None, text, offset)
+    prompts.STYLE, prompt_window.PREFIX_CHARS = style, window
+    outcome = CompletionPipeline().complete(snapshot, settings, engine, index, str(root))
+    shown = outcome.text.split("\n")[0].rstrip()
+    ident = task["identifier"]
+    starts = shown.startswith(ident)
+    return {"project": name, "identifier": ident, "shown": shown, "match": starts,
+            "exact": starts and not IDENT_CHAR.match(shown[len(ident):len(ident) + 1]),
+            "similarity": edit_similarity(shown, gold_rest), "snippets": len(outcome.request.snippets),
+            "unseen": ident not in set(WORD.findall(outcome.request.prefix)),  # not in the local window
+            "prompt_tokens": outcome.completion.prompt_tokens if outcome.completion else 0}
+
+
+def table(rows: dict[tuple[str, bool], list[dict]], variants: list[str]) -> str:
+    out = ["| variant | local window | tasks | ident match with | without | with / without | exact name with "
+           "| without | edit sim with | without | name not in window: with | without | prompt tokens with |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def share(rs: list[dict], key: str) -> float:
+        return sum(r[key] for r in rs) / len(rs)
+
+    for variant in variants:
+        with_, without = rows[(variant, True)], rows[(variant, False)]
+        base = share(without, "match")
+        unseen = [(w["match"], wo["match"]) for w, wo in zip(with_, without) if w["unseen"]]
+        blind = f"{sum(a for a, _ in unseen)}/{len(unseen)} | {sum(b for _, b in unseen)}/{len(unseen)}"
+        ratio = f"{share(with_, 'match') / base:.2f}x" if base else "-"
+        out.append(f"| {variant} | {VARIANTS[variant][1]} | {len(with_)} | {share(with_, 'match'):.1%} | {base:.1%} "
+                   f"| {ratio} | {share(with_, 'exact'):.1%} | {share(without, 'exact'):.1%} "
+                   f"| {share(with_, 'similarity'):.3f} | {share(without, 'similarity'):.3f} | {blind} "
+                   f"| {share(with_, 'prompt_tokens'):.0f} |")
+    return "\n".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--variants", nargs="*", default=["main", "files"], choices=list(VARIANTS),
+                        help="layouts to compare (default: before and after issue 17)")
+    parser.add_argument("--held-out", action="store_true", help="the held-out projects (never tuned on)")
+    parser.add_argument("--model", help="GGUF (default: what the server loads, the embedded SmolLM2)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "context_use.md"))
+    args = parser.parse_args()
+
+    from context.index import RepositoryIndex
+    from lsp_server.config import Settings
+    from lsp_server.model.loader import load_engine
+
+    settings = dataclasses.replace(Settings(), max_tokens=args.max_tokens, latency_budget_ms=0)
+    engine = load_engine(settings.model, cli_model=args.model)
+    remembered = Remembered(engine, CACHE / "completions.json")
+    projects = list(HELD_OUT) if args.held_out else [p for p in PROJECTS if p not in HELD_OUT]
+    tasks = choose_tasks(projects, args.tasks, args.seed)
+    rows: dict[tuple[str, bool], list[dict]] = {}
+    started = time.perf_counter()
+    try:
+        for project in projects:
+            mine = [task for name, task in tasks if name == project]
+            if not mine:
+                continue
+            root = source_root(project)
+            index = RepositoryIndex(str(root), cache_dir=str(ROOT / ".cache" / "bench-src" / "context-sets-index" / project),
+                                    watch=False).start()
+            index.wait_ready()
+            for task in mine:
+                for variant in args.variants:  # equal prompts (no context, few snippets) are computed once
+                    style, window = VARIANTS[variant]
+                    for context in (False, True):
+                        rows.setdefault((variant, context), []).append(
+                            run_task(remembered, settings, root, project, task, index if context else None, style, window))
+            index.stop()
+            print(f"{project}: {len(mine)} tasks, {remembered.computed} computed, "
+                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+    finally:
+        remembered.save()
+    report = (f"# Context use: {engine.name} ({engine.prompt_format}), {len(tasks)} tasks, "
+              f"{'held-out' if args.held_out else 'dev'} projects, seed {args.seed}, max tokens {args.max_tokens}\n\n"
+              + table(rows, args.variants) + "\n")
+    print(report)
+    Path(args.out).write_text(report)
+    Path(args.out).with_suffix(".json").write_text(json.dumps({f"{k[0]}|{k[1]}": v for k, v in rows.items()}, indent=1))
+    engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
