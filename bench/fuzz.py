@@ -14,7 +14,10 @@ the reference string's offset for that position, else a desync.
 
     .venv/bin/python bench/fuzz.py --cases 10000
 
-prints a table and writes bench/results/fuzz.md and fuzz.json.
+prints a table and writes bench/results/fuzz.md and fuzz.json. To rerun a
+failure, `--only N` (or `--from N`) replays the seeded generator up to case
+N without sending, then sends case N (a hang may need the earlier cases too:
+`--from` a few hundred before); `--dump FILE` writes the case's bytes.
 """
 
 from __future__ import annotations
