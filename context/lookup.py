@@ -117,6 +117,7 @@ class FileLookup:
 
     def __init__(self, entry) -> None:
         names, record = entry.names, entry.record
+        self.size = len(names)  # for the memo's bound
         parents = record[2].split("\n") if names else []
         kinds, numbers = record[3], array("I", record[4])
         made: dict[int, Definition] = {}
@@ -153,6 +154,7 @@ class FileLookup:
 
 
 _LOOKUPS: OrderedDict[tuple[str, str], FileLookup] = OrderedDict()
+_LOOKUP_MAX_NAMES = 400_000  # about 25 MB of lookups
 
 
 def lookup(index, rel: str) -> FileLookup | None:
@@ -164,9 +166,14 @@ def lookup(index, rel: str) -> FileLookup | None:
     if found is None:
         found = FileLookup(entry)
         with _CACHE_LOCK:  # retrieval may run on more than one thread
+            # An edited file's older versions are never asked for again: drop them now; and keep the
+            # memo under a total of names, since one big module's lookup costs megabytes.
+            for stale in [k for k in _LOOKUPS if k[0] == rel]:
+                del _LOOKUPS[stale]
             _LOOKUPS[key] = found
-            while len(_LOOKUPS) > _LOOKUP_CACHE_SIZE:
-                _LOOKUPS.popitem(last=False)
+            names = sum(kept.size for kept in _LOOKUPS.values())
+            while len(_LOOKUPS) > 1 and (len(_LOOKUPS) > _LOOKUP_CACHE_SIZE or names > _LOOKUP_MAX_NAMES):
+                names -= _LOOKUPS.popitem(last=False)[1].size
     return found
 
 

@@ -1,6 +1,7 @@
-"""Looking up a name that 100,000 definitions share is linear, and a bounded lookup stops early.
+"""Big tables stay cheap: a name 100,000 definitions share is looked up in linear time, a bounded
+lookup stops early, and the per-file lookup memo holds one version of a file and a bounded total.
 
-The fuzzer's one hang: a Python document of 100,000 `def f` lines was open,
+The fuzzer's one hang: Python documents of tens of thousands of `def f` lines were open,
 and a Rust completion (Rust resolves names with no import across the whole
 index) looked up `f`: every definition it built split the file's whole
 parents string again, so the lookup was quadratic (80,000 definitions: 32 s)
@@ -44,3 +45,32 @@ def test_a_bounded_lookup_of_top_level_definitions_elsewhere():
         ("main.rs", Definition("f", "function", 0, 1, "", "")),)
     assert [rel for rel, _ in table.definitions_named("f", limit=3, top_level=True)] == ["big.py"] * 3
     assert table.definitions_named("nothing", limit=1) == ()
+
+
+class _Index:
+    """Just what `lookup` reads: a table of entries."""
+
+    def __init__(self) -> None:
+        self.table = FileTable()
+
+
+def _entry(rel: str, version: int, count: int) -> FileEntry:
+    definitions = [Definition(f"f{i}", "function", 2 * i, 2 * i + 1, "", "", 2 * i) for i in range(count)]
+    return FileEntry(rel, f"digest-{version}", 1, 1, pack_record("python", definitions, []))
+
+
+def test_the_lookup_memo_keeps_one_version_of_a_file_and_a_bounded_total(monkeypatch):
+    from context import lookup as lookup_module
+
+    monkeypatch.setattr(lookup_module, "_LOOKUPS", type(lookup_module._LOOKUPS)())
+    monkeypatch.setattr(lookup_module, "_LOOKUP_MAX_NAMES", 10_000)
+    index = _Index()
+    for version in range(20):  # one big document, edited: each version has a new digest
+        index.table.put(_entry("big.py", version, 3_000))
+        assert "f7" in lookup_module.lookup(index, "big.py").top
+    assert list(lookup_module._LOOKUPS) == [("big.py", "digest-19")]
+    for number in range(10):  # ten other big files: the oldest are dropped past 10,000 names
+        index.table.put(_entry(f"other{number}.py", 0, 3_000))
+        lookup_module.lookup(index, f"other{number}.py")
+    assert sum(found.size for found in lookup_module._LOOKUPS.values()) <= 10_000
+    assert [rel for rel, _ in lookup_module._LOOKUPS] == ["other7.py", "other8.py", "other9.py"]
