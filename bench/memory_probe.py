@@ -10,6 +10,9 @@ preallocated buffer touched late, fragmentation, or a leak. Bench only: the
 server never imports it.
 
     CODER_LSP_MEMORY_PROBE=out.jsonl python bench/memory_probe.py
+
+With CODER_LSP_MEMORY_PROBE_TRIM=1 each probe then calls malloc_trim(0)
+and records the RSS after it (free heap pages glibc had kept).
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ def _mappings(top: int = 6) -> dict[str, float]:
     return dict(sorted(sizes.items(), key=lambda item: -item[1])[:top])
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
 def _memos() -> dict:
     from context import lookup
     from lsp_server.model.tokens import TokenMemo
@@ -57,7 +65,10 @@ def probe(path: str) -> None:
     info = libc.mallinfo2()
     row = {"mallocInUseMb": round(info.uordblks / 2**20, 2), "mallocFreeMb": round(info.fordblks / 2**20, 2),
            "mallocMmapMb": round(info.hblkhd / 2**20, 2), "pythonBlocks": sys.getallocatedblocks(),
-           **_memos(), "largestMappingsRssMb": _mappings()}
+           "rssMb": _rss_mb(), **_memos(), "largestMappingsRssMb": _mappings()}
+    if os.environ.get("CODER_LSP_MEMORY_PROBE_TRIM"):  # how much of the RSS is free heap glibc kept
+        libc.malloc_trim(0)
+        row["rssAfterTrimMb"] = _rss_mb()
     with open(path, "a") as out:
         out.write(json.dumps(row) + "\n")
 
