@@ -17,6 +17,7 @@ from lsp_server.assist.verify import check
 
 EXPECTED = re.compile(r"['\"`]([^'\"`\s\w]{1,3})['\"`] expected|expected ['\"`]([^'\"`\s\w]{1,3})['\"`]", re.I)
 MAX_DISTANCE_LINES = 3
+MAX_FINDING_CHARS = 1_000_000  # as the index: a 2 MB document's parse took 6 s of a request (fuzz case 3418)
 MAX_STRAY_CHARS = 3  # removing more than a stray token is a judgement, not a mechanical fix
 
 
@@ -69,7 +70,10 @@ def _near(text: str, offset: int, nodes: list) -> list:
 
 
 def finding(language: str, text: str, offset: int, message: str = "") -> Finding | None:
-    """The parse error nearest `offset` as a Finding, or None when the parse there is clean."""
+    """The parse error nearest `offset` as a Finding, or None when the parse there is clean
+    (or the text is too big to parse on a request: then the model explains it alone)."""
+    if len(text) > MAX_FINDING_CHARS:
+        return None
     try:
         nodes = error_nodes(language, text)
     except Exception:  # no grammar for it
