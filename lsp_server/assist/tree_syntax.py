@@ -17,7 +17,7 @@ from lsp_server.assist.verify import check
 
 EXPECTED = re.compile(r"['\"`]([^'\"`\s\w]{1,3})['\"`] expected|expected ['\"`]([^'\"`\s\w]{1,3})['\"`]", re.I)
 MAX_DISTANCE_LINES = 3
-MAX_FINDING_CHARS = 1_000_000  # as the index: a 2 MB document's parse took 6 s of a request (fuzz case 3418)
+MAX_FINDING_CHARS = 1_000_000  # as the index: a 2 MB document's parse took 6 s of a request (fuzz 3418)
 MAX_STRAY_CHARS = 3  # removing more than a stray token is a judgement, not a mechanical fix
 
 

@@ -6,8 +6,8 @@ Fuzz case 3418 (`bench/fuzz.py --cases 10000`, seed 12): "Fix this error" on a
 tree-sitter ERROR nodes had its byte offset turned into a character offset by
 decoding the whole prefix, and each was tested for nearness by counting the
 newlines before it: quadratic, in a worker thread that held the GIL, so the
-event loop stalled too. And a document over a megabyte is not parsed for a finding at all
-(a 2 MB one took 6 s of the request; the model explains it alone).
+event loop stalled too. And a document over 1 MB is not parsed for a finding, nor one over
+300,000 characters for a fix's enclosing function (seconds of a request; fuzz cases 3418, 7184).
 """
 
 from __future__ import annotations
@@ -26,11 +26,9 @@ def _binary(size: int) -> str:
 
 @pytest.mark.timeout(60)  # the quadratic code took minutes at this size
 def test_a_fix_finding_in_a_big_binary_document():
-    text = _binary(400_000)
-    nodes = error_nodes("python", text)
-    assert len(nodes) > 1_000
-    offset = len(text) // 2
-    found = finding("python", text, offset)
+    assert len(error_nodes("python", _binary(400_000))) > 1_000
+    text = _binary(250_000)  # under the finding's bound
+    found = finding("python", text, len(text) // 2)
     assert found is not None and "line" in found.problem
 
 
@@ -48,3 +46,13 @@ def test_a_document_over_the_bound_is_not_parsed_for_a_finding(monkeypatch):
     assert finding("python", "x = (\n" * 200_000, 3) is None  # 1.2 MB
     assert parsed == []
     assert finding("python", "x = (\n", 3) is None and parsed == [6]
+
+
+def test_a_fix_in_a_big_document_takes_the_lines_around_the_error(monkeypatch):
+    import context.syntax
+    from lsp_server.assist.fix import region_for
+
+    monkeypatch.setattr(context.syntax, "enclosing_scope", lambda *args: pytest.fail("parsed a 400 KB file"))
+    text = "def f(x):\n    return x\n" * 17_500
+    region = region_for(text, "python", 200_000, 200_001)
+    assert region.kind == "lines" and region.start < 200_000 < region.end
