@@ -7,7 +7,8 @@ tree-sitter ERROR nodes had its byte offset turned into a character offset by
 decoding the whole prefix, and each was tested for nearness by counting the
 newlines before it: quadratic, in a worker thread that held the GIL, so the
 event loop stalled too. And a document over 1 MB is not parsed for a finding, nor one over
-300,000 characters for a fix's enclosing function (seconds of a request; fuzz cases 3418, 7184).
+300,000 characters for a fix's enclosing function or a signature fact (seconds of a request;
+fuzz cases 3418, 7184).
 """
 
 from __future__ import annotations
@@ -56,3 +57,11 @@ def test_a_fix_in_a_big_document_takes_the_lines_around_the_error(monkeypatch):
     text = "def f(x):\n    return x\n" * 17_500
     region = region_for(text, "python", 200_000, 200_001)
     assert region.kind == "lines" and region.start < 200_000 < region.end
+
+
+def test_a_signature_fact_does_not_parse_a_big_file(monkeypatch):
+    import context.syntax
+    from lsp_server.assist.index_facts import signature_of
+
+    monkeypatch.setattr(context.syntax, "definitions", lambda *args: pytest.fail("parsed a 400 KB file"))
+    assert signature_of(None, "f", "def f(x):\n    return x\n" * 17_500, "python") == ""
