@@ -14,7 +14,10 @@ the reference string's offset for that position, else a desync.
 
     .venv/bin/python bench/fuzz.py --cases 10000
 
-prints a table and writes bench/results/fuzz.md and fuzz.json.
+prints a table and writes bench/results/fuzz.md and fuzz.json. To rerun a
+failure, `--only N` (or `--from N`) replays the seeded generator up to case
+N without sending, then sends case N (a hang may need the earlier cases too:
+`--from` a few hundred before); `--dump FILE` writes the case's bytes.
 """
 
 from __future__ import annotations
@@ -62,10 +65,16 @@ class Run:
         self.failures.append({"failure": what, "case": number, "kind": case.kind if case else "",
                               "detail": detail[:300], "sent": repr(sample)})
 
+    def skip(self) -> None:
+        """Draw one case and send nothing: replays the seeded generator up to the case to run."""
+        self.generator.case(self.rng.choice(KINDS))
+
     async def one(self, number: int, root: Path, env: dict) -> None:
         kind = self.rng.choice(KINDS)
         case = self.generator.case(kind)
         self.kinds[kind] += 1
+        if self.dump is not None:
+            Path(self.dump).write_bytes(b"".join(case.chunks))
         server, began = self.server, time.perf_counter()
         for msg_id in case.expect:
             server.expect(msg_id)
@@ -106,9 +115,9 @@ class Run:
 
 
 async def fuzz(cases: int, seed: int, timeout: float = 10, probe_every: int = 25, run_cap: int = 20_000,
-               size_cap: int = 200_000, progress=None) -> dict:
+               size_cap: int = 200_000, progress=None, first: int = 1, dump: str | None = None) -> dict:
     run = Run(seed, timeout, {"run_cap": run_cap, "size_cap": size_cap})
-    run.probe_every = probe_every
+    run.probe_every, run.dump = probe_every, dump
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="coder-lsp-fuzz-") as folder:
         root = Path(folder) / "ws"
@@ -116,7 +125,9 @@ async def fuzz(cases: int, seed: int, timeout: float = 10, probe_every: int = 25
         (root / "util.py").write_text("def add(a, b):\n    return a + b\n")
         env = {"XDG_CACHE_HOME": str(Path(folder) / "cache"), "HOME": folder}
         await run.start(root, env)
-        for number in range(1, cases + 1):
+        for _ in range(1, first):
+            run.skip()
+        for number in range(first, cases + 1):
             await run.one(number, root, env)
             if progress and number % max(1, cases // 20) == 0:
                 progress(f"  {number:>6} cases  {dict(run.counts)}  {run.server.proc_stats()}")
@@ -170,13 +181,20 @@ def main() -> None:
     parser.add_argument("--run-cap", type=int, default=20_000,
                         help="longest run of letters in a document (100000 to include issue 12 item 1)")
     parser.add_argument("--size-cap", type=int, default=200_000)
-    parser.add_argument("--out", default=str(RESULTS / "fuzz"))
+    parser.add_argument("--from", dest="first", type=int, default=1,
+                        help="replay the generator silently up to this case, then send from it (to rerun a failure)")
+    parser.add_argument("--only", type=int, help="send only this case (same as --from N --cases N)")
+    parser.add_argument("--dump", help="write the last sent case's bytes to this file")
+    parser.add_argument("--out", help="results file stem (default bench/results/fuzz; a replay writes none)")
     args = parser.parse_args()
+    if args.only:
+        args.first = args.cases = args.only
     result = asyncio.run(fuzz(args.cases, args.seed, args.timeout, run_cap=args.run_cap, size_cap=args.size_cap,
-                              progress=lambda line: print(line, flush=True)))
+                              progress=lambda line: print(line, flush=True), first=args.first, dump=args.dump))
     text = markdown(result)
     print(text)
-    write_results(args.out, text, result)
+    if args.out or args.first == 1:
+        write_results(args.out or str(RESULTS / "fuzz"), text, result)
 
 
 if __name__ == "__main__":

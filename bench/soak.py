@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -60,14 +62,19 @@ class Typist:
                 "context": {"triggerKind": 2}}
 
 
-async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, settings: dict) -> dict:
+async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, settings: dict,
+               memory_probe: str | None = None) -> dict:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="coder-lsp-soak-") as folder:
         root = Path(folder) / "ws"
         root.mkdir()
         (root / "shop.py").write_text(document())
         env = {"XDG_CACHE_HOME": str(Path(folder) / "cache"), "HOME": folder}
-        server = RawServer(root, settings=settings, env=env)
+        command = None
+        if memory_probe:  # the server under bench/memory_probe.py, asked at every sample
+            env["CODER_LSP_MEMORY_PROBE"] = str(Path(memory_probe).resolve())
+            command = [sys.executable, str(Path(__file__).resolve().parent / "memory_probe.py")]
+        server = RawServer(root, settings=settings, env=env, command=command)
         await server.start()
         await server.wait_ready()
         uri = (root / "shop.py").as_uri()
@@ -89,6 +96,9 @@ async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, 
                 await server.wait(msg_id, 10)
                 samples.append({"requests": number, "seconds": round(time.perf_counter() - started, 1),
                                 **server.proc_stats()})
+                if memory_probe:
+                    os.kill(server.process.pid, signal.SIGUSR1)
+                    await asyncio.sleep(0.5)  # the handler runs when the loop wakes; let it write
                 print(f"  {number:>6} requests  {samples[-1]}", flush=True)
         unanswered = []
         for msg_id in sent:
@@ -118,9 +128,14 @@ def growth(result: dict) -> dict:
     samples = result["samples"]
     warm = [s for s in samples if s["requests"] >= result["requests"] // 10] or samples
     first, last = warm[0], samples[-1]
+    half = [s for s in samples if s["requests"] >= result["requests"] // 2] or samples
     return {
         "rssAfterWarmUpMb": first["rssMb"], "rssEndMb": last["rssMb"],
         "rssGrowthPct": round(100 * (last["rssMb"] - first["rssMb"]) / first["rssMb"], 2),
+        # bounded memos fill and llama.cpp's buffers are first touched over thousands of keys: a
+        # leak keeps growing in the second half, a plateau does not
+        "rssHalfMb": half[0]["rssMb"],
+        "rssSecondHalfGrowthPct": round(100 * (last["rssMb"] - half[0]["rssMb"]) / half[0]["rssMb"], 2),
         "threads": sorted({s["threads"] for s in warm}), "fds": sorted({s["fds"] for s in warm}),
     }
 
@@ -135,6 +150,8 @@ def markdown(result: dict) -> str:
     lines += ["", "| measure | value |", "|---|---|"]
     lines += [f"| RSS after warm-up -> end | {summary['rssAfterWarmUpMb']} -> {summary['rssEndMb']} MB "
               f"({summary['rssGrowthPct']:+}%) |",
+              f"| RSS second half ({result['requests'] // 2} requests -> end) | {summary['rssHalfMb']} -> "
+              f"{summary['rssEndMb']} MB ({summary['rssSecondHalfGrowthPct']:+}%) |",
               f"| threads after warm-up | {summary['threads']} |", f"| fds after warm-up | {summary['fds']} |",
               f"| answers | {result['outcomes']} |", f"| unanswered (10 s) | {result['unanswered']} |",
               f"| answered twice | {result['answeredTwice']} |", f"| non-JSON frames | {result['badFrames']} |",
@@ -150,10 +167,13 @@ def main() -> None:
     parser.add_argument("--sample-every", type=int, default=0, help="default: requests / 20")
     parser.add_argument("--cancel-rate", type=float, default=0.3)
     parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--memory-probe", help="append where the server's memory is (bench/memory_probe.py) "
+                        "to this JSONL file at every sample")
     parser.add_argument("--out", default=str(RESULTS / "soak"))
     args = parser.parse_args()
     every = args.sample_every or max(1, args.requests // 20)
-    result = asyncio.run(soak(args.requests, args.seed, every, args.cancel_rate, {"maxTokens": args.max_tokens}))
+    result = asyncio.run(soak(args.requests, args.seed, every, args.cancel_rate, {"maxTokens": args.max_tokens},
+                               args.memory_probe))
     result["growth"] = growth(result)
     text = markdown(result)
     print(text)

@@ -21,6 +21,7 @@ from context.syntax import CONTAINER_KINDS, Definition
 MAX_OUTLINE_MEMBERS = 24
 SHORT_OUTLINE_MEMBERS = 6
 FIRST_CHOICE_SHARE = 0.25  # a definition's richer forms may take this share of the budget
+MAX_CHARS_PER_TOKEN = 32  # code averages 3-4; no tokenizer's pieces average more than this over a snippet
 MAX_RICH_TOKENS = 256  # and never more than this: a big budget is for more names, not one huge outline
 MAX_BODY_LINES = 160
 MAX_FULL_SMALL_LINES = 12
@@ -165,6 +166,8 @@ class Packer:
     def add(self, snippet: Snippet | None) -> bool:
         if snippet is None or self.covered(snippet.file, snippet.start_line, snippet.end_line):
             return False
+        if len(snippet.text) > (self.budget - self.used) * MAX_CHARS_PER_TOKEN:
+            return False  # cannot fit: do not tokenize a megabyte line (seconds) to learn that
         tokens = self.count_tokens(snippet.text)
         if self.used + tokens > self.budget:
             return False

@@ -284,7 +284,8 @@ class Ranking:
             return found
         if self.language not in GLOBAL_LANGUAGES:
             return []
-        candidates = [(f, d) for f, d in self.index.table.definitions_named(name) if not d.parent and f != self.rel]
+        candidates = self.index.table.definitions_named(name, GLOBAL_MAX_CANDIDATES + 1, top_level=True,
+                                                        besides=self.rel)
         if 0 < len(candidates) <= GLOBAL_MAX_CANDIDATES:
             self.scores[("free", name)] *= GLOBAL_WEIGHT
             return sorted(candidates, key=lambda item: (item[0], item[1].start_line))

@@ -66,9 +66,7 @@ def _lines(index, rel: str, text: str | None = None) -> list[str] | None:
     if hit is None or hit[0] is not text:
         hit = (text, text.split("\n"))
         with _CACHE_LOCK:
-            _LINES[key] = hit
-            while len(_LINES) > _LINES_CACHE_SIZE:
-                _LINES.popitem(last=False)
+            similar.put_bounded(_LINES, key, hit, _LINES_CACHE_SIZE)
     return hit[1]
 
 

@@ -23,6 +23,7 @@ MAX_WINDOWS_PER_FILE = 150
 MIN_SHARED_SHARE = 0.2
 IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _CACHE_SIZE = 64
+MAX_CACHED_TEXT_CHARS = 16_000_000
 
 
 def identifiers(text: str) -> frozenset[str]:
@@ -67,10 +68,21 @@ class WindowCache:
                 result.append((start + 1, end, tokens))
         result = (result, frozenset().union(*(tokens for _, _, tokens in result)))
         with self._lock:
-            self._items[key] = (text, result)
-            while len(self._items) > _CACHE_SIZE:
-                self._items.popitem(last=False)
+            put_bounded(self._items, key, (text, result), _CACHE_SIZE)
         return result
+
+
+def put_bounded(items: OrderedDict, key: tuple[str, int], value: tuple, size: int) -> None:
+    """Remember `value` (its text first) for (rel, hash of text): a file's older texts are dropped,
+    and the texts held stay under MAX_CACHED_TEXT_CHARS (each entry keeps its text alive: edits of
+    big documents kept a hundred megabyte versions). The caller holds the lock."""
+    for stale in [k for k in items if k[0] == key[0] and k != key]:
+        del items[stale]
+    items[key] = value
+    items.move_to_end(key)
+    held = sum(len(item[0]) for item in items.values())
+    while len(items) > 1 and (len(items) > size or held > MAX_CACHED_TEXT_CHARS):
+        held -= len(items.popitem(last=False)[1][0])
 
 
 WINDOWS = WindowCache()

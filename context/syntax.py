@@ -59,6 +59,9 @@ def byte_to_char(source: bytes, offset: int) -> int:
     return len(source[:offset].decode("utf-8", "surrogatepass"))
 
 
+MAX_CACHED_SOURCE_BYTES = 2_000_000  # a 1 MB Python tree is about 55 MB
+
+
 class _ParseCache:
     """The last few parses, keyed by language and text, shared across threads."""
 
@@ -78,8 +81,11 @@ class _ParseCache:
         entry = (source, spec.parse(source), {})
         with self._lock:
             self._items[key] = entry
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            # Also bound the bytes: a tree costs many times its source, and the fuzzer's 1-2 MB
+            # documents kept eight trees (hundreds of MB); the newest parse is always kept.
+            held = sum(len(item[0]) for item in self._items.values())
+            while len(self._items) > self._size or (len(self._items) > 1 and held > MAX_CACHED_SOURCE_BYTES):
+                held -= len(self._items.popitem(last=False)[1][0])
         return entry
 
 

@@ -46,7 +46,7 @@ class FileEntry:
     """One indexed file; its definitions and imports are unpacked on first use."""
 
     __slots__ = ("rel", "language", "digest", "size", "mtime_ns", "record", "from_document", "_definitions",
-                 "_imports", "names")
+                 "_imports", "names", "_parents")
 
     def __init__(self, rel: str, digest: str, size: int, mtime_ns: int, record: Record,
                  from_document: bool = False) -> None:
@@ -56,14 +56,22 @@ class FileEntry:
         self.names: list[str] = record[1].split("\n") if record[3] else []
         self._definitions: tuple[Definition, ...] | None = None
         self._imports: tuple[ImportRecord, ...] | None = None
+        self._parents: list[str] | None = None
 
     def definition(self, position: int) -> Definition:
         if self._definitions is not None:
             return self._definitions[position]
-        _, _, parents, kinds, numbers, _ = self.record
+        _, _, _, kinds, numbers, _ = self.record
         start, end, header_end = array("I", numbers[position * 12:position * 12 + 12])
-        parent = parents.split("\n")[position] if parents.strip("\n") else ""
-        return Definition(self.names[position], KINDS[kinds[position]], start, end, "", parent, header_end)
+        return Definition(self.names[position], KINDS[kinds[position]], start, end, "", self.parent(position),
+                          header_end)
+
+    def parent(self, position: int) -> str:
+        # Split once, not per lookup: a file of 100,000 `def f` made every lookup of `f` quadratic.
+        if self._parents is None:
+            parents = self.record[2]
+            self._parents = parents.split("\n") if parents.strip("\n") else []
+        return self._parents[position] if self._parents else ""
 
     @property
     def definitions(self) -> tuple[Definition, ...]:
@@ -162,9 +170,18 @@ class FileTable:
         with self._lock:
             return tuple(self._files.values())
 
-    def definitions_named(self, name: str) -> tuple[tuple[str, Definition], ...]:
+    def definitions_named(self, name: str, limit: int | None = None, top_level: bool = False,
+                          besides: str = "") -> tuple[tuple[str, Definition], ...]:
+        """Definitions of `name` (only top-level ones, none in `besides`), the first `limit` of them."""
+        found = []
         with self._lock:
-            found = [(rel, self._files[rel].definition(position)) for rel, position in self._by_name.get(name, ())]
+            for rel, position in self._by_name.get(name, ()):
+                entry = self._files[rel]
+                if rel == besides or (top_level and entry.parent(position)):
+                    continue
+                found.append((rel, entry.definition(position)))
+                if limit is not None and len(found) >= limit:
+                    break
         return tuple(found)
 
     def files_with_stem(self, stem: str) -> tuple[str, ...]:

@@ -151,6 +151,9 @@ class EditHistory:
     def forget(self, uri: str) -> None:
         self._documents.pop(uri, None)
 
+    def __len__(self) -> int:
+        return len(self._documents)
+
     def _seal(self, document: _Document) -> None:
         if document.open_hunk is not None:
             document.hunks.append(document.open_hunk)

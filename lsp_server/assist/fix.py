@@ -37,6 +37,7 @@ IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 MAX_REGION_LINES = 40
 WINDOW_LINES = 4  # each side of the error when no small enclosing function is found
+MAX_SCOPE_CHARS = 300_000  # bigger files get the lines around the error, not the enclosing function
 MAX_CHANGED_LINES = 6  # more than this to fix one diagnostic is a rewrite
 DESTRUCTIVE_LINES = 10
 SCOPES = ("function", "method")
@@ -75,7 +76,7 @@ def region_for(text: str, language: str | None, offset: int, end_offset: int) ->
 
 
 def _scope(text: str, language: str | None, offset: int):
-    if not language:
+    if not language or len(text) > MAX_SCOPE_CHARS:  # a whole-file parse and query: seconds (fuzz 7184)
         return None
     try:
         from context.syntax import enclosing_scope

@@ -15,19 +15,21 @@ import sys
 
 from lsp_server.assist.changes import line_offset
 
+MAX_PARSE_CHARS = 300_000  # a whole-file parse for one signature fact took seconds of a fix (fuzz case 7184)
+
 
 def signature_of(index, name: str, text: str = "", language: str | None = None) -> str:
     """The header of `name`'s definition, from this file first, then the repository index."""
     from context.syntax import definitions
 
     try:
-        for definition in definitions(language or "python", text) if text else ():
+        for definition in definitions(language or "python", text) if 0 < len(text) <= MAX_PARSE_CHARS else ():
             if definition.name == name and definition.header:
                 return " ".join(definition.header.split()).removesuffix(":")
         for rel, found in _found(index, name)[:3]:
             other = index.text(rel)
             entry = index.table.get(rel)
-            if other and entry is not None:
+            if other and entry is not None and len(other) <= MAX_PARSE_CHARS:
                 for definition in definitions(entry.language, other):
                     if definition.name == name and definition.header:
                         return " ".join(definition.header.split()).removesuffix(":")

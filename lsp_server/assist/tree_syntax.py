@@ -17,12 +17,13 @@ from lsp_server.assist.verify import check
 
 EXPECTED = re.compile(r"['\"`]([^'\"`\s\w]{1,3})['\"`] expected|expected ['\"`]([^'\"`\s\w]{1,3})['\"`]", re.I)
 MAX_DISTANCE_LINES = 3
+MAX_FINDING_CHARS = 1_000_000  # as the index: a 2 MB document's parse took 6 s of a request (fuzz 3418)
 MAX_STRAY_CHARS = 3  # removing more than a stray token is a judgement, not a mechanical fix
 
 
 def error_nodes(language: str, text: str):
     """(kind, start, end, token) of each MISSING/ERROR node, in character offsets."""
-    from context.syntax import byte_to_char, encode, parse
+    from context.syntax import encode, parse
 
     tree = parse(language, text)
     if not tree.root_node.has_error:
@@ -36,12 +37,43 @@ def error_nodes(language: str, text: str):
             found.append(("error", node.start_byte, node.end_byte, ""))
         if node.has_error and not node.is_missing:
             stack.extend(reversed(node.children))
-    to_char = (lambda b: b) if text.isascii() else (lambda b: byte_to_char(source, b))
-    return [(kind, to_char(start), to_char(end), token) for kind, start, end, token in found]
+    if text.isascii():
+        return found
+    chars = _chars(source, [offset for _, start, end, _ in found for offset in (start, end)])
+    return [(kind, chars[start], chars[end], token) for kind, start, end, token in found]
+
+
+def _chars(source: bytes, offsets: list[int]) -> dict[int, int]:
+    """Code-point offsets of byte offsets in one pass: decoding the prefix for each of a binary
+    file's thousands of ERROR nodes was quadratic (minutes, the GIL held, for a 1 MB document)."""
+    table, byte, char = {}, 0, 0
+    for offset in sorted(set(offsets)):
+        char += len(source[byte:offset].decode("utf-8", "surrogatepass"))
+        table[offset], byte = char, offset
+    return table
+
+
+def _near(text: str, offset: int, nodes: list) -> list:
+    """The nodes within MAX_DISTANCE_LINES lines of `offset` (line_of per node was quadratic)."""
+    low = offset
+    for _ in range(MAX_DISTANCE_LINES + 1):
+        low = text.rfind("\n", 0, low) if low > 0 else -1
+        if low < 0:
+            break
+    high = offset - 1
+    for _ in range(MAX_DISTANCE_LINES + 1):
+        high = text.find("\n", high + 1)
+        if high < 0:
+            high = len(text)
+            break
+    return [n for n in nodes if low + 1 <= n[1] <= high]
 
 
 def finding(language: str, text: str, offset: int, message: str = "") -> Finding | None:
-    """The parse error nearest `offset` as a Finding, or None when the parse there is clean."""
+    """The parse error nearest `offset` as a Finding, or None when the parse there is clean
+    (or the text is too big to parse on a request: then the model explains it alone)."""
+    if len(text) > MAX_FINDING_CHARS:
+        return None
     try:
         nodes = error_nodes(language, text)
     except Exception:  # no grammar for it
@@ -52,7 +84,7 @@ def finding(language: str, text: str, offset: int, message: str = "") -> Finding
         if found is not None:
             return found
     line = line_of(text, offset)
-    near = [n for n in nodes if abs(line_of(text, n[1]) - line) <= MAX_DISTANCE_LINES]
+    near = _near(text, offset, nodes)
     if not near:
         return None
     # MISSING nodes carry the answer; prefer them, then the closest.

@@ -169,6 +169,9 @@ def register(server) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: types.DidCloseTextDocumentParams) -> None:
+        pipeline = ls.completions.pipeline  # a closed document's texts and hunks go with it
+        pipeline.edit_history.forget(params.text_document.uri)
+        pipeline.cache.forget(params.text_document.uri)
         if path := fs_path(params.text_document.uri):
             _tell_index(ls, "forget_document", path)
             if sticky := getattr(ls, "sticky_context", None):

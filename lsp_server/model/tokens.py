@@ -24,7 +24,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from itertools import chain
-from typing import Callable, Iterator
+from typing import Callable, Hashable, Iterator
 
 # tokenizer.ggml.pre values whose split rule makes a newline after a non-space a token boundary.
 LINE_SPLIT_PRETOKENIZERS = frozenset({"gpt-2", "starcoder", "deepseek-coder", "deepseek-llm"})
@@ -37,17 +37,17 @@ class LruMemo:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[str, array] = OrderedDict()
+        self._items: OrderedDict[Hashable, array] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> array | None:
+    def get(self, key: Hashable) -> array | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: str, value: array) -> None:
+    def put(self, key: Hashable, value: array) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -105,7 +105,10 @@ class TokenMemo:
 
     def _chunked(self, text: str) -> array:
         chunks = list(line_chunks(text))
-        known = [self._chunks.get(chunk) for chunk in chunks]
+        # Chunks are remembered by hash(chunk), not by their text: 8,192 chunk texts were most of
+        # the memo (RSS rose by ~11 MB as it filled). str hashes are keyed per process (SipHash), so
+        # a collision (about 1 in 2**40 at this size) cannot be forced and would only skew one prompt.
+        known = [self._chunks.get(hash(chunk)) for chunk in chunks]
         start = 0
         while start < len(chunks):  # tokenize each run of unknown chunks in one call
             if known[start] is not None:
@@ -116,7 +119,7 @@ class TokenMemo:
                 end += 1
             known[start:end] = self._run_tokens(chunks[start:end])
             for chunk, found in zip(chunks[start:end], known[start:end]):
-                self._chunks.put(chunk, found)
+                self._chunks.put(hash(chunk), found)
             start = end
         return array("i", chain.from_iterable(known))
 

@@ -1,0 +1,84 @@
+"""Run `coder-lsp serve` with a memory probe: on SIGUSR1 it appends where its memory is to a JSONL file.
+
+For `bench/soak.py --memory-probe FILE`: each line has glibc's heap figures
+(`mallinfo2`: in use, free, mmapped), Python's allocated block count, the
+sizes of the bounded memos (token texts and chunks, subwords), and the RSS
+of the largest mappings from /proc/self/smaps (a thread's malloc arena, a
+llama.cpp buffer first touched page by page, the brk heap), so a soak's
+RSS growth can be told apart: a memo filling to its cap, pages of a
+preallocated buffer touched late, fragmentation, or a leak. Bench only: the
+server never imports it.
+
+    CODER_LSP_MEMORY_PROBE=out.jsonl python bench/memory_probe.py
+
+With CODER_LSP_MEMORY_PROBE_TRIM=1 each probe then calls malloc_trim(0)
+and records the RSS after it (free heap pages glibc had kept).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import os
+import runpy
+import signal
+import sys
+import threading
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _mappings(top: int = 6) -> dict[str, float]:
+    sizes, key = {}, None
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            parts = line.split()
+            if parts and "-" in parts[0] and not parts[0].endswith(":"):
+                start, end = (int(x, 16) for x in parts[0].split("-"))
+                key = f"{parts[0].split('-')[0]} {(end - start) >> 20}MB {parts[5] if len(parts) > 5 else '[anon]'}"
+            elif parts and parts[0] == "Rss:" and key:
+                sizes[key] = round(int(parts[1]) / 1024, 1)
+    return dict(sorted(sizes.items(), key=lambda item: -item[1])[:top])
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def _memos() -> dict:
+    from context import lookup
+    from lsp_server.model.tokens import TokenMemo
+
+    memos = [o for o in gc.get_objects() if isinstance(o, TokenMemo)]
+    return {"tokenTexts": [len(m._texts) for m in memos], "tokenChunks": [len(m._chunks) for m in memos],
+            "subwords": lookup.subwords.cache_info().currsize}
+
+
+def probe(path: str) -> None:
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    row = {"mallocInUseMb": round(info.uordblks / 2**20, 2), "mallocFreeMb": round(info.fordblks / 2**20, 2),
+           "mallocMmapMb": round(info.hblkhd / 2**20, 2), "pythonBlocks": sys.getallocatedblocks(),
+           "rssMb": _rss_mb(), **_memos(), "largestMappingsRssMb": _mappings()}
+    if os.environ.get("CODER_LSP_MEMORY_PROBE_TRIM"):  # how much of the RSS is free heap glibc kept
+        libc.malloc_trim(0)
+        row["rssAfterTrimMb"] = _rss_mb()
+    with open(path, "a") as out:
+        out.write(json.dumps(row) + "\n")
+
+
+def main() -> None:
+    path = os.environ["CODER_LSP_MEMORY_PROBE"]
+    signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(target=probe, args=(path,), daemon=True).start())
+    sys.argv = ["lsp_server", "serve"]
+    runpy.run_module("lsp_server", run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
