@@ -21,6 +21,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from lsp_server import positions
+from lsp_server.assist.pipeline import relative_path
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,8 @@ def register(server) -> None:
         pipeline.cache.forget(params.text_document.uri)
         if path := fs_path(params.text_document.uri):
             _tell_index(ls, "forget_document", path)
+            if states := getattr(ls.engine, "states", None):  # its KV state, kept for its return
+                states.forget(relative_path(path, ls.workspace_root()))
             if sticky := getattr(ls, "sticky_context", None):
                 sticky.forget(path)
 

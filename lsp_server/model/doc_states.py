@@ -10,13 +10,14 @@ reuse in `kv_reuse` works on them). Least recently used states are dropped
 beyond `limit_bytes` (`model.stateCacheMb`); a state bigger than the limit is
 not kept. A restore llama.cpp refuses leaves an empty cache: the prompt is
 evaluated as it would have been without this. The engine calls `enter` under
-its lock, on the model thread, before every evaluation.
+its lock, on the model thread, before every evaluation; `forget` (a closed
+document, from the event loop) only queues the key for the next `enter`.
 """
 
 from __future__ import annotations
 
 import ctypes
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
 import numpy as np
 
@@ -34,6 +35,7 @@ class DocumentStates:
         self._saved: OrderedDict[str, tuple[np.ndarray, ctypes.Array]] = OrderedDict()
         self.bytes = 0  # kept as a count: `describe` runs on the event loop while the model thread saves
         self.saves = self.restores = 0
+        self._closed: deque[str] = deque()  # documents closed since the last `enter` (any thread appends)
 
     def usable(self, key: str | None, tokens: list[int]) -> int:
         """How many of `tokens` the saved state of `key` holds (0 when none is saved)."""
@@ -44,12 +46,21 @@ class DocumentStates:
         """Make the cache `key`'s: save the current document's state, restore `key`'s when it holds more
         of `tokens` than the `cached_now` the live cache does."""
         key = key or None  # a request without a path has no document to keep
+        while self._closed:
+            closed = self._closed.popleft()
+            self._drop(closed)
+            if closed == self.current and key != closed:
+                self.current = None  # its live cells are not worth saving any more
         if key == self.current:
             return
         self._save(llm)
         self.current = key
         if key is not None and self.usable(key, tokens) > cached_now:
             self._restore(llm, key)
+
+    def forget(self, key: str) -> None:
+        """A closed document's state goes at the model thread's next `enter` (safe from any thread)."""
+        self._closed.append(key)
 
     def _save(self, llm: llama_cpp.Llama) -> None:
         key, count = self.current, llm.n_tokens

@@ -3,6 +3,8 @@ document's cache survives a visit to another file."""
 
 from __future__ import annotations
 
+from lsprotocol import types
+
 from tests.e2e.conftest import start_server
 
 SOURCE = "".join(f"def helper_{i}(value):\n    return value * {i} + {i % 7}\n\n\n" for i in range(40))
@@ -46,10 +48,14 @@ async def test_going_back_to_a_file_finds_its_prompt_still_evaluated(workspace):
         lsp.change(main, "\n".join(lines))
         await lsp.inline(main, LINE, 9)
         status = await lsp.status()
+        lsp.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(main)))
+        await lsp.inline(other, 21, 0)  # the model thread drops the closed file's state before this job
+        after_close = (await lsp.status())["model"]["document_states"]
     first, _, back = jobs(status, "inline")[-3:]
     assert first["cachedTokens"] < first["promptTokens"] // 4  # cold
     assert back["promptTokens"] - back["cachedTokens"] <= 8, back  # main.py's state was restored
     assert status["model"]["document_states"]["restores"] >= 1
+    assert after_close["documents"] == 0, after_close  # main.py closed: its saved state went with it
 
 
 async def test_bad_focus_params_are_ignored_and_the_server_keeps_serving(workspace):

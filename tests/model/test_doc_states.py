@@ -85,3 +85,15 @@ def test_a_prompt_without_a_document_is_not_kept(engine):
     engine.complete(request("", 0), CancelToken())  # an untitled buffer's prompt, say
     engine.complete(request("b.py", 1000), CancelToken())
     assert engine.states.describe()["documents"] == 0
+
+
+def test_a_closed_document_s_state_goes_at_the_next_evaluation(engine):
+    engine.complete(request("a.py", 0), CancelToken())
+    engine.complete(request("b.py", 1000), CancelToken())  # a.py's state saved
+    tokens = engine.prompt_tokens(engine.build_prompt(request("a.py", 0)))
+    assert engine.states.usable("a.py", tokens) > 0
+    engine.states.forget("a.py")  # didClose, from the event loop
+    engine.states.forget("b.py")  # the live one: not saved when the next document comes
+    engine.complete(request("c.py", 2000), CancelToken())
+    assert engine.states.usable("a.py", tokens) == 0
+    assert engine.states.describe()["documents"] == 0 and engine.states.bytes == 0
