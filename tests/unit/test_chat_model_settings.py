@@ -55,3 +55,11 @@ def test_the_main_model_overrides_do_not_replace_the_chat_model(monkeypatch):
     assert resolve_model(chat, cli_model="/m/main-from-flag.gguf").path == "/m/chat.gguf"
     assert resolve_model(chat).setting == "coderLsp.chatModel.path"
     assert resolve_model(parse_settings({})[0].model).path == "/m/main-from-env.gguf"
+
+
+def test_state_cache_size_rejects_bad_values_and_keeps_the_default():
+    for value in (-1, 1 << 40, "lots", 2.5, True, None, [256]):
+        settings, bad = parse_settings({"model": {"stateCacheMb": value}})
+        assert settings.model.state_cache_mb == 256 and bad, value
+    settings, bad = parse_settings({"model": {"stateCacheMb": 0}})
+    assert bad == () and settings.model.state_cache_mb == 0  # 0: keep no states
