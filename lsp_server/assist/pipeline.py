@@ -102,10 +102,7 @@ class CompletionPipeline:
                  workspace: str | None, cancel: CancelToken, stats: dict) -> tuple[Completion, CompletionRequest]:
         """Step 2, on the model thread: context, request, generation; `stats` gets the timings."""
         started = time.perf_counter()
-        snippets = self.retrieve(index, snapshot, settings.context_budget, engine, stats)
-        stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
-        cancel.raise_if_cancelled()
-        request = completion_request(snapshot, prepared, settings, snippets, workspace)
+        request = self.request(snapshot, prepared, settings, engine, index, workspace, cancel, stats)
 
         def count_token(_text: str) -> None:
             stats["tokens"] = stats.get("tokens", 0) + 1
@@ -116,6 +113,15 @@ class CompletionPipeline:
         stats["promptTokens"] = completion.prompt_tokens
         stats["cachedTokens"] = completion.cached_tokens
         return completion, request
+
+    def request(self, snapshot: Snapshot, prepared: Prepared, settings: Settings, engine: Engine, index,
+                workspace: str | None, cancel: CancelToken, stats: dict) -> CompletionRequest:
+        """Repository context and the `CompletionRequest` at the cursor (also what a prefill evaluates)."""
+        started = time.perf_counter()
+        snippets = self.retrieve(index, snapshot, settings.context_budget, engine, stats)
+        stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
+        cancel.raise_if_cancelled()
+        return completion_request(snapshot, prepared, settings, snippets, workspace)
 
     def finish(self, snapshot: Snapshot, prepared: Prepared, raw: str, stats: dict) -> str:
         """Step 3: the post-processed text ("" if nothing is worth showing), remembered for typing ahead."""

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import logging
 
-from lsp_server.assist.pipeline import completion_request
 from lsp_server.features.documents import take_snapshot
 from lsp_server.features.inline_completion import HOLD_LIMIT_S, prefill_when_idle, should_complete
 from lsp_server.features.next_edit import read_params
@@ -59,8 +58,6 @@ def prefill_focus(ls: CoderServer, uri: str, position) -> None:
     stats = ls.jobs.record("prefill", uri, offset=snapshot.offset, version=snapshot.version, reason="focus")
 
     def request(cancel) -> CompletionRequest:
-        snippets = pipeline.retrieve(index, snapshot, settings.context_budget, engine, stats)
-        cancel.raise_if_cancelled()
-        return completion_request(snapshot, prepared, settings, snippets, workspace)
+        return pipeline.request(snapshot, prepared, settings, engine, index, workspace, cancel, stats)
 
     prefill_when_idle(ls, uri, engine, request, stats)
