@@ -39,23 +39,28 @@ from context_eval import load_tasks, masked  # noqa: E402
 from sources import HELD_OUT, PROJECTS, source_root  # noqa: E402
 
 from lsp_server.assist import prompt_window  # noqa: E402
-from lsp_server.model import prompts  # noqa: E402
+from lsp_server.model import guidance, prompts  # noqa: E402
 from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
+DEFAULT_BIAS = guidance.BIAS
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
-# name: (prompt style, local window in characters)
+# name: (prompt style, local window in characters, guidance bias: 0 = plain decoding)
 VARIANTS = {
-    "main": (Style(repo_tokens=False), 4000),  # the layout before issue 17: `# path` comment blocks at the top
-    "files": (Style(), 4000),
-    "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000),
-    "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200),
-    "files-t500": (Style(local_tokens=500), 4000),  # the file cut to 500 tokens when there is context
-    "near-block-k4": (Style(snippets=4, placement="block"), 4000),
-    "near-line-k4": (Style(snippets=4, placement="line"), 4000),
-    "near-line-k1-l6": (Style(snippets=1, snippet_lines=6, placement="line"), 4000),
-    "files-k2": (Style(snippets=2), 4000),
+    "main": (Style(repo_tokens=False), 4000, 0.0),  # the layout before issue 17: `# path` comment blocks at the top
+    "files": (Style(), 4000, 0.0),
+    "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000, 0.0),
+    "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200, 0.0),
+    "files-t500": (Style(local_tokens=500), 4000, 0.0),  # the file cut to 500 tokens when there is context
+    "near-block-k4": (Style(snippets=4, placement="block"), 4000, 0.0),
+    "near-line-k4": (Style(snippets=4, placement="line"), 4000, 0.0),
+    "near-line-k1-l6": (Style(snippets=1, snippet_lines=6, placement="line"), 4000, 0.0),
+    "files-k2": (Style(snippets=2), 4000, 0.0),
+    # Context-guided decoding (`model.guidance`, the default): the same prompt as "files"; without context
+    # there are no names, so its baseline is plain decoding, the same completions as "files" without.
+    "guided": (Style(), 4000, DEFAULT_BIAS),
+    **{f"guided-b{b:g}": (Style(), 4000, float(b)) for b in (2, 3, 4, 8, 12, 100)},
 }
 
 
@@ -96,7 +101,10 @@ class Remembered:
         from lsp_server.model.types import Completion
 
         prompt = self.engine.build_prompt(request)
-        key = hashlib.sha256(repr((self.engine.path, prompt.parts, request.max_tokens, request.stop)).encode()).hexdigest()
+        decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
+        if request.names:  # guided decoding: the names and the bias decide too (none: plain, as before)
+            decided_by += (request.names, guidance.BIAS)
+        key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone
             done = self.engine.complete(request, cancel, on_token)
@@ -114,7 +122,8 @@ class Remembered:
         self.path.write_text(json.dumps(self.saved))
 
 
-def run_task(engine, settings, root: Path, name: str, task: dict, index, style: Style, window: int) -> dict:
+def run_task(engine, settings, root: Path, name: str, task: dict, index, style: Style, window: int,
+             bias: float) -> dict:
     from lsp_server.assist.pipeline import CompletionPipeline, TextSnapshot
     from context.languages import language_name
 
@@ -123,7 +132,8 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
     gold_rest = gold_rest[task["column"]:].rstrip()
     path = str(root / task["file"])
     snapshot = TextSnapshot(Path(path).as_uri(), path, language_name(path) or "", None, text, offset)
-    prompts.STYLE, prompt_window.PREFIX_CHARS = style, window
+    prompts.STYLE, prompt_window.PREFIX_CHARS, guidance.BIAS = style, window, bias or DEFAULT_BIAS
+    settings = dataclasses.replace(settings, context_guidance=bias > 0)
     outcome = CompletionPipeline().complete(snapshot, settings, engine, index, str(root))
     shown = outcome.text.split("\n")[0].rstrip()
     ident = task["identifier"]
@@ -132,13 +142,14 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
             "exact": starts and not IDENT_CHAR.match(shown[len(ident):len(ident) + 1]),
             "similarity": edit_similarity(shown, gold_rest), "snippets": len(outcome.request.snippets),
             "unseen": ident not in set(WORD.findall(outcome.request.prefix)),  # not in the local window
+            "offered": ident in outcome.request.names,  # a guidance candidate
             "prompt_tokens": outcome.completion.prompt_tokens if outcome.completion else 0}
 
 
 def table(rows: dict[tuple[str, bool], list[dict]], variants: list[str]) -> str:
     out = ["| variant | local window | tasks | ident match with | without | with / without | exact name with "
-           "| without | edit sim with | without | name not in window: with | without | prompt tokens with |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| without | edit sim with | without | name not in window: with | without | gold among names | prompt tokens with |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def share(rs: list[dict], key: str) -> float:
         return sum(r[key] for r in rs) / len(rs)
@@ -152,6 +163,7 @@ def table(rows: dict[tuple[str, bool], list[dict]], variants: list[str]) -> str:
         out.append(f"| {variant} | {VARIANTS[variant][1]} | {len(with_)} | {share(with_, 'match'):.1%} | {base:.1%} "
                    f"| {ratio} | {share(with_, 'exact'):.1%} | {share(without, 'exact'):.1%} "
                    f"| {share(with_, 'similarity'):.3f} | {share(without, 'similarity'):.3f} | {blind} "
+                   f"| {sum(r.get('offered', False) for r in with_)}/{len(with_)} "
                    f"| {share(with_, 'prompt_tokens'):.0f} |")
     return "\n".join(out)
 
@@ -190,10 +202,10 @@ def main() -> int:
             index.wait_ready()
             for task in mine:
                 for variant in args.variants:  # equal prompts (no context, few snippets) are computed once
-                    style, window = VARIANTS[variant]
+                    style, window, bias = VARIANTS[variant]
                     for context in (False, True):
-                        rows.setdefault((variant, context), []).append(
-                            run_task(remembered, settings, root, project, task, index if context else None, style, window))
+                        rows.setdefault((variant, context), []).append(run_task(
+                            remembered, settings, root, project, task, index if context else None, style, window, bias))
             index.stop()
             print(f"{project}: {len(mine)} tasks, {remembered.computed} computed, "
                   f"{time.perf_counter() - started:.0f} s", file=sys.stderr)

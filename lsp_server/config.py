@@ -53,6 +53,7 @@ class Settings:
     latency_budget_ms: int = 1000  # a cold prompt is cut to what the machine evaluates in this time; 0 = off
     multiline: str = "auto"  # "auto" (from the syntax position) | "always" | "never"
     speculative: bool = True  # compute the next completion while idle
+    context_guidance: bool = True  # decoding leans toward identifiers the context defines (model.guidance)
     chat_max_tokens: int = 384
     index_exclude: tuple[str, ...] = ()
     max_file_bytes: int = 1_000_000  # larger files are not indexed
@@ -92,6 +93,7 @@ TOP_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "latencyBudgetMs": ("latency_budget_ms", whole_number(0, 60_000)),
     "multiline": ("multiline", choice("auto", "always", "never")),
     "speculative": ("speculative", boolean),
+    "contextGuidance": ("context_guidance", boolean),
     "chatMaxTokens": ("chat_max_tokens", whole_number(1, 8192)),
     "maxFileBytes": ("max_file_bytes", whole_number(1_000, 1 << 30)),
     "secretFiles": ("secret_files", string_list),

@@ -30,6 +30,7 @@ from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
 from lsp_server.assist.prompt_window import window
 from lsp_server.config import Settings
+from lsp_server.model.guidance import context_names
 from lsp_server.model.types import CancelToken, Completion, CompletionRequest, Engine
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,8 @@ class CompletionPipeline:
 
 def completion_request(snapshot: Snapshot, prepared: Prepared, settings: Settings, snippets: tuple,
                        workspace: str | None) -> CompletionRequest:
-    """What the engine lays out as a prompt; one line stops at the newline."""
+    """What the engine lays out as a prompt; one line stops at the newline; with the names the
+    snippets define, so the engine's decoding can lean toward them (`model.guidance`)."""
     multiline = prepared.multiline
     return CompletionRequest(
         prefix=prepared.site.prefix,
@@ -169,6 +171,7 @@ def completion_request(snapshot: Snapshot, prepared: Prepared, settings: Setting
         max_tokens=settings.max_tokens if multiline else min(settings.max_tokens, SINGLE_LINE_MAX_TOKENS),
         stop=() if multiline else ("\n",),
         latency_budget_ms=settings.latency_budget_ms,
+        names=context_names(snippets) if settings.context_guidance else (),
     )
 
 

@@ -8,7 +8,8 @@ in `n_batch` chunks with a cancel check before each, then sample one token at
 a time, checking the cancel token after every one. Token bytes go through a
 `TextStream`, so a character split across tokens is never emitted half.
 With a `Healing` (token healing), the first tokens are constrained to retype
-the text cut from the prompt's end, and those bytes are left out of the output.
+the text cut from the prompt's end, and those bytes are left out of the output;
+with a `Guide` (`guidance`), tokens spelling an identifier the context defines get a bias.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 import llama_cpp
+from lsp_server.model.guidance import Guide
 from lsp_server.model.healing import Healing
 from lsp_server.model.pieces import token_piece
 from lsp_server.model.repetition import Repetition
@@ -71,20 +73,32 @@ def _sampler(llm: llama_cpp.Llama, temperature: float) -> Callable[[], int]:
     return llm.sample
 
 
-def _healed(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Healing, greedy: bool) -> Callable[[], int]:
-    """`sample`, except that while `healing` is active only tokens consistent with the cut text are allowed."""
+def _constrained(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Healing | None, guide: Guide | None,
+                 greedy: bool) -> Callable[[], int]:
+    """`sample`, except that while `healing` is active only tokens consistent with the cut text are
+    allowed, and while `guide` is active the tokens spelling a context identifier get its bias."""
     n_vocab, ctx, vocab = llm.n_vocab(), llm._ctx.ctx, llm._model.vocab
 
     def pick() -> int:
-        if not healing.active:
+        healing_on, guide_on = healing is not None and healing.active, guide is not None and guide.active
+        if not healing_on and not guide_on:
             return sample()
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
         if greedy:
-            token = healing.pick(logits)
+            token = healing.pick(logits) if healing_on else int(logits.argmax())
+            if guide_on:
+                token = guide.pick(logits, token)
         else:
-            healing.mask(logits)
+            if healing_on:
+                healing.mask(logits)
+            if guide_on:
+                guide.boost(logits)
             token = sample()
-        healing.advance(token_piece(vocab, token))
+        piece = token_piece(vocab, token)
+        if healing_on:
+            healing.advance(piece)
+        if guide_on:
+            guide.advance(piece)
         return token
 
     return pick
@@ -102,6 +116,7 @@ def generate(
     on_token: Callable[[str], None] | None = None,
     stop_repeats: bool = False,
     healing: Healing | None = None,
+    guide: Guide | None = None,
     reuse: Callable[[llama_cpp.Llama, list[int], CancelToken], tuple[int, int]] | None = None,
 ) -> Generation:
     """Run `tokens` as the prompt and sample up to `max_tokens`; raises Cancelled when `cancel` is set.
@@ -117,8 +132,8 @@ def generate(
         llm.eval(tokens[i : i + llm.n_batch])
     evaluated = time.perf_counter()
     sample = _greedy(llm) if temperature <= 0 else _sampler(llm, temperature)
-    if healing is not None:
-        sample = _healed(llm, sample, healing, temperature <= 0)
+    if healing is not None or guide is not None:
+        sample = _constrained(llm, sample, healing, guide, temperature <= 0)
     vocab = llm._model.vocab
     stream = TextStream(stop_texts)
     parts: list[str] = []

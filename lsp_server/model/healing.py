@@ -42,6 +42,10 @@ class PieceIndex:
         hi = bisect.bisect_left(self._pieces, bound) if bound is not None else len(self._pieces)
         return self._ids[lo:hi]
 
+    def prefixes_of(self, rest: bytes) -> list[int]:
+        """Tokens whose piece is a non-empty prefix of `rest` (`rest` itself included)."""
+        return [t for n in range(1, len(rest) + 1) for t in self._exact.get(rest[:n], ())]
+
     def consistent_with(self, rest: bytes) -> np.ndarray:
         """Tokens whose piece starts with `rest`, or is a non-empty proper prefix of it."""
         shorter = [t for n in range(1, len(rest)) for t in self._exact.get(rest[:n], ())]

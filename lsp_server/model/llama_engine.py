@@ -17,6 +17,7 @@ import time
 from lsp_server.model import budget, formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate
+from lsp_server.model.guidance import guide_for
 from lsp_server.model.healing import Healing, PieceIndex, heal, vocabulary_pieces
 from lsp_server.model.model_file import check_model_file, default_threads
 from lsp_server.model.doc_states import DocumentStates
@@ -203,11 +204,12 @@ class LlamaEngine:
 
     def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
                  *, order: str | None = None) -> Completion:
-        request, healing = self._heal(request)
+        typed, (request, healing) = clean(request.prefix), self._heal(request)
+        guide = guide_for(typed, healing.removed if healing else b"", request.names, self.piece_index())
         prompt, tokens = budget.fitted_prompt(self, request, order)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,
-                           stop_texts, on_token, healing, key=request.path)
+                           stop_texts, on_token, healing, key=request.path, guide=guide)
         return Completion(result.text, self.name, prompt.format, result.prompt_tokens, result.cached_tokens,
                           result.generated_tokens, result.ttft_ms, result.total_ms, result.finish_reason,
                           cut_to_budget=prompt.budget_cut)
@@ -248,7 +250,7 @@ class LlamaEngine:
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
              stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
-             healing: Healing | None, stop_repeats: bool = False, key: str | None = None) -> Generation:
+             healing: Healing | None, stop_repeats: bool = False, key: str | None = None, guide=None) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1
@@ -258,7 +260,7 @@ class LlamaEngine:
             try:
                 return self._record(generate(self._llm, tokens, cancel, max_tokens=max(0, min(max_tokens, room)),
                                 temperature=temperature, stop_ids=stop_ids, stop_texts=stop_texts, on_token=on_token,
-                                healing=healing, reuse=self._reuse if self.kv_reuse else None,
+                                healing=healing, guide=guide, reuse=self._reuse if self.kv_reuse else None,
                                 stop_repeats=stop_repeats))
             except RuntimeError as err:  # llama_decode failures: start from a clean cache next time
                 self._llm.reset()

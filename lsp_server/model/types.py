@@ -59,6 +59,9 @@ class CompletionRequest:
     temperature: float = 0.0
     repo: str = ""  # workspace folder name, for repo-level formats (<repo_name>, <|repo_name|>)
     latency_budget_ms: int = 0  # a cold prompt is cut to what evaluates in this time (0 = no limit)
+    # Identifiers the repository context defines, best first: at an identifier the local engine's
+    # decoding leans toward them (`model.guidance`); () = plain decoding.
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

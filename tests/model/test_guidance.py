@@ -1,0 +1,142 @@
+"""Context-guided decoding (`model.guidance`) on the real tiny models: which names, where, how far, bounded.
+
+The tiny models are random-weight but deterministic, so their choices are pinned: after
+`    return `, DeepSeek-tiny's own first choice is ` Arc`; ` delegate` is 2.6 logits below it
+(inside the default bias) and ` functions` 7.8 below (outside it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from context.snippet import Snippet
+from lsp_server.model import generation, guidance, llama_engine
+from lsp_server.model.guidance import MAX_NAME_BYTES, MAX_NAMES, Guide, context_names, guide_for, identifier_site
+from lsp_server.model.healing import PieceIndex
+from lsp_server.model.types import CancelToken, CompletionRequest
+
+RETURN = "def total(cart):\n    return "
+
+
+def snippet(text: str, symbol: str = "", file: str = "shop/pricing.py") -> Snippet:
+    return Snippet(file, 1, text.count("\n") + 1, "definition", text, symbol)
+
+
+@pytest.fixture
+def guides(monkeypatch):
+    """The `Guide` each generation ran with (None: plain decoding), in order."""
+    seen: list[Guide | None] = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("guide"))
+        return generation.generate(*args, **kwargs)
+
+    monkeypatch.setattr(llama_engine, "generate", spy)
+    return seen
+
+
+def complete(engine, prefix: str, names=(), **kw) -> str:
+    request = CompletionRequest(prefix=prefix, suffix="\n", max_tokens=8, names=tuple(names), **kw)
+    return engine.complete(request, CancelToken()).text
+
+
+def test_context_names_lists_definitions_best_snippet_first():
+    snippets = (
+        snippet("class Cart:\n    items: list\n    def add(self, item):\n        self.total = 0\n", "Cart"),
+        snippet("func (c *Cart) Checkout(rate float64) error {\n", "", "cart.go"),
+        snippet("export async function discountedTotal(cart: Cart) {\n  return 1\n}\n"
+                "export const TAX_RATE = 0.2\ninterface Receipt {}\n", "", "cart.ts"),
+    )
+    assert context_names(snippets) == ("Cart", "items", "add", "Checkout", "discountedTotal", "TAX_RATE", "Receipt")
+    assert context_names(()) == ()
+    assert "return" not in context_names((snippet("return (x)\nif (y)\n"),))  # keywords are no names
+
+
+def test_context_names_are_bounded():
+    many = snippet("".join(f"def name_{i}(x):\n" for i in range(10_000)))
+    assert len(context_names((many,))) == MAX_NAMES
+    late = snippet("x" * guidance.MAX_SCAN_CHARS + "\ndef late_name():\n")
+    assert context_names((late,)) == ()  # past what is read per request
+    long = snippet("def " + "n" * (MAX_NAME_BYTES + 1) + "():\ndef größe():\n")
+    assert context_names((long,)) == ("größe",)  # a non-ASCII name is a name; an enormous one is not
+
+
+@pytest.mark.parametrize("prefix, site", [
+    ("x = shop.", ""), ("    return ", ""), ("call(a, ", ""), ("x = cart.it", "it"), ("total = dis", "dis"),
+    ("\tgröß", "größ"), ("", ""), ("x = 'abc ", None), ('s = "a" + "b', None), ("n = 12", None),
+    ("x = 1  # see ", None), ("// call ", None), ("f(x)", None),
+])
+def test_identifier_site(prefix, site):
+    assert identifier_site(prefix) == site
+
+
+def test_guide_biases_the_candidate_and_stops_when_it_is_complete():
+    index = PieceIndex([b" Arc", b" dele", b"gate", b"_total", b"(", b" delegate"])
+    guide = Guide((b" delegate_total",), index, 6.0)
+    logits = np.asarray([10.0, 5.0, 0.0, 0.0, 0.0, 7.0], dtype=np.float32)
+    assert sorted(guide.boosted().tolist()) == [1, 5]  # " dele" and " delegate" spell its head
+    assert guide.pick(logits, 0) == 5  # 7 + 6 beats 10
+    assert Guide((b" delegate_total",), index, 2.0).pick(logits, 0) == 0  # 7 + 2 does not
+    guide.advance(b" delegate")
+    assert guide.active and guide.boosted().tolist() == [3]
+    guide.advance(b"_total")
+    assert not guide.active  # the identifier is complete: nothing after it is steered
+
+
+def test_guide_stops_when_the_model_leaves_the_path():
+    index = PieceIndex([b" dele", b"gate", b"x"])
+    guide = Guide((b" delegate",), index, 6.0)
+    guide.advance(b" dele")
+    assert guide.active
+    guide.advance(b"x")
+    assert not guide.active
+
+
+def test_guide_for_needs_a_site_and_a_name_that_extends_what_is_typed():
+    index = PieceIndex([b"a"])
+    assert guide_for("x = ", b"", (), index) is None
+    assert guide_for("x = 'in a string ", b"", ("total",), index) is None
+    assert guide_for("x = tot", b"", ("total",), index).targets == (b"al",)
+    assert guide_for("x = tot", b"tot", ("total", "other", "tot"), index).targets == (b"total",)
+    assert guide_for("x = ", b"", ("total",), index, bias=0.0) is None
+
+
+def test_guide_for_hostile_names_is_bounded():
+    index = PieceIndex([b"a"])
+    names = ["n" * 100_000, *(f"name_{i}" for i in range(100_000)), "größe", 42, None]
+    guide = guide_for("x = ", b" ", names, index)
+    assert len(guide.targets) <= MAX_NAMES and max(map(len, guide.targets)) <= MAX_NAME_BYTES + 1
+    assert guide_for("x = gr", b"gr", ["größe"], index).targets == ("größe".encode(),)
+
+
+def test_a_lower_ranked_candidate_is_chosen_with_guidance_and_not_without(deepseek, guides):
+    assert complete(deepseek, RETURN).startswith("Arc")
+    guided = complete(deepseek, RETURN, ("delegate_total",))
+    assert guided.startswith("delegate") and not guided.startswith("delegate_total")
+    # it chose the head, then left the path (the tiny model's "_total" is far below): guidance stopped there
+    assert not guides[-1].active and guides[-1].done.startswith(b" delegate") and guides[0] is None
+    assert complete(deepseek, RETURN, ("functions_total",)).startswith("Arc")  # 7.8 below: the model's choice
+
+
+def test_guidance_retypes_nothing_after_a_partly_typed_name(deepseek):
+    assert complete(deepseek, RETURN + "de", ("delegate_total",)).startswith("legate")
+
+
+def test_no_guidance_without_names_or_outside_an_identifier(deepseek, starcoder, guides):
+    for engine in (deepseek, starcoder):
+        assert complete(engine, RETURN + "'de", ("delegate_total",)) == complete(engine, RETURN + "'de")
+    assert complete(starcoder, RETURN, ("zzz_unheard_of",)) == complete(starcoder, RETURN)
+    assert all(guide is None for guide in guides[:4])
+
+
+def test_hostile_names_reach_the_engine_bounded(starcoder):
+    names = tuple(["q" * 50_000] + [f"größe_{i}" for i in range(20_000)])
+    text = complete(starcoder, RETURN, names)
+    assert text == complete(starcoder, RETURN)  # none of them is near the model's choice
+
+
+def test_sampling_with_guidance_stays_on_the_candidates_it_favours(deepseek, monkeypatch):
+    monkeypatch.setattr(guidance, "BIAS", 100.0)  # overwhelming: every sample spells the candidate
+    for _ in range(3):
+        assert complete(deepseek, RETURN, ("delegate",), temperature=0.8).startswith("delegate")
