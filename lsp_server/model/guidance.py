@@ -33,8 +33,11 @@ MAX_NAMES = 48  # candidates per request: beyond the best few dozen the bias onl
 MAX_NAME_BYTES = 64
 MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
 BIAS = 6.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
+MEMBER_BIAS = 1e4  # after `alias.` whose module the context shows: in effect a constraint to its members
 _WORD = re.compile(r"[^\W\d]\w*")
 _TYPED = re.compile(r"[^\W\d]\w*$")
+_RECEIVER = re.compile(r"([^\W\d]\w*)\.(?:[^\W\d]\w*)?$")
+MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds a receiver
 # Names a snippet defines: after a definition keyword, or first on a line before `=`, `:` or `(`
 # (assignments, fields, methods of an outline). Other languages' keywords cost nothing here.
 _DEFINED = re.compile(
@@ -69,6 +72,41 @@ def context_names(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]
     return tuple(names)[:limit]
 
 
+def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, ...]:
+    """At `alias.` (or `alias.partial`): the names defined by the snippets of `alias`'s module, when
+    an import in `head` (the file's start) binds `alias` to that module, or `alias` is its name."""
+    line = prefix[prefix.rfind("\n") + 1:][-400:]
+    match = _RECEIVER.search(line)
+    if match is None or (match.start() and (line[match.start() - 1] == "." or line[match.start() - 1].isalnum())):
+        return ()  # `a.b.|`: only a plain name resolves here
+    alias = match.group(1)
+    module = _imported_as(head[:MAX_HEAD_CHARS], alias) or alias
+    own = [s for s in snippets if module in _module_names(str(getattr(s, "file", "")))]
+    return context_names(own) if own else ()
+
+
+def _imported_as(head: str, alias: str) -> str:
+    """The last component of the module an import in `head` binds to `alias` ("" if none does)."""
+    name = re.escape(alias)
+    for pattern in (rf"\b(\w+)\s+as\s+{name}\b",  # Python `import a.b as x`, `from a import b as x`
+                    rf"import\s+(?:\*\s+as\s+)?{name}\s+from\s+['\"]([^'\"]+)['\"]",  # TS/JS
+                    rf"^\s*{name}\s+\"([^\"]+)\"", rf"\bimport\s+{name}\s+\"([^\"]+)\""):  # Go
+        found = re.search(pattern, head, re.M)
+        if found:
+            parts = [p for p in re.split(r"[/\\]", found.group(1)) if p and not re.fullmatch(r"v\d+", p)]
+            return parts[-1].split(".")[0] if parts else ""
+    return ""
+
+
+def _module_names(file: str) -> set[str]:
+    """What a file's module is called: its stem; for a Go file or a package's index, its folder."""
+    parts = file.replace("\\", "/").split("/")
+    stem = parts[-1].split(".")[0]
+    folder = parts[-2] if len(parts) > 1 else ""
+    package = file.endswith(".go") or stem in ("__init__", "index", "mod")
+    return {stem, folder} if package else {stem}
+
+
 def identifier_site(prefix: str) -> str | None:
     """The identifier typed so far ("" at a fresh start) when the cursor stands where an identifier
     starts or continues, else None (inside a string or comment, after a digit, a quote...)."""
@@ -85,57 +123,73 @@ def identifier_site(prefix: str) -> str | None:
     return typed.group(0) if typed else ""
 
 
-def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceIndex,
+def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceIndex, members: Iterable[str] = (),
               bias: float | None = None) -> "Guide | None":
     """The `Guide` for a prompt whose text ends with `prefix` minus the `removed` bytes token healing
-    cut off (the model retypes them first); None when the cursor is no identifier site or no name fits."""
-    names, bias = list(names)[:MAX_NAMES], BIAS if bias is None else bias
-    typed = identifier_site(prefix) if names and bias > 0 else None
+    cut off (the model retypes them first); None when the cursor is no identifier site or no name fits.
+    Right after a dot, `members` (the receiver's, when it is known) get `MEMBER_BIAS`."""
+    names, members, bias = list(names)[:MAX_NAMES], list(members)[:MAX_NAMES], BIAS if bias is None else bias
+    typed = identifier_site(prefix) if (names or members) and bias > 0 else None
     if typed is None:
         return None
-    targets: dict[bytes, None] = {}
-    for name in names:
-        if not isinstance(name, str) or not name.startswith(typed) or name == typed:
-            continue
-        data = name.encode("utf-8")
-        if len(data) <= MAX_NAME_BYTES:
-            targets.setdefault(removed + data[len(typed.encode("utf-8")):])
-    return Guide(tuple(targets), index, bias) if targets else None
+    after_dot = prefix[: len(prefix) - len(typed)].endswith(".")
+    targets: dict[bytes, float] = {}
+    for group, weight in ((members if after_dot else (), max(bias, MEMBER_BIAS)), (names, bias)):
+        for name in group:
+            if not isinstance(name, str) or not name.startswith(typed) or name == typed:
+                continue
+            data = name.encode("utf-8")
+            if len(data) <= MAX_NAME_BYTES:
+                targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight)
+    return Guide(tuple(targets), tuple(targets.values()), index) if targets else None
+
+
+def request_guide(request, healing, index: PieceIndex) -> "Guide | None":
+    """The `Guide` for a `CompletionRequest` whose prefix token healing may have cut (`healing`)."""
+    if not (request.names or request.members):
+        return None
+    removed = healing.removed if healing is not None else b""
+    return guide_for(request.prefix + removed.decode("utf-8", "replace"), removed, request.names, index,
+                     request.members)
 
 
 @dataclass
 class Guide:
-    """Byte strings the generation may spell next (`targets`), and how far it has spelled them."""
+    """Byte strings the generation may spell next (`targets`, each with its bias), and how far it has got."""
 
     targets: tuple[bytes, ...]
+    biases: tuple[float, ...]
     index: PieceIndex
-    bias: float
     done: bytes = b""
     active: bool = True
-    _boosted: dict[bytes, np.ndarray] = field(default_factory=dict)
+    _boosted: dict[bytes, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
-    def boosted(self) -> np.ndarray:
-        """Token ids whose piece is a non-empty prefix of what some live target still needs."""
+    def boosted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
+        (the largest of the targets they serve)."""
         if self.done not in self._boosted:
-            ids: set[int] = set()
-            for target in self.targets:
+            best: dict[int, float] = {}
+            for target, bias in zip(self.targets, self.biases):
                 if target.startswith(self.done) and len(target) > len(self.done):
-                    ids.update(self.index.prefixes_of(target[len(self.done):]))
-            self._boosted = {self.done: np.fromiter(sorted(ids), dtype=np.int64, count=len(ids))}
+                    for token in self.index.prefixes_of(target[len(self.done):]):
+                        best[token] = max(bias, best.get(token, bias))
+            ids = np.fromiter(best, dtype=np.int64, count=len(best))
+            self._boosted = {self.done: (ids, np.fromiter(best.values(), dtype=np.float32, count=len(best)))}
         return self._boosted[self.done]
 
     def pick(self, logits: np.ndarray, chosen: int) -> int:
-        """The greedy choice: the best boosted token if its logit plus the bias beats `chosen`'s."""
-        ids = self.boosted()
+        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s."""
+        ids, bias = self.boosted()
         if not len(ids):
             return chosen
-        best = int(ids[int(logits[ids].argmax())])
-        return best if logits[best] + self.bias > logits[chosen] else chosen
+        scores = logits[ids] + bias
+        best = int(scores.argmax())
+        return int(ids[best]) if scores[best] > logits[chosen] else chosen
 
     def boost(self, logits: np.ndarray) -> None:
         """Add the bias in place (for a sampler that reads the logits after this)."""
-        ids = self.boosted()
-        logits[ids] += self.bias
+        ids, bias = self.boosted()
+        logits[ids] += bias
 
     def advance(self, piece: bytes) -> None:
         """Follow the chosen token: stay while some target continues it, stop once one is complete."""

@@ -17,7 +17,7 @@ import time
 from lsp_server.model import budget, formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate
-from lsp_server.model.guidance import guide_for
+from lsp_server.model.guidance import request_guide
 from lsp_server.model.healing import Healing, PieceIndex, heal, vocabulary_pieces
 from lsp_server.model.model_file import check_model_file, default_threads
 from lsp_server.model.doc_states import DocumentStates
@@ -204,8 +204,8 @@ class LlamaEngine:
 
     def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
                  *, order: str | None = None) -> Completion:
-        typed, (request, healing) = clean(request.prefix), self._heal(request)
-        guide = guide_for(typed, healing.removed if healing else b"", request.names, self.piece_index())
+        request, healing = self._heal(request)
+        guide = request_guide(request, healing, self.piece_index())
         prompt, tokens = budget.fitted_prompt(self, request, order)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,

@@ -62,6 +62,7 @@ class CompletionRequest:
     # Identifiers the repository context defines, best first: at an identifier the local engine's
     # decoding leans toward them (`model.guidance`); () = plain decoding.
     names: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # at `alias.`, what the context shows of alias's module: leaned on harder
 
 
 @dataclass(frozen=True)

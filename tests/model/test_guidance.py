@@ -12,7 +12,9 @@ import pytest
 
 from context.snippet import Snippet
 from lsp_server.model import generation, guidance, llama_engine
-from lsp_server.model.guidance import MAX_NAME_BYTES, MAX_NAMES, Guide, context_names, guide_for, identifier_site
+from lsp_server.model.guidance import (
+    MAX_NAME_BYTES, MAX_NAMES, MEMBER_BIAS, Guide, context_names, guide_for, identifier_site, receiver_members,
+)
 from lsp_server.model.healing import PieceIndex
 from lsp_server.model.types import CancelToken, CompletionRequest
 
@@ -73,20 +75,20 @@ def test_identifier_site(prefix, site):
 
 def test_guide_biases_the_candidate_and_stops_when_it_is_complete():
     index = PieceIndex([b" Arc", b" dele", b"gate", b"_total", b"(", b" delegate"])
-    guide = Guide((b" delegate_total",), index, 6.0)
+    guide = Guide((b" delegate_total",), (6.0,), index)
     logits = np.asarray([10.0, 5.0, 0.0, 0.0, 0.0, 7.0], dtype=np.float32)
-    assert sorted(guide.boosted().tolist()) == [1, 5]  # " dele" and " delegate" spell its head
+    assert sorted(guide.boosted()[0].tolist()) == [1, 5]  # " dele" and " delegate" spell its head
     assert guide.pick(logits, 0) == 5  # 7 + 6 beats 10
-    assert Guide((b" delegate_total",), index, 2.0).pick(logits, 0) == 0  # 7 + 2 does not
+    assert Guide((b" delegate_total",), (2.0,), index).pick(logits, 0) == 0  # 7 + 2 does not
     guide.advance(b" delegate")
-    assert guide.active and guide.boosted().tolist() == [3]
+    assert guide.active and guide.boosted()[0].tolist() == [3]
     guide.advance(b"_total")
     assert not guide.active  # the identifier is complete: nothing after it is steered
 
 
 def test_guide_stops_when_the_model_leaves_the_path():
     index = PieceIndex([b" dele", b"gate", b"x"])
-    guide = Guide((b" delegate",), index, 6.0)
+    guide = Guide((b" delegate",), (6.0,), index)
     guide.advance(b" dele")
     assert guide.active
     guide.advance(b"x")
@@ -100,6 +102,29 @@ def test_guide_for_needs_a_site_and_a_name_that_extends_what_is_typed():
     assert guide_for("x = tot", b"", ("total",), index).targets == (b"al",)
     assert guide_for("x = tot", b"tot", ("total", "other", "tot"), index).targets == (b"total",)
     assert guide_for("x = ", b"", ("total",), index, bias=0.0) is None
+
+
+def test_members_of_a_known_receiver_are_leaned_on_harder_after_its_dot():
+    index = PieceIndex([b"a"])
+    guide = guide_for("x = pricing.", b".", ("Cart",), index, ("rate", "total"))
+    assert guide.targets == (b".rate", b".total", b".Cart") and guide.biases == (MEMBER_BIAS, MEMBER_BIAS, 6.0)
+    assert guide_for("x = ", b" ", (), index, ("rate",)) is None  # members matter only after the dot
+
+
+@pytest.mark.parametrize("prefix, head, members", [
+    ("    return pricing.", "from shop import pricing\n", ("RATE", "discounted")),
+    ("    return p.dis", "import shop.pricing as p\n", ("RATE", "discounted")),
+    ("  return p.", "import * as p from './shop/pricing';\n", ("RATE", "discounted")),
+    ("\treturn pr.", 'import (\n\tpr "example.com/shop/v2"\n)\n', ("Total",)),
+    ("\treturn shop.", 'import "example.com/shop"\n', ("Total",)),
+    ("    return other.", "import other\n", ()),  # no snippet of that module
+    ("    return a.pricing.", "", ()),  # only a plain name resolves
+    ("    return pricing", "", ()),  # no dot
+])
+def test_receiver_members(prefix, head, members):
+    snippets = (snippet("RATE = 0.2\ndef discounted(cart):\n", file="shop/pricing.py"),
+                snippet("func Total() int {\n", file="shop/total.go"), snippet("def Cart():\n", file="cart.py"))
+    assert receiver_members(prefix, head, snippets) == members
 
 
 def test_guide_for_hostile_names_is_bounded():

@@ -21,6 +21,7 @@ export const SERVER_KEYS = [
   "latencyBudgetMs",
   "multiline",
   "speculative",
+  "contextGuidance",
   "chatMaxTokens",
   "index.exclude",
   "nextEdit.enable",
