@@ -7,7 +7,9 @@ line hidden) are completed end to end by the real model, through
 retrieval over a fresh index, the engine's prompt, post-processing), once
 WITH repository context and once WITHOUT (no index), for each layout variant:
 `prompts.Style` (the vocabulary's file tokens or `# path` comments, how many
-snippets, how many lines each) and the local window (`prompt_window.PREFIX_CHARS`).
+snippets, how many lines each), the local window (`prompt_window.PREFIX_CHARS`) and
+context-guided decoding (`model.guidance`: "guided" variants; without context there are no
+names, so their baseline is plain decoding, computed once with "files").
 Identifier match: the shown completion starts with the gold identifier
 ("exact" also wants no identifier character after it); edit similarity:
 1 - Levenshtein / longer length, of the completion against the hidden rest
@@ -43,24 +45,27 @@ from lsp_server.model import guidance, prompts  # noqa: E402
 from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
-DEFAULT_BIAS = guidance.BIAS
+GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS")}  # defaults
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
-# name: (prompt style, local window in characters, guidance bias: 0 = plain decoding)
+# name: (prompt style, local window in characters, guidance: None = plain decoding, else the
+# `model.guidance` constants it changes from their defaults)
 VARIANTS = {
-    "main": (Style(repo_tokens=False), 4000, 0.0),  # the layout before issue 17: `# path` comment blocks at the top
-    "files": (Style(), 4000, 0.0),
-    "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000, 0.0),
-    "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200, 0.0),
-    "files-t500": (Style(local_tokens=500), 4000, 0.0),  # the file cut to 500 tokens when there is context
-    "near-block-k4": (Style(snippets=4, placement="block"), 4000, 0.0),
-    "near-line-k4": (Style(snippets=4, placement="line"), 4000, 0.0),
-    "near-line-k1-l6": (Style(snippets=1, snippet_lines=6, placement="line"), 4000, 0.0),
-    "files-k2": (Style(snippets=2), 4000, 0.0),
+    "main": (Style(repo_tokens=False), 4000, None),  # the layout before issue 17: `# path` comment blocks at the top
+    "files": (Style(), 4000, None),
+    "files-k4-l16-w2000": (Style(snippets=4, snippet_lines=16), 2000, None),
+    "files-k2-l12-w1200": (Style(snippets=2, snippet_lines=12), 1200, None),
+    "files-t500": (Style(local_tokens=500), 4000, None),  # the file cut to 500 tokens when there is context
+    "near-block-k4": (Style(snippets=4, placement="block"), 4000, None),
+    "near-line-k4": (Style(snippets=4, placement="line"), 4000, None),
+    "near-line-k1-l6": (Style(snippets=1, snippet_lines=6, placement="line"), 4000, None),
+    "files-k2": (Style(snippets=2), 4000, None),
     # Context-guided decoding (`model.guidance`, the default): the same prompt as "files"; without context
     # there are no names, so its baseline is plain decoding, the same completions as "files" without.
-    "guided": (Style(), 4000, DEFAULT_BIAS),
-    **{f"guided-b{b:g}": (Style(), 4000, float(b)) for b in (2, 3, 4, 8, 12, 100)},
+    "guided": (Style(), 4000, {}),
+    **{f"guided-b{b:g}": (Style(), 4000, {"BIAS": float(b)}) for b in (2, 3, 4, 8, 12, 100)},
+    **{f"guided-f{f:g}": (Style(), 4000, {"FOLLOW_BIAS": float(f)}) for f in (12, 100)},
+    "guided-soft-members": (Style(), 4000, {"MEMBER_BIAS": 0.0}),  # members only as names, no constraint
 }
 
 
@@ -102,8 +107,8 @@ class Remembered:
 
         prompt = self.engine.build_prompt(request)
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
-        if request.names:  # guided decoding: the names and the bias decide too (none: plain, as before)
-            decided_by += (request.names, guidance.BIAS)
+        if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
+            decided_by += (request.names, request.members, *(getattr(guidance, name) for name in GUIDANCE))
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone
@@ -123,7 +128,7 @@ class Remembered:
 
 
 def run_task(engine, settings, root: Path, name: str, task: dict, index, style: Style, window: int,
-             bias: float) -> dict:
+             guided: dict | None) -> dict:
     from lsp_server.assist.pipeline import CompletionPipeline, TextSnapshot
     from context.languages import language_name
 
@@ -132,8 +137,10 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
     gold_rest = gold_rest[task["column"]:].rstrip()
     path = str(root / task["file"])
     snapshot = TextSnapshot(Path(path).as_uri(), path, language_name(path) or "", None, text, offset)
-    prompts.STYLE, prompt_window.PREFIX_CHARS, guidance.BIAS = style, window, bias or DEFAULT_BIAS
-    settings = dataclasses.replace(settings, context_guidance=bias > 0)
+    prompts.STYLE, prompt_window.PREFIX_CHARS = style, window
+    for constant, default in GUIDANCE.items():
+        setattr(guidance, constant, (guided or {}).get(constant, default))
+    settings = dataclasses.replace(settings, context_guidance=guided is not None)
     outcome = CompletionPipeline().complete(snapshot, settings, engine, index, str(root))
     shown = outcome.text.split("\n")[0].rstrip()
     ident = task["identifier"]
@@ -142,7 +149,7 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
             "exact": starts and not IDENT_CHAR.match(shown[len(ident):len(ident) + 1]),
             "similarity": edit_similarity(shown, gold_rest), "snippets": len(outcome.request.snippets),
             "unseen": ident not in set(WORD.findall(outcome.request.prefix)),  # not in the local window
-            "offered": ident in outcome.request.names,  # a guidance candidate
+            "offered": ident in outcome.request.names + outcome.request.members,  # a guidance candidate
             "prompt_tokens": outcome.completion.prompt_tokens if outcome.completion else 0}
 
 
@@ -202,10 +209,10 @@ def main() -> int:
             index.wait_ready()
             for task in mine:
                 for variant in args.variants:  # equal prompts (no context, few snippets) are computed once
-                    style, window, bias = VARIANTS[variant]
+                    style, window, guided = VARIANTS[variant]
                     for context in (False, True):
                         rows.setdefault((variant, context), []).append(run_task(
-                            remembered, settings, root, project, task, index if context else None, style, window, bias))
+                            remembered, settings, root, project, task, index if context else None, style, window, guided))
             index.stop()
             print(f"{project}: {len(mine)} tasks, {remembered.computed} computed, "
                   f"{time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -33,6 +33,7 @@ MAX_NAMES = 48  # candidates per request: beyond the best few dozen the bias onl
 MAX_NAME_BYTES = 64
 MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
 BIAS = 6.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
+FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the same bias as its start)
 MEMBER_BIAS = 1e4  # after `alias.` whose module the context shows: in effect a constraint to its members
 _WORD = re.compile(r"[^\W\d]\w*")
 _TYPED = re.compile(r"[^\W\d]\w*$")
@@ -141,7 +142,7 @@ def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceInd
             data = name.encode("utf-8")
             if len(data) <= MAX_NAME_BYTES:
                 targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight)
-    return Guide(tuple(targets), tuple(targets.values()), index) if targets else None
+    return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed)) if targets else None
 
 
 def request_guide(request, healing, index: PieceIndex) -> "Guide | None":
@@ -160,6 +161,8 @@ class Guide:
     targets: tuple[bytes, ...]
     biases: tuple[float, ...]
     index: PieceIndex
+    lead: int = 0  # bytes healing cut: past them, the model has started spelling a name
+    follow: float = field(default_factory=lambda: FOLLOW_BIAS)  # the bias once it has
     done: bytes = b""
     active: bool = True
     _boosted: dict[bytes, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -169,7 +172,9 @@ class Guide:
         (the largest of the targets they serve)."""
         if self.done not in self._boosted:
             best: dict[int, float] = {}
+            started = len(self.done) > self.lead
             for target, bias in zip(self.targets, self.biases):
+                bias = max(bias, self.follow) if started else bias
                 if target.startswith(self.done) and len(target) > len(self.done):
                     for token in self.index.prefixes_of(target[len(self.done):]):
                         best[token] = max(bias, best.get(token, bias))
