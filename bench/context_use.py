@@ -63,8 +63,8 @@ VARIANTS = {
     # Context-guided decoding (`model.guidance`, the default): the same prompt as "files"; without context
     # there are no names, so its baseline is plain decoding, the same completions as "files" without.
     "guided": (Style(), 4000, {}),
-    **{f"guided-b{b:g}": (Style(), 4000, {"BIAS": float(b)}) for b in (2, 3, 4, 8, 12, 100)},
-    **{f"guided-f{f:g}": (Style(), 4000, {"FOLLOW_BIAS": float(f)}) for f in (12, 100)},
+    **{f"guided-b{b:g}": (Style(), 4000, {"BIAS": float(b)}) for b in (3, 6, 12, 20, 100)},
+    **{f"guided-f{f:g}": (Style(), 4000, {"FOLLOW_BIAS": float(f)}) for f in (24, 100)},
     "guided-soft-members": (Style(), 4000, {"MEMBER_BIAS": 0.0}),  # members only as names, no constraint
 }
 

@@ -32,7 +32,7 @@ from lsp_server.model.healing import PieceIndex
 MAX_NAMES = 48  # candidates per request: beyond the best few dozen the bias only adds noise
 MAX_NAME_BYTES = 64
 MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
-BIAS = 6.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
+BIAS = 12.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
 FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the same bias as its start)
 MEMBER_BIAS = 1e4  # after `alias.` whose module the context shows: in effect a constraint to its members
 _WORD = re.compile(r"[^\W\d]\w*")

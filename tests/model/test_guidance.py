@@ -1,8 +1,9 @@
 """Context-guided decoding (`model.guidance`) on the real tiny models: which names, where, how far, bounded.
 
 The tiny models are random-weight but deterministic, so their choices are pinned: after
-`    return `, DeepSeek-tiny's own first choice is ` Arc`; ` delegate` is 2.6 logits below it
-(inside the default bias) and ` functions` 7.8 below (outside it).
+`    return `, DeepSeek-tiny's own first choice is ` Arc`; ` delegate` is 2.6 logits below it and
+` sake` 22.3 below (inside and outside the bias of 12 the model tests pin, `bias`); StarCoder-tiny's
+nearest piece of any such name is ` ` itself, 14.6 below.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ RETURN = "def total(cart):\n    return "
 
 def snippet(text: str, symbol: str = "", file: str = "shop/pricing.py") -> Snippet:
     return Snippet(file, 1, text.count("\n") + 1, "definition", text, symbol)
+
+
+@pytest.fixture(autouse=True)
+def bias(monkeypatch):
+    """The engine tests pin a bias of 12 (the default is tuned on the real model and may move)."""
+    monkeypatch.setattr(guidance, "BIAS", 12.0)
 
 
 @pytest.fixture
@@ -86,6 +93,16 @@ def test_guide_biases_the_candidate_and_stops_when_it_is_complete():
     assert not guide.active  # the identifier is complete: nothing after it is steered
 
 
+def test_a_begun_name_gets_the_follow_bias_past_the_healed_bytes():
+    index = PieceIndex([b" ", b" dele", b"dele", b"gate"])
+    guide = Guide((b" delegate",), (2.0,), index, lead=1, follow=50.0)
+    assert guide.boosted()[1].tolist() == [2.0, 2.0]  # " " retypes the healed space: not begun yet
+    guide.advance(b" ")
+    assert guide.boosted()[1].tolist() == [2.0]
+    guide.advance(b"dele")
+    assert guide.boosted()[1].tolist() == [50.0]  # "gate" finishes what it began
+
+
 def test_guide_stops_when_the_model_leaves_the_path():
     index = PieceIndex([b" dele", b"gate", b"x"])
     guide = Guide((b" delegate",), (6.0,), index)
@@ -107,7 +124,7 @@ def test_guide_for_needs_a_site_and_a_name_that_extends_what_is_typed():
 def test_members_of_a_known_receiver_are_leaned_on_harder_after_its_dot():
     index = PieceIndex([b"a"])
     guide = guide_for("x = pricing.", b".", ("Cart",), index, ("rate", "total"))
-    assert guide.targets == (b".rate", b".total", b".Cart") and guide.biases == (MEMBER_BIAS, MEMBER_BIAS, 6.0)
+    assert guide.targets == (b".rate", b".total", b".Cart") and guide.biases == (MEMBER_BIAS, MEMBER_BIAS, 12.0)
     assert guide_for("x = ", b" ", (), index, ("rate",)) is None  # members matter only after the dot
 
 
@@ -141,7 +158,7 @@ def test_a_lower_ranked_candidate_is_chosen_with_guidance_and_not_without(deepse
     assert guided.startswith("delegate") and not guided.startswith("delegate_total")
     # it chose the head, then left the path (the tiny model's "_total" is far below): guidance stopped there
     assert not guides[-1].active and guides[-1].done.startswith(b" delegate") and guides[0] is None
-    assert complete(deepseek, RETURN, ("functions_total",)).startswith("Arc")  # 7.8 below: the model's choice
+    assert complete(deepseek, RETURN, ("sake_total",)).startswith("Arc")  # 22.3 below: the model's choice
 
 
 def test_guidance_retypes_nothing_after_a_partly_typed_name(deepseek):
