@@ -21,6 +21,7 @@ every candidate. Inputs are bounded: at most `MAX_NAMES` names of at most
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -54,7 +55,15 @@ _KEYWORDS = frozenset("if elif else for while return import from as with try exc
 
 def context_names(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]:
     """Identifiers the snippets define, best snippet first (its `symbol` before the rest), bounded."""
-    snippets = list(snippets)
+    snippets = tuple(snippets)
+    try:
+        return _names_of(snippets, limit)  # the held context is the same tuple keystroke after keystroke
+    except TypeError:  # unhashable stand-ins
+        return _names_of.__wrapped__(snippets, limit)
+
+
+@functools.lru_cache(maxsize=8)
+def _names_of(snippets: tuple, limit: int) -> tuple[str, ...]:
     names: dict[str, None] = {}
     for snippet in snippets:
         symbol = getattr(snippet, "symbol", "")
