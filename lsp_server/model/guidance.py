@@ -180,15 +180,9 @@ class Guide:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
         (the largest of the targets they serve)."""
         if self.done not in self._boosted:
-            best: dict[int, float] = {}
             started = len(self.done) > self.lead
-            for target, bias in zip(self.targets, self.biases):
-                bias = max(bias, self.follow) if started else bias
-                if target.startswith(self.done) and len(target) > len(self.done):
-                    for token in self.index.prefixes_of(target[len(self.done):]):
-                        best[token] = max(bias, best.get(token, bias))
-            ids = np.fromiter(best, dtype=np.int64, count=len(best))
-            self._boosted = {self.done: (ids, np.fromiter(best.values(), dtype=np.float32, count=len(best)))}
+            self._boosted = {self.done: _boost_set(self.index, self.done, self.targets, self.biases,
+                                                   self.follow if started else 0.0)}
         return self._boosted[self.done]
 
     def pick(self, logits: np.ndarray, chosen: int) -> int:
@@ -215,3 +209,16 @@ class Guide:
                 return
             live = live or target.startswith(self.done)
         self.active = live
+
+
+@functools.lru_cache(maxsize=64)  # the next keystroke asks again for the same names, mostly
+def _boost_set(index: PieceIndex, done: bytes, targets: tuple[bytes, ...], biases: tuple[float, ...],
+               follow: float) -> tuple[np.ndarray, np.ndarray]:
+    best: dict[int, float] = {}
+    for target, bias in zip(targets, biases):
+        if target.startswith(done) and len(target) > len(done):
+            bias = max(bias, follow)
+            for token in index.prefixes_of(target[len(done):]):
+                best[token] = max(bias, best.get(token, bias))
+    return (np.fromiter(best, dtype=np.int64, count=len(best)),
+            np.fromiter(best.values(), dtype=np.float32, count=len(best)))
