@@ -36,17 +36,18 @@ MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
 BIAS = 12.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
 FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the same bias as its start)
 MEMBER_BIAS = 1e4  # after `alias.` whose module the context shows: in effect a constraint to its members
-_WORD = re.compile(r"[^\W\d]\w*")
-_TYPED = re.compile(r"[^\W\d]\w*$")
-_RECEIVER = re.compile(r"([^\W\d]\w*)\.(?:[^\W\d]\w*)?$")
+_NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
+_WORD = re.compile(_NAME)
+_TYPED = re.compile(_NAME + "$")
+_RECEIVER = re.compile(rf"({_NAME})\.(?:{_NAME})?$")
 MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds a receiver
 # Names a snippet defines: after a definition keyword, or first on a line before `=`, `:` or `(`
 # (assignments, fields, methods of an outline). Other languages' keywords cost nothing here.
 _DEFINED = re.compile(
     r"\b(?:def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
-    r"(?:\([^)]*\)\s*)?([^\W\d]\w*)"
+    rf"(?:\([^)]*\)\s*)?({_NAME})"
     r"|^[ \t]*(?:(?:export|public|private|protected|static|readonly|async|abstract|declare|default)\s+)*"
-    r"([^\W\d]\w*)\s*(?:[?!]?\s*[:=(<]|,)", re.M)
+    rf"({_NAME})\s*(?:[?!]?\s*[:=(<]|,)", re.M)
 _KEYWORDS = frozenset("if elif else for while return import from as with try except finally raise pass "
                       "break continue and or not in is lambda yield await async case switch default "
                       "package go defer select range new delete typeof instanceof this self super "

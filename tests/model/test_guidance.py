@@ -60,6 +60,7 @@ def test_context_names_lists_definitions_best_snippet_first():
     assert context_names(snippets) == ("Cart", "items", "add", "Checkout", "discountedTotal", "TAX_RATE", "Receipt")
     assert context_names(()) == ()
     assert "return" not in context_names((snippet("return (x)\nif (y)\n"),))  # keywords are no names
+    assert context_names((snippet('export const $mobx = Symbol("mobx")\n', file="utils.ts"),)) == ("$mobx",)
 
 
 def test_context_names_are_bounded():
@@ -73,7 +74,7 @@ def test_context_names_are_bounded():
 
 @pytest.mark.parametrize("prefix, site", [
     ("x = shop.", ""), ("    return ", ""), ("call(a, ", ""), ("x = cart.it", "it"), ("total = dis", "dis"),
-    ("\tgröß", "größ"), ("", ""), ("x = 'abc ", None), ('s = "a" + "b', None), ("n = 12", None),
+    ("\tgröß", "größ"), ("", ""), ("thing[$mo", "$mo"), ("thing[", ""), ("x = 'abc ", None), ('s = "a" + "b', None), ("n = 12", None),
     ("x = 1  # see ", None), ("// call ", None), ("f(x)", None),
 ])
 def test_identifier_site(prefix, site):
