@@ -45,7 +45,7 @@ from lsp_server.model import guidance, prompts  # noqa: E402
 from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
-GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS")}  # defaults
+GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS")}  # defaults
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
 # name: (prompt style, local window in characters, guidance: None = plain decoding, else the
@@ -65,6 +65,7 @@ VARIANTS = {
     "guided": (Style(), 4000, {}),
     **{f"guided-b{b:g}": (Style(), 4000, {"BIAS": float(b)}) for b in (3, 6, 12, 20, 100)},
     **{f"guided-f{f:g}": (Style(), 4000, {"FOLLOW_BIAS": float(f)}) for f in (24, 100)},
+    **{f"guided-top{t:g}": (Style(), 4000, {"TOP_BONUS": float(t)}) for t in (4, 8)},
     "guided-soft-members": (Style(), 4000, {"MEMBER_BIAS": 0.0}),  # members only as names, no constraint
 }
 
@@ -108,7 +109,8 @@ class Remembered:
         prompt = self.engine.build_prompt(request)
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
         if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
-            decided_by += (request.names, request.members, *(getattr(guidance, name) for name in GUIDANCE))
+            decided_by += (request.names, request.members, *(getattr(guidance, name) for name in GUIDANCE
+                                                              if name != "TOP_BONUS" or guidance.TOP_BONUS))
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

@@ -35,6 +35,7 @@ MAX_NAME_BYTES = 64
 MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
 BIAS = 12.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
 FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the same bias as its start)
+TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does not matter)
 MEMBER_BIAS = 1e4  # after `alias.` whose module the context shows: in effect a constraint to its members
 _NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
 _WORD = re.compile(_NAME)
@@ -146,12 +147,13 @@ def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceInd
     after_dot = prefix[: len(prefix) - len(typed)].endswith(".")
     targets: dict[bytes, float] = {}
     for group, weight in ((members if after_dot else (), max(bias, MEMBER_BIAS)), (names, bias)):
-        for name in group:
+        for rank, name in enumerate(group):
             if not isinstance(name, str) or not name.startswith(typed) or name == typed:
                 continue
             data = name.encode("utf-8")
             if len(data) <= MAX_NAME_BYTES:
-                targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight)
+                top = TOP_BONUS if rank < TOP_NAMES and weight < MEMBER_BIAS else 0.0  # retrieval's best few
+                targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight + top)
     return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed)) if targets else None
 
 

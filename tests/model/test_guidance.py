@@ -145,6 +145,13 @@ def test_receiver_members(prefix, head, members):
     assert receiver_members(prefix, head, snippets) == members
 
 
+def test_the_best_ranked_names_can_get_an_extra_bias(monkeypatch):
+    monkeypatch.setattr(guidance, "TOP_BONUS", 4.0)
+    monkeypatch.setattr(guidance, "TOP_NAMES", 2)
+    guide = guide_for("x = ", b"", ("a1", "a2", "a3"), PieceIndex([b"a"]))
+    assert guide.biases == (16.0, 16.0, 12.0)
+
+
 def test_guide_for_hostile_names_is_bounded():
     index = PieceIndex([b"a"])
     names = ["n" * 100_000, *(f"name_{i}" for i in range(100_000)), "größe", 42, None]
