@@ -13,7 +13,9 @@ and follows it token by token while the generation stays on a candidate's
 path. It stops once the identifier is complete or the model leaves every
 path, so only the identifier is ever steered. Soft, not a mask: a strong
 enough preference of the model (a keyword, a literal, a name in the file)
-still wins. Matching is by bytes against vocabulary pieces (`PieceIndex`),
+still wins; except right after `alias.` when an import binds `alias` to a
+module the snippets show (`receiver_members`): its names get `MEMBER_BIAS`,
+in effect a constraint. Matching is by bytes against vocabulary pieces (`PieceIndex`),
 like token healing, so a healed prompt's cut bytes are simply the head of
 every candidate. Inputs are bounded: at most `MAX_NAMES` names of at most
 `MAX_NAME_BYTES` bytes, so the per-token cost is a few dictionary look-ups.
