@@ -109,8 +109,9 @@ class Remembered:
         prompt = self.engine.build_prompt(request)
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
         if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
-            decided_by += (request.names, request.members, *(getattr(guidance, name) for name in GUIDANCE
-                                                              if name != "TOP_BONUS" or guidance.TOP_BONUS))
+            constants = (getattr(guidance, name) for name in GUIDANCE if name != "TOP_BONUS" or guidance.TOP_BONUS)
+            decided_by += ("lead-whole", request.names, request.members, *constants)  # "lead-whole": healing's
+            # cut bytes are steered only by tokens covering them all (results before it were computed without)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

@@ -13,6 +13,7 @@ does. Without a grammar for the language, the syntax steps are skipped.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ SYNTAX_PREFIX = 600
 SYNTAX_SUFFIX = 400
 BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", "do", "then")
 CLOSERS = set(")]}>\"'`;, \t")
+MAX_HEAD_CHARS = 2_000  # of the first line cut into heads: a few parses each, found by binary search
+_HEAD_END = re.compile(r"\w+")  # a head may end after a whole identifier
 
 
 @dataclass(frozen=True)
@@ -193,12 +196,15 @@ def _trim_to_scope(site: CompletionSite, text: str) -> str:
 
 
 def _heads(text: str) -> list[str]:
-    """`text`, then shorter heads of it: whole lines first, then words of the first line."""
+    """`text`, then shorter heads of it: whole lines first, then heads of the first line cut before
+    a space or after a whole identifier, longest first. `Segment(` left open by the
+    token limit then still shows `Segment`, the name the user is about to type."""
     lines = text.split("\n")
     heads = ["\n".join(lines[:count]) for count in range(len(lines), 0, -1)]
-    words = lines[0].rstrip().split(" ")
-    heads += [" ".join(words[:count]) for count in range(len(words) - 1, 0, -1)]
-    return [head for head in heads if head.strip()]
+    first = lines[0].rstrip()[:MAX_HEAD_CHARS]
+    cuts = {match.end() for match in _HEAD_END.finditer(first)} | {i for i, c in enumerate(first) if c == " "}
+    heads += [first[:cut].rstrip() for cut in sorted(cuts, reverse=True) if 0 < cut < len(lines[0].rstrip())]
+    return [head for head in dict.fromkeys(heads) if head.strip()]
 
 
 def _longest_parsing_head(site: CompletionSite, text: str) -> str:

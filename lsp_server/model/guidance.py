@@ -186,8 +186,10 @@ class Guide:
         (the largest of the targets they serve)."""
         if self.done not in self._boosted:
             started = len(self.done) > self.lead
+            # Inside the bytes healing cut, only a token that covers all of them is steered: boosting a
+            # shorter one (one space of an indent) would spell the indent in odd pieces the model never saw.
             self._boosted = {self.done: _boost_set(self.index, self.done, self.targets, self.biases,
-                                                   self.follow if started else 0.0)}
+                                                   self.follow if started else 0.0, self.lead - len(self.done))}
         return self._boosted[self.done]
 
     def pick(self, logits: np.ndarray, chosen: int) -> int:
@@ -218,12 +220,12 @@ class Guide:
 
 @functools.lru_cache(maxsize=64)  # the next keystroke asks again for the same names, mostly
 def _boost_set(index: PieceIndex, done: bytes, targets: tuple[bytes, ...], biases: tuple[float, ...],
-               follow: float) -> tuple[np.ndarray, np.ndarray]:
+               follow: float, shortest: int = 1) -> tuple[np.ndarray, np.ndarray]:
     best: dict[int, float] = {}
     for target, bias in zip(targets, biases):
         if target.startswith(done) and len(target) > len(done):
             bias = max(bias, follow)
-            for token in index.prefixes_of(target[len(done):]):
+            for token in index.prefixes_of(target[len(done):], shortest):
                 best[token] = max(bias, best.get(token, bias))
     return (np.fromiter(best, dtype=np.int64, count=len(best)),
             np.fromiter(best.values(), dtype=np.float32, count=len(best)))

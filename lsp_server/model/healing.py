@@ -42,9 +42,9 @@ class PieceIndex:
         hi = bisect.bisect_left(self._pieces, bound) if bound is not None else len(self._pieces)
         return self._ids[lo:hi]
 
-    def prefixes_of(self, rest: bytes) -> list[int]:
-        """Tokens whose piece is a non-empty prefix of `rest` (`rest` itself included)."""
-        return [t for n in range(1, len(rest) + 1) for t in self._exact.get(rest[:n], ())]
+    def prefixes_of(self, rest: bytes, shortest: int = 1) -> list[int]:
+        """Tokens whose piece is a prefix of `rest` (`rest` itself included) of `shortest` bytes or more."""
+        return [t for n in range(max(1, shortest), len(rest) + 1) for t in self._exact.get(rest[:n], ())]
 
     def consistent_with(self, rest: bytes) -> np.ndarray:
         """Tokens whose piece starts with `rest`, or is a non-empty proper prefix of it."""

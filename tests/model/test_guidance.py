@@ -104,6 +104,15 @@ def test_a_begun_name_gets_the_follow_bias_past_the_healed_bytes():
     assert guide.boosted()[1].tolist() == [50.0]  # "gate" finishes what it began
 
 
+def test_inside_an_indent_healing_cut_only_a_token_covering_it_all_is_steered():
+    index = PieceIndex([b" ", b"  ", b"    ", b"    co", b"co", b"des"])
+    guide = Guide((b"    codes",), (6.0,), index, lead=4)
+    ids = sorted(guide.boosted()[0].tolist())
+    assert ids == [2, 3]  # "    " and "    co"; one or two spaces would spell the indent in odd pieces
+    guide.advance(b"    ")
+    assert sorted(guide.boosted()[0].tolist()) == [4]  # past the cut bytes: the name's own pieces
+
+
 def test_guide_stops_when_the_model_leaves_the_path():
     index = PieceIndex([b" dele", b"gate", b"x"])
     guide = Guide((b" delegate",), (6.0,), index)

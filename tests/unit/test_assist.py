@@ -43,6 +43,10 @@ GOLDEN = [
     ("class A:\n    def f(self):\n        ", "\n", "return 1\nx = = =\n", True, "return 1"),
     ("x = ", "\n", "   \n", False, ""),
     ("x = ", "\n", ")))(((", False, ""),
+    # cut by the token limit inside a call: the name is still worth showing (it was "")
+    ("def f(parts):\n    yield ", "\n", "Segment(", False, "Segment"),
+    ("def f(o):\n    return ", "\n", "FilterValues(nan, cmp.Comparer(cmp", False, "FilterValues"),
+    ("def f(o):\n    return ", "\n", "max(o.a(1), o.b(", False, "max"),
 ]
 
 
