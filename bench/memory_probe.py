@@ -12,7 +12,9 @@ server never imports it.
     CODER_LSP_MEMORY_PROBE=out.jsonl python bench/memory_probe.py
 
 With CODER_LSP_MEMORY_PROBE_TRIM=1 each probe then calls malloc_trim(0)
-and records the RSS after it (free heap pages glibc had kept).
+and records the RSS after it (free heap pages glibc had kept). With
+CODER_LSP_MEMORY_PROBE_TRACE=N, tracemalloc runs (N frames; slow) and each
+probe lists the Python allocation sites that grew most since the first probe.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import runpy
 import signal
 import sys
 import threading
+import tracemalloc
 
+_BASELINE: list = []  # the first probe's tracemalloc snapshot
 
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (
@@ -52,11 +56,23 @@ def _rss_mb() -> float:
 
 def _memos() -> dict:
     from context import lookup
+    from lsp_server.model import heap
     from lsp_server.model.tokens import TokenMemo
 
     memos = [o for o in gc.get_objects() if isinstance(o, TokenMemo)]
     return {"tokenTexts": [len(m._texts) for m in memos], "tokenChunks": [len(m._chunks) for m in memos],
-            "subwords": lookup.subwords.cache_info().currsize}
+            "tokenMemoMb": [round((m._texts.bytes + m._chunks.bytes) / 2**20, 2) for m in memos],
+            "subwords": lookup.subwords.cache_info().currsize, "idleTrims": heap.trims}
+
+
+def _python_growth(top: int = 12) -> list:
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    if not _BASELINE:
+        _BASELINE.append(snapshot)
+        return []
+    stats = snapshot.compare_to(_BASELINE[0], "traceback")
+    return [[" <- ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}" for f in stat.traceback),
+             round(stat.size_diff / 1024, 1), stat.count_diff] for stat in stats[:top]]
 
 
 def probe(path: str) -> None:
@@ -66,6 +82,8 @@ def probe(path: str) -> None:
     row = {"mallocInUseMb": round(info.uordblks / 2**20, 2), "mallocFreeMb": round(info.fordblks / 2**20, 2),
            "mallocMmapMb": round(info.hblkhd / 2**20, 2), "pythonBlocks": sys.getallocatedblocks(),
            "rssMb": _rss_mb(), **_memos(), "largestMappingsRssMb": _mappings()}
+    if tracemalloc.is_tracing():
+        row["pythonGrowthKb"] = _python_growth()
     if os.environ.get("CODER_LSP_MEMORY_PROBE_TRIM"):  # how much of the RSS is free heap glibc kept
         libc.malloc_trim(0)
         row["rssAfterTrimMb"] = _rss_mb()
@@ -75,6 +93,8 @@ def probe(path: str) -> None:
 
 def main() -> None:
     path = os.environ["CODER_LSP_MEMORY_PROBE"]
+    if os.environ.get("CODER_LSP_MEMORY_PROBE_TRACE"):
+        tracemalloc.start(int(os.environ["CODER_LSP_MEMORY_PROBE_TRACE"]))
     signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(target=probe, args=(path,), daemon=True).start())
     sys.argv = ["lsp_server", "serve"]
     runpy.run_module("lsp_server", run_name="__main__")
