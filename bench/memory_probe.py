@@ -30,6 +30,8 @@ import threading
 import tracemalloc
 
 _BASELINE: list = []  # the first probe's tracemalloc snapshot
+_BATCHES: dict[str, int] = {}  # llama_decode calls by batch size since the last probe
+BUCKETS = ((1, "1"), (8, "2-8"), (32, "9-32"), (128, "33-128"), (1 << 30, "129+"))
 
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (
@@ -81,7 +83,8 @@ def probe(path: str) -> None:
     info = libc.mallinfo2()
     row = {"mallocInUseMb": round(info.uordblks / 2**20, 2), "mallocFreeMb": round(info.fordblks / 2**20, 2),
            "mallocMmapMb": round(info.hblkhd / 2**20, 2), "pythonBlocks": sys.getallocatedblocks(),
-           "rssMb": _rss_mb(), **_memos(), "largestMappingsRssMb": _mappings()}
+           "rssMb": _rss_mb(), **_memos(), "decodeBatches": dict(_BATCHES), "largestMappingsRssMb": _mappings()}
+    _BATCHES.clear()
     if tracemalloc.is_tracing():
         row["pythonGrowthKb"] = _python_growth()
     if os.environ.get("CODER_LSP_MEMORY_PROBE_TRIM"):  # how much of the RSS is free heap glibc kept
@@ -91,8 +94,25 @@ def probe(path: str) -> None:
         out.write(json.dumps(row) + "\n")
 
 
+def _count_batches() -> None:
+    """Count llama_decode batch sizes: llama.cpp's compute buffer is touched as batch x cached span grows."""
+    import llama_cpp
+    import llama_cpp.llama_cpp as low
+
+    decode = low.llama_decode
+
+    def counted(ctx, batch):
+        size = batch.n_tokens
+        label = next(name for top, name in BUCKETS if size <= top)
+        _BATCHES[label] = _BATCHES.get(label, 0) + 1
+        return decode(ctx, batch)
+
+    low.llama_decode = llama_cpp.llama_decode = counted
+
+
 def main() -> None:
     path = os.environ["CODER_LSP_MEMORY_PROBE"]
+    _count_batches()
     if os.environ.get("CODER_LSP_MEMORY_PROBE_TRACE"):
         tracemalloc.start(int(os.environ["CODER_LSP_MEMORY_PROBE_TRACE"]))
     signal.signal(signal.SIGUSR1, lambda *_: threading.Thread(target=probe, args=(path,), daemon=True).start())

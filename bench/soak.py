@@ -9,6 +9,14 @@ Every `--sample-every` requests the server's RSS, threads and open file
 descriptors are read from /proc. Growth is measured after the warm-up (the
 first tenth): the goal is RSS growth <= 5% and flat threads and descriptors.
 
+At each sample the typist also stops for `--pause` seconds (20 pauses in a
+run, as a user stops to read) and RSS is read again: after a second without
+a job the model thread hands freed heap back to the OS (`heap.py`), so the
+second figure is what the server holds while the user is not typing, and
+the first what it holds in the middle of a burst. Both are reported; the
+busy one is the stricter. Keys never pause otherwise, so this is still a
+worst case for the memos (every key makes new lines to tokenize).
+
     .venv/bin/python bench/soak.py --requests 10000
 
 prints a table and writes bench/results/soak.md and soak.json.
@@ -63,7 +71,7 @@ class Typist:
 
 
 async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, settings: dict,
-               memory_probe: str | None = None) -> dict:
+               memory_probe: str | None = None, pause: float = 1.5) -> dict:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="coder-lsp-soak-") as folder:
         root = Path(folder) / "ws"
@@ -94,8 +102,12 @@ async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, 
                 await server.wait(msg_id, 10)
             if number % sample_every == 0:
                 await server.wait(msg_id, 10)
-                samples.append({"requests": number, "seconds": round(time.perf_counter() - started, 1),
-                                **server.proc_stats()})
+                sample = {"requests": number, "seconds": round(time.perf_counter() - started, 1),
+                          **server.proc_stats()}
+                if pause > 0:  # the typist stops to read; the model thread goes idle
+                    await asyncio.sleep(pause)
+                    sample["rssIdleMb"] = server.proc_stats()["rssMb"]
+                samples.append(sample)
                 if memory_probe:
                     os.kill(server.process.pid, signal.SIGUSR1)
                     await asyncio.sleep(0.5)  # the handler runs when the loop wakes; let it write
@@ -110,7 +122,7 @@ async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, 
         status = await server.request("workspace/executeCommand", {"command": "coderLsp.status"})
         alive = server.alive
         await server.stop()
-    return {"requests": requests, "seed": seed, "cancelRate": cancel_rate, "samples": samples,
+    return {"requests": requests, "seed": seed, "cancelRate": cancel_rate, "pauseS": pause, "samples": samples,
             "outcomes": dict(outcomes), "unanswered": len(unanswered),
             "answeredTwice": sum(1 for m in sent if len(server.answers.get(m, [])) > 1),
             "badFrames": len(server.bad_frames), "errorPopups": len(server.error_popups()), "alive": alive,
@@ -123,36 +135,43 @@ def _outcome(answer: dict) -> str:
     return "items" if (answer.get("result") or {}).get("items") else "empty"
 
 
-def growth(result: dict) -> dict:
+def growth(result: dict, key: str = "rssMb") -> dict:
     """RSS growth after warm-up (the first tenth), and the spread of threads and descriptors."""
-    samples = result["samples"]
+    samples = [s for s in result["samples"] if key in s]
     warm = [s for s in samples if s["requests"] >= result["requests"] // 10] or samples
     first, last = warm[0], samples[-1]
     half = [s for s in samples if s["requests"] >= result["requests"] // 2] or samples
     return {
-        "rssAfterWarmUpMb": first["rssMb"], "rssEndMb": last["rssMb"],
-        "rssGrowthPct": round(100 * (last["rssMb"] - first["rssMb"]) / first["rssMb"], 2),
+        "rssAfterWarmUpMb": first[key], "rssEndMb": last[key],
+        "rssGrowthPct": round(100 * (last[key] - first[key]) / first[key], 2),
         # bounded memos fill and llama.cpp's buffers are first touched over thousands of keys: a
         # leak keeps growing in the second half, a plateau does not
-        "rssHalfMb": half[0]["rssMb"],
-        "rssSecondHalfGrowthPct": round(100 * (last["rssMb"] - half[0]["rssMb"]) / half[0]["rssMb"], 2),
+        "rssHalfMb": half[0][key],
+        "rssSecondHalfGrowthPct": round(100 * (last[key] - half[0][key]) / half[0][key], 2),
         "threads": sorted({s["threads"] for s in warm}), "fds": sorted({s["fds"] for s in warm}),
     }
 
 
+def _growth_rows(result: dict, summary: dict, label: str) -> list[str]:
+    return [f"| RSS {label}, after warm-up -> end | {summary['rssAfterWarmUpMb']} -> {summary['rssEndMb']} MB "
+            f"({summary['rssGrowthPct']:+}%) |",
+            f"| RSS {label}, second half ({result['requests'] // 2} requests -> end) | {summary['rssHalfMb']} -> "
+            f"{summary['rssEndMb']} MB ({summary['rssSecondHalfGrowthPct']:+}%) |"]
+
+
 def markdown(result: dict) -> str:
     summary = growth(result)
+    pause = result.get("pauseS") or 0
     lines = [f"# Soak: {result['requests']} inline completions, cancel rate {result['cancelRate']}, "
              f"seed {result['seed']} ({result['seconds']} s)", "",
-             "| requests | seconds | RSS MB | threads | fds |", "|---:|---:|---:|---:|---:|"]
-    lines += [f"| {s['requests']} | {s['seconds']} | {s['rssMb']} | {s['threads']} | {s['fds']} |"
-              for s in result["samples"]]
-    lines += ["", "| measure | value |", "|---|---|"]
-    lines += [f"| RSS after warm-up -> end | {summary['rssAfterWarmUpMb']} -> {summary['rssEndMb']} MB "
-              f"({summary['rssGrowthPct']:+}%) |",
-              f"| RSS second half ({result['requests'] // 2} requests -> end) | {summary['rssHalfMb']} -> "
-              f"{summary['rssEndMb']} MB ({summary['rssSecondHalfGrowthPct']:+}%) |",
-              f"| threads after warm-up | {summary['threads']} |", f"| fds after warm-up | {summary['fds']} |",
+             f"| requests | seconds | RSS MB, busy | RSS MB after a {pause} s pause | threads | fds |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {s['requests']} | {s['seconds']} | {s['rssMb']} | {s.get('rssIdleMb', '')} | {s['threads']} "
+              f"| {s['fds']} |" for s in result["samples"]]
+    lines += ["", "| measure | value |", "|---|---|", *_growth_rows(result, summary, "busy")]
+    if pause:
+        lines += _growth_rows(result, growth(result, "rssIdleMb"), f"after a {pause} s pause")
+    lines += [f"| threads after warm-up | {summary['threads']} |", f"| fds after warm-up | {summary['fds']} |",
               f"| answers | {result['outcomes']} |", f"| unanswered (10 s) | {result['unanswered']} |",
               f"| answered twice | {result['answeredTwice']} |", f"| non-JSON frames | {result['badFrames']} |",
               f"| error pop-ups | {result['errorPopups']} |", f"| alive at the end | {result['alive']} |",
@@ -167,14 +186,17 @@ def main() -> None:
     parser.add_argument("--sample-every", type=int, default=0, help="default: requests / 20")
     parser.add_argument("--cancel-rate", type=float, default=0.3)
     parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--pause", type=float, default=1.5, help="seconds the typist stops at each sample (0: none)")
     parser.add_argument("--memory-probe", help="append where the server's memory is (bench/memory_probe.py) "
                         "to this JSONL file at every sample")
     parser.add_argument("--out", default=str(RESULTS / "soak"))
     args = parser.parse_args()
     every = args.sample_every or max(1, args.requests // 20)
     result = asyncio.run(soak(args.requests, args.seed, every, args.cancel_rate, {"maxTokens": args.max_tokens},
-                               args.memory_probe))
+                               args.memory_probe, args.pause))
     result["growth"] = growth(result)
+    if args.pause:
+        result["growthAfterPause"] = growth(result, "rssIdleMb")
     text = markdown(result)
     print(text)
     write_results(args.out, text, result)
