@@ -1,7 +1,10 @@
 """Soak: thousands of keystrokes with random cancels; answers, errors, threads, descriptors and RSS over time.
 
 One `coder-lsp serve` on the tiny DeepSeek fixture model, one document of
-constant size: each step replaces one character at a moving cursor
+constant size (30 lines of a loop body, each typed over `--typed-over` times
+before the start, so the workload is the same from the first key to the
+last: see TYPED_OVER; `--typed-over 0` is the older fresh document of 30
+identical lines): each step replaces one character at a moving cursor
 (`didChange`), asks for an inline completion, and at random cancels it
 (`$/cancelRequest`, at once or a few milliseconds later) or types on before
 it is answered (superseding it). Every request must get exactly one answer.
@@ -42,11 +45,22 @@ from bench.rawlsp import RawServer, write_results  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 LINE = "    total = total + price * quantity  # keep the running sum\n"
 TYPED = "abcdefghijklmnopqrstuvwxyz_ .(0123456789"
+# Each line of the document starts typed over this many times, as the typist would leave it after
+# ~6,000 keys: from 30 identical lines, the document drifted over the first ~6,000 keys from
+# lines the KV cache reuse moves (<= 2 evaluations of 129+ tokens per 200 keys) to random ones
+# (~20 per 200), and llama.cpp's compute buffer, touched as batch x cached span grows, with it.
+TYPED_OVER = 200
 
 
-def document() -> str:
+def document(seed: int = 0, typed_over: int = 0) -> str:
+    """The function the typist edits: 30 copies of LINE, each already typed over `typed_over` times."""
+    rng = random.Random(f"document {seed}")
+    lines = [list(LINE) for _ in range(30)]
+    for line in lines:
+        for _ in range(typed_over):
+            line[rng.randrange(4, len(LINE) - 2)] = rng.choice(TYPED)
     head = "def checkout(items):\n    total = 0\n    for price, quantity in items:\n"
-    return head + LINE * 30 + "    return total\n"
+    return head + "".join("".join(line) for line in lines) + "    return total\n"
 
 
 class Typist:
@@ -71,12 +85,13 @@ class Typist:
 
 
 async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, settings: dict,
-               memory_probe: str | None = None, pause: float = 1.5) -> dict:
+               memory_probe: str | None = None, pause: float = 1.5, typed_over: int = TYPED_OVER) -> dict:
     rng = random.Random(seed)
+    text = document(seed, typed_over)
     with tempfile.TemporaryDirectory(prefix="coder-lsp-soak-") as folder:
         root = Path(folder) / "ws"
         root.mkdir()
-        (root / "shop.py").write_text(document())
+        (root / "shop.py").write_text(text)
         env = {"XDG_CACHE_HOME": str(Path(folder) / "cache"), "HOME": folder}
         command = None
         if memory_probe:  # the server under bench/memory_probe.py, asked at every sample
@@ -87,7 +102,7 @@ async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, 
         await server.wait_ready()
         uri = (root / "shop.py").as_uri()
         server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1,
-                                                                "text": document()}})
+                                                                "text": text}})
         typist, sent, samples = Typist(server, uri, rng), [], []
         started = time.perf_counter()
         for number in range(1, requests + 1):
@@ -122,7 +137,8 @@ async def soak(requests: int, seed: int, sample_every: int, cancel_rate: float, 
         status = await server.request("workspace/executeCommand", {"command": "coderLsp.status"})
         alive = server.alive
         await server.stop()
-    return {"requests": requests, "seed": seed, "cancelRate": cancel_rate, "pauseS": pause, "samples": samples,
+    return {"requests": requests, "seed": seed, "cancelRate": cancel_rate, "pauseS": pause,
+            "typedOver": typed_over, "samples": samples,
             "outcomes": dict(outcomes), "unanswered": len(unanswered),
             "answeredTwice": sum(1 for m in sent if len(server.answers.get(m, [])) > 1),
             "badFrames": len(server.bad_frames), "errorPopups": len(server.error_popups()), "alive": alive,
@@ -163,7 +179,7 @@ def markdown(result: dict) -> str:
     summary = growth(result)
     pause = result.get("pauseS") or 0
     lines = [f"# Soak: {result['requests']} inline completions, cancel rate {result['cancelRate']}, "
-             f"seed {result['seed']} ({result['seconds']} s)", "",
+             f"seed {result['seed']}, lines typed over {result.get('typedOver', 0)} times ({result['seconds']} s)", "",
              f"| requests | seconds | RSS MB, busy | RSS MB after a {pause} s pause | threads | fds |",
              "|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {s['requests']} | {s['seconds']} | {s['rssMb']} | {s.get('rssIdleMb', '')} | {s['threads']} "
@@ -186,6 +202,8 @@ def main() -> None:
     parser.add_argument("--sample-every", type=int, default=0, help="default: requests / 20")
     parser.add_argument("--cancel-rate", type=float, default=0.3)
     parser.add_argument("--max-tokens", type=int, default=16)
+    parser.add_argument("--typed-over", type=int, default=TYPED_OVER,
+                        help="times each line starts typed over (0: the old fresh document, 30 identical lines)")
     parser.add_argument("--pause", type=float, default=1.5, help="seconds the typist stops at each sample (0: none)")
     parser.add_argument("--memory-probe", help="append where the server's memory is (bench/memory_probe.py) "
                         "to this JSONL file at every sample")
@@ -193,7 +211,7 @@ def main() -> None:
     args = parser.parse_args()
     every = args.sample_every or max(1, args.requests // 20)
     result = asyncio.run(soak(args.requests, args.seed, every, args.cancel_rate, {"maxTokens": args.max_tokens},
-                               args.memory_probe, args.pause))
+                               args.memory_probe, args.pause, args.typed_over))
     result["growth"] = growth(result)
     if args.pause:
         result["growthAfterPause"] = growth(result, "rssIdleMb")
