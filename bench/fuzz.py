@@ -141,7 +141,8 @@ async def fuzz(cases: int, seed: int, timeout: float = 10, probe_every: int = 25
         for number in range(first, cases + 1):
             await run.one(number, root, env)
             if number % max(1, cases // 20) == 0:
-                samples.append({"cases": number, **run.server.proc_stats()})
+                samples.append({"cases": number, **run.server.proc_stats(), "openDocumentsMb": round(sum(
+                    len(d.text.encode("utf-8", "surrogatepass")) for d in run.generator.documents.values()) / 2**20, 1)})
                 if memory_probe and run.server.alive:
                     await run.server.wait(run.server.send("workspace/executeCommand", STATUS), timeout)
                     os.kill(run.server.process.pid, signal.SIGUSR1)

@@ -64,7 +64,20 @@ def _memos() -> dict:
     memos = [o for o in gc.get_objects() if isinstance(o, TokenMemo)]
     return {"tokenTexts": [len(m._texts) for m in memos], "tokenChunks": [len(m._chunks) for m in memos],
             "tokenMemoMb": [round((m._texts.bytes + m._chunks.bytes) / 2**20, 2) for m in memos],
-            "subwords": lookup.subwords.cache_info().currsize, "idleTrims": heap.trims}
+            "subwords": lookup.subwords.cache_info().currsize, "idleTrims": heap.trims, **_context_caches()}
+
+
+def _context_caches() -> dict:
+    """What the retrieval caches hold (texts are shared with open documents while those stay open)."""
+    from context import lookup, retrieval, similar, syntax
+
+    lines = list(retrieval._LINES.values())
+    windows = list(similar.WINDOWS._items.values())
+    return {"splitLinesTexts": len(lines), "splitLinesChars": sum(len(text) for text, _ in lines),
+            "splitLinesLines": sum(len(split) for _, split in lines),
+            "windowTexts": len(windows), "windowChars": sum(len(text) for text, _ in windows),
+            "parseCacheSourceBytes": sum(len(item[0]) for item in list(syntax._CACHE._items.values())),
+            "lookupFiles": len(lookup._LOOKUPS), "findMemo": len(lookup._FIND_MEMO)}
 
 
 def _python_growth(top: int = 12) -> list:

@@ -2,8 +2,9 @@
 
 glibc keeps memory that Python objects, tokenizer calls and llama.cpp's
 per-request buffers freed inside its arenas, for reuse, and returns it only
-from the top of the main heap. After thousands of keystrokes that is 4-9 MB
-of a ~130 MB server, held for nothing while the user reads or thinks.
+from the top of the main heap: in a soak, 4-9 MB of free heap in a ~125 MB
+server, of which whole free pages (0.3-4 MB) are held for nothing while the
+user reads or thinks.
 `malloc_trim(0)` hands the free pages of every arena back (madvise), in a
 few milliseconds. The runner calls `release_free_heap` on the model thread
 once per idle period (after `IDLE_SECONDS` without a job), never on the event
