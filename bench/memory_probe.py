@@ -61,9 +61,14 @@ def _memos() -> dict:
     from lsp_server.model import heap
     from lsp_server.model.tokens import TokenMemo
 
-    memos = [o for o in gc.get_objects() if isinstance(o, TokenMemo)]
+    from lsp_server.model.doc_states import DocumentStates
+
+    objects = gc.get_objects()
+    memos = [o for o in objects if isinstance(o, TokenMemo)]
+    states = [o for o in objects if isinstance(o, DocumentStates)]
     return {"tokenTexts": [len(m._texts) for m in memos], "tokenChunks": [len(m._chunks) for m in memos],
             "tokenMemoMb": [round((m._texts.bytes + m._chunks.bytes) / 2**20, 2) for m in memos],
+            "docStates": [len(st._saved) for st in states], "docStatesMb": [round(st.bytes / 2**20, 1) for st in states],
             "subwords": lookup.subwords.cache_info().currsize, "idleTrims": heap.trims, **_context_caches()}
 
 
