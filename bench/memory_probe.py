@@ -1,13 +1,15 @@
 """Run `coder-lsp serve` with a memory probe: on SIGUSR1 it appends where its memory is to a JSONL file.
 
-For `bench/soak.py --memory-probe FILE`: each line has glibc's heap figures
-(`mallinfo2`: in use, free, mmapped), Python's allocated block count, the
-sizes of the bounded memos (token texts and chunks, subwords), and the RSS
-of the largest mappings from /proc/self/smaps (a thread's malloc arena, a
-llama.cpp buffer first touched page by page, the brk heap), so a soak's
-RSS growth can be told apart: a memo filling to its cap, pages of a
-preallocated buffer touched late, fragmentation, or a leak. Bench only: the
-server never imports it.
+For `bench/soak.py --memory-probe FILE` and `bench/fuzz.py --memory-probe FILE`:
+each line has glibc's heap figures (`mallinfo2`: in use, free, mmapped),
+Python's allocated block count, the sizes of the bounded memos (token texts
+and chunks, subwords, saved KV document states, the retrieval caches'
+texts and lines, the parse cache), llama_decode calls by batch size since
+the last line, idle heap trims so far, and the RSS of the largest mappings
+from /proc/self/smaps (a thread's malloc arena, a llama.cpp buffer first
+touched page by page, the brk heap), so RSS growth can be told apart: a
+memo filling to its cap, pages of a preallocated buffer touched late,
+fragmentation, or a leak. Bench only: the server never imports it.
 
     CODER_LSP_MEMORY_PROBE=out.jsonl python bench/memory_probe.py
 
