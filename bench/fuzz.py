@@ -18,13 +18,17 @@ prints a table and writes bench/results/fuzz.md and fuzz.json. To rerun a
 failure, `--only N` (or `--from N`) replays the seeded generator up to case
 N without sending, then sends case N (a hang may need the earlier cases too:
 `--from` a few hundred before); `--dump FILE` writes the case's bytes.
+`--memory-probe FILE` runs the server under `memory_probe.py` and appends
+where its memory is at every progress line (and RSS is sampled there too).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -53,7 +57,10 @@ class Run:
         self.expected: list[tuple[RawServer, object]] = []
 
     async def start(self, root: Path, env: dict) -> None:
-        self.server = RawServer(root, settings={"maxTokens": 16}, env=env)
+        command = None
+        if env.get("CODER_LSP_MEMORY_PROBE"):  # the server under bench/memory_probe.py (SIGUSR1: a sample)
+            command = [sys.executable, str(Path(__file__).resolve().parent / "memory_probe.py")]
+        self.server = RawServer(root, settings={"maxTokens": 16}, env=env, command=command)
         await self.server.start()
         await self.server.wait_ready()
         self.servers.append(self.server)
@@ -115,7 +122,8 @@ class Run:
 
 
 async def fuzz(cases: int, seed: int, timeout: float = 10, probe_every: int = 25, run_cap: int = 20_000,
-               size_cap: int = 200_000, progress=None, first: int = 1, dump: str | None = None) -> dict:
+               size_cap: int = 200_000, progress=None, first: int = 1, dump: str | None = None,
+               memory_probe: str | None = None) -> dict:
     run = Run(seed, timeout, {"run_cap": run_cap, "size_cap": size_cap})
     run.probe_every, run.dump = probe_every, dump
     started = time.perf_counter()
@@ -124,13 +132,23 @@ async def fuzz(cases: int, seed: int, timeout: float = 10, probe_every: int = 25
         root.mkdir()
         (root / "util.py").write_text("def add(a, b):\n    return a + b\n")
         env = {"XDG_CACHE_HOME": str(Path(folder) / "cache"), "HOME": folder}
+        if memory_probe:
+            env["CODER_LSP_MEMORY_PROBE"] = str(Path(memory_probe).resolve())
         await run.start(root, env)
+        samples = []
         for _ in range(1, first):
             run.skip()
         for number in range(first, cases + 1):
             await run.one(number, root, env)
-            if progress and number % max(1, cases // 20) == 0:
-                progress(f"  {number:>6} cases  {dict(run.counts)}  {run.server.proc_stats()}")
+            if number % max(1, cases // 20) == 0:
+                samples.append({"cases": number, **run.server.proc_stats(), "openDocumentsMb": round(sum(
+                    len(d.text.encode("utf-8", "surrogatepass")) for d in run.generator.documents.values()) / 2**20, 1)})
+                if memory_probe and run.server.alive:
+                    await run.server.wait(run.server.send("workspace/executeCommand", STATUS), timeout)
+                    os.kill(run.server.process.pid, signal.SIGUSR1)
+                    await asyncio.sleep(0.5)  # the handler runs when the loop wakes; let it write
+                if progress:
+                    progress(f"  {number:>6} cases  {dict(run.counts)}  {samples[-1]}")
         final = run.server.proc_stats()
         try:
             await run.server.request("workspace/executeCommand", STATUS, timeout=timeout)
@@ -149,7 +167,7 @@ async def fuzz(cases: int, seed: int, timeout: float = 10, probe_every: int = 25
         "badFrames": sum(len(s.bad_frames) for s in run.servers),
         "errorPopups": sum(len(s.error_popups()) for s in run.servers),
         "probesChecked": run.counts["probe checked"], "probesUnchecked": run.counts["probe unchecked"],
-        "responsiveAtEnd": responsive, "final": final, "failures": run.failures,
+        "responsiveAtEnd": responsive, "final": final, "samples": samples, "failures": run.failures,
     }
 
 
@@ -185,12 +203,15 @@ def main() -> None:
                         help="replay the generator silently up to this case, then send from it (to rerun a failure)")
     parser.add_argument("--only", type=int, help="send only this case (same as --from N --cases N)")
     parser.add_argument("--dump", help="write the last sent case's bytes to this file")
+    parser.add_argument("--memory-probe", help="append where the server's memory is (bench/memory_probe.py) "
+                        "to this JSONL file at every progress line")
     parser.add_argument("--out", help="results file stem (default bench/results/fuzz; a replay writes none)")
     args = parser.parse_args()
     if args.only:
         args.first = args.cases = args.only
     result = asyncio.run(fuzz(args.cases, args.seed, args.timeout, run_cap=args.run_cap, size_cap=args.size_cap,
-                              progress=lambda line: print(line, flush=True), first=args.first, dump=args.dump))
+                              progress=lambda line: print(line, flush=True), first=args.first, dump=args.dump,
+                              memory_probe=args.memory_probe))
     text = markdown(result)
     print(text)
     if args.out or args.first == 1:

@@ -108,6 +108,9 @@ class RepositoryIndex(IndexWorker):
     def forget_document(self, path: str) -> None:
         rel = self.relative(path)
         if rel is not None and self._docs.pop(rel, None) is not None:
+            from context.retrieval import forget  # lazily, as index_worker imports retrieval
+
+            forget(rel)
             self._warmed.pop(rel, None)
             with self._wake:
                 self._edits.forget(rel)

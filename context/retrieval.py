@@ -70,6 +70,15 @@ def _lines(index, rel: str, text: str | None = None) -> list[str] | None:
     return hit[1]
 
 
+def forget(rel: str) -> None:
+    """Drop what the caches keep of `rel`'s text (a closed document's, which may exist nowhere else):
+    the fuzz's closed documents filled both caches to their 16M characters (~100 MB with the lines)."""
+    with _CACHE_LOCK:
+        for key in [k for k in _LINES if k[0] == rel]:
+            del _LINES[key]
+    similar.WINDOWS.forget(rel)
+
+
 def warm(index, rel: str) -> None:
     """Build what retrieval will read for an opened document (the indexing thread calls this):
     its similar-code windows, and the lookups and lines of the files it imports."""

@@ -71,6 +71,11 @@ class WindowCache:
             put_bounded(self._items, key, (text, result), _CACHE_SIZE)
         return result
 
+    def forget(self, rel: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[0] == rel]:
+                del self._items[key]
+
 
 def put_bounded(items: OrderedDict, key: tuple[str, int], value: tuple, size: int) -> None:
     """Remember `value` (its text first) for (rel, hash of text): a file's older texts are dropped,

@@ -30,6 +30,7 @@ from lsp_server import __version__
 from lsp_server.assist.pipeline import CompletionState
 from lsp_server.config import Settings
 from lsp_server.jobs import JobLog
+from lsp_server.model import heap
 from lsp_server.model.host import Loader, ModelHost
 from lsp_server.model.runner import ModelRunner
 from lsp_server.model.types import Cancelled, EngineError
@@ -56,7 +57,7 @@ class CoderServer(LanguageServer):
         )
         self.settings = Settings()
         self.model = ModelHost(cli_model=cli_model, loader=loader)
-        self.runner = ModelRunner()
+        self.runner = ModelRunner(on_idle=heap.release_free_heap, idle_after=heap.IDLE_SECONDS)
         self.jobs = JobLog()
         self.index: RepositoryIndex | None = None
         self.completions = CompletionState()

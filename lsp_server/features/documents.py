@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -123,6 +123,11 @@ def fs_path(uri: str) -> str | None:
     return to_fs_path(uri) if uri.startswith("file:") else None
 
 
+def document_path(uri: str) -> str:
+    """The path pygls gives the document at `uri` (an untitled one's is the URI's path part), as snapshots carry it."""
+    return to_fs_path(uri) or urlparse(uri).path or uri
+
+
 def _tell_index(server, action: str, *args) -> None:
     index = server.index
     if index is None:
@@ -173,10 +178,12 @@ def register(server) -> None:
         pipeline = ls.completions.pipeline  # a closed document's texts and hunks go with it
         pipeline.edit_history.forget(params.text_document.uri)
         pipeline.cache.forget(params.text_document.uri)
+        # its KV state, kept for its return, goes too: an untitled document's was never dropped (the
+        # fuzz kept them up to model.stateCacheMb), as its key is not a file path
+        if states := getattr(ls.engine, "states", None):
+            states.forget(relative_path(document_path(params.text_document.uri), ls.workspace_root()))
         if path := fs_path(params.text_document.uri):
             _tell_index(ls, "forget_document", path)
-            if states := getattr(ls.engine, "states", None):  # its KV state, kept for its return
-                states.forget(relative_path(path, ls.workspace_root()))
             if sticky := getattr(ls, "sticky_context", None):
                 sticky.forget(path)
 

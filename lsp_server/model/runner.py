@@ -10,7 +10,9 @@ any other exception is set on the future. `shutdown` cancels everything and
 joins the thread. An idle job (`submit_idle`: prefilling a document's prompt
 into the KV cache) runs only when no other job is queued, one at a time (a
 newer one replaces it), and any real `submit` cancels it, so it never holds
-up a keystroke for longer than its current prompt chunk.
+up a keystroke for longer than its current prompt chunk. `on_idle` (freeing
+heap, `heap.release_free_heap`) runs on the model thread once after each
+stretch of work, when no job has come for `idle_after` seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 # no other job waits, and any other job cancels it while it runs (at its next token or prompt
 # step), so it never delays a keystroke's completion.
 BACKGROUND = "background:"
+_QUIET = object()  # what _take returns when the thread has been idle for idle_after seconds
 
 
 @dataclass(eq=False)
@@ -65,12 +68,14 @@ class RunnerJob(Generic[T]):
 
 
 class ModelRunner:
-    def __init__(self, name: str = "coder-lsp-model") -> None:
+    def __init__(self, name: str = "coder-lsp-model", *, on_idle: Callable[[], object] | None = None,
+                 idle_after: float = 1.0) -> None:
         self._queue: deque[RunnerJob] = deque()
         self._lock = threading.Condition()
         self._running: RunnerJob | None = None
         self._idle: RunnerJob | None = None  # the one lowest-priority job waiting
         self._closed = False
+        self._on_idle, self._idle_after, self._worked = on_idle, idle_after, False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -141,22 +146,42 @@ class ModelRunner:
 
     def _loop(self) -> None:
         while True:
-            with self._lock:
-                while not self._queue and self._idle is None and not self._closed:
-                    self._lock.wait()
-                if self._closed and not self._queue:
-                    return
-                if self._queue:
-                    entry = self._queue.popleft()
-                else:
-                    entry, self._idle = self._idle, None
-                    entry.idle = True
-                self._running = entry
+            entry = self._take()
+            if entry is None:
+                return
+            if entry is _QUIET:
+                self._quiet()
+                continue
             try:
                 self._run(entry)
             finally:
                 with self._lock:
                     self._running = None
+
+    def _take(self) -> RunnerJob | object | None:
+        """The next job; `_QUIET` once `idle_after` seconds pass with none after some work; None when closed."""
+        with self._lock:
+            while not self._queue and self._idle is None and not self._closed:
+                if not (self._worked and self._on_idle):
+                    self._lock.wait()
+                elif not self._lock.wait(self._idle_after) and not self._queue and self._idle is None:
+                    self._worked = False
+                    return _QUIET
+            if self._closed and not self._queue:
+                return None
+            if self._queue:
+                entry = self._queue.popleft()
+            else:
+                entry, self._idle = self._idle, None
+                entry.idle = True
+            self._running, self._worked = entry, True
+            return entry
+
+    def _quiet(self) -> None:
+        try:
+            self._on_idle()
+        except Exception:  # noqa: BLE001 - housekeeping must never stop the model thread
+            log.exception("idle housekeeping failed")
 
     @staticmethod
     def _run(entry: RunnerJob) -> None:

@@ -15,11 +15,18 @@ remembered on its own. Other tokenizers (SentencePiece; llama-3 and Qwen
 patterns, which join punctuation with the newlines after it) are memoized by
 whole text only. Tokens are remembered as `array("i")`: a tuple of token ids
 costs 36 bytes a token (each id above 256 is its own int object), an array
-4, and a full chunk memo is then about 5 MB instead of about 20.
+4. Both memos are bounded by the bytes they hold (token arrays, text keys and
+a per-entry overhead), not by entries: a chunk or a text may be a few
+characters or 64K, and a cap by count let the memos grow for thousands of
+keystrokes (a soak's RSS rose ~5 MB after warm-up as 8,192 chunks filled), and
+8,192 chunks of up to 64K characters could hold hundreds of MB. At their
+budgets (1 MB of chunks, a few dozen prompt windows; 2 MB of texts) they fill
+within the first ~800 keystrokes of a soak, and typing is as fast (bench/typing_sim.py).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from array import array
 from collections import OrderedDict
@@ -30,13 +37,17 @@ from typing import Callable, Hashable, Iterator
 LINE_SPLIT_PRETOKENIZERS = frozenset({"gpt-2", "starcoder", "deepseek-coder", "deepseek-llm"})
 CHUNK_MASK = 3  # a candidate newline ends a chunk when hash(line) & 3 == 0: about 4 lines a chunk
 MEMO_MAX_CHARS = 65_536  # longer texts (a commit's diff) are tokenized in one call and not remembered
+TEXTS_BYTES = 2 << 20  # whole texts: the parts of the last few dozen prompts (a part is measured several times)
+CHUNKS_BYTES = 1 << 20  # chunks of lines: ~4,000 lines of code, a few dozen prompt windows
+ENTRY_BYTES = 120  # an OrderedDict entry and node, measured with tracemalloc; keys and arrays counted apart
 
 
 class LruMemo:
-    """A small thread-safe LRU map (the model thread and the loop may both count tokens)."""
+    """A small thread-safe LRU map within `max_bytes` (the model thread and the loop may both count tokens)."""
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0  # what the entries hold: keys, token arrays and ENTRY_BYTES each
         self._items: OrderedDict[Hashable, array] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -48,14 +59,26 @@ class LruMemo:
             return value
 
     def put(self, key: Hashable, value: array) -> None:
+        cost = _cost(key, value)
+        if cost > self.max_bytes:
+            return  # larger than the whole memo: it would only evict everything
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= _cost(key, old)
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+            self.bytes += cost
+            while self.bytes > self.max_bytes:
+                evicted, tokens = self._items.popitem(last=False)
+                self.bytes -= _cost(evicted, tokens)
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _cost(key: Hashable, value: array) -> int:
+    # sys.getsizeof is O(1) for str, int and array (headers and buffers included)
+    return sys.getsizeof(key) + sys.getsizeof(value) + ENTRY_BYTES
 
 
 def line_chunks(text: str) -> Iterator[str]:
@@ -81,12 +104,13 @@ class TokenMemo:
     """
 
     def __init__(self, tokenize: Callable[[str], list[int]], *, split_lines: bool,
-                 piece_length: Callable[[int], int] | None = None, texts: int = 256, chunks: int = 8192) -> None:
+                 piece_length: Callable[[int], int] | None = None, texts_bytes: int = TEXTS_BYTES,
+                 chunks_bytes: int = CHUNKS_BYTES) -> None:
         self._tokenize = tokenize
         self.split_lines = split_lines and piece_length is not None
         self._piece_length = piece_length
-        self._texts = LruMemo(texts)
-        self._chunks = LruMemo(chunks)
+        self._texts = LruMemo(texts_bytes)
+        self._chunks = LruMemo(chunks_bytes)
 
     def tokens(self, text: str) -> array:
         """The tokens of `text` (an int array: do not modify it, it is remembered)."""
@@ -105,8 +129,8 @@ class TokenMemo:
 
     def _chunked(self, text: str) -> array:
         chunks = list(line_chunks(text))
-        # Chunks are remembered by hash(chunk), not by their text: 8,192 chunk texts were most of
-        # the memo (RSS rose by ~11 MB as it filled). str hashes are keyed per process (SipHash), so
+        # Chunks are remembered by hash(chunk), not by their text: chunk texts were most of the
+        # memo (RSS rose by ~11 MB as 8,192 filled). str hashes are keyed per process (SipHash), so
         # a collision (about 1 in 2**40 at this size) cannot be forced and would only skew one prompt.
         known = [self._chunks.get(hash(chunk)) for chunk in chunks]
         start = 0

@@ -160,3 +160,20 @@ def test_opening_a_document_warms_retrieval_for_its_imports(make_index, workspac
     lookup_module._LOOKUPS.clear()
     index.set_document(str(path), path.read_text() + "\n# edited\n")
     assert eventually(lambda: any(key[0] == "shop/services/pricing.py" for key in list(lookup_module._LOOKUPS)))
+
+
+def test_a_closed_documents_text_leaves_the_retrieval_caches(make_index, workspace):
+    """The fuzz's closed documents (untitled, never on disk) filled the split-lines and similar-code
+    caches to their 16M characters: ~100 MB of texts no one could ask for again."""
+    from context import retrieval, similar
+
+    index = make_index(workspace / "python")
+    path = str(workspace / "python/scratch_never_saved.py")
+    text = "def only_in_editor(x):\n    return x\n" * 2000
+    index.set_document(path, text)
+    rel = "scratch_never_saved.py"
+    assert retrieval._lines(index, rel) is not None and similar.WINDOWS.windows(rel, text)
+    assert any(key[0] == rel for key in retrieval._LINES) and any(key[0] == rel for key in similar.WINDOWS._items)
+    index.forget_document(path)
+    assert not any(key[0] == rel for key in retrieval._LINES)
+    assert not any(key[0] == rel for key in similar.WINDOWS._items)

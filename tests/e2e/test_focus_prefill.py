@@ -79,3 +79,19 @@ async def test_a_focus_while_the_model_loads_is_prefilled_once_it_is_loaded(work
         status = await lsp.wait_status(prefilled(1))
     done = [j for j in jobs(status, "prefill") if j["outcome"] == "prefilled"]
     assert len(done) == 1 and done[0]["offset"] == SOURCE.index("    for value in values:\n") + 25 + 8
+
+
+async def test_closing_an_untitled_document_drops_its_state(workspace):
+    untitled = "untitled:Untitled-1"  # no file path: its state key is the URI's path part
+    async with start_server(workspace, settings={"contextBudget": 0}) as lsp:
+        lsp.client.text_document_did_open(types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=untitled, language_id="python", version=1, text=SOURCE)))
+        other = lsp.open("shapes.py", OTHER)
+        await lsp.inline(untitled, LINE, 8)
+        await lsp.inline(other, 20, 0)  # the untitled document's cells are saved
+        saved = (await lsp.status())["model"]["document_states"]
+        lsp.client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(untitled)))
+        await lsp.inline(other, 21, 0)
+        after_close = (await lsp.status())["model"]["document_states"]
+    assert saved["documents"] == 1, saved
+    assert after_close["documents"] == 0, after_close
