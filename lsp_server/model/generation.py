@@ -86,12 +86,12 @@ def _constrained(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Heali
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,))
         if greedy:
             token = healing.pick(logits) if healing_on else int(logits.argmax())
-            if guide_on:
+            if guide_on and not guide.yields_to(token_piece(vocab, token)):
                 token = guide.pick(logits, token)
         else:
             if healing_on:
                 healing.mask(logits)
-            if guide_on:
+            if guide_on and not guide.yields_to(token_piece(vocab, int(logits.argmax()))):
                 guide.boost(logits)
             token = sample()
         piece = token_piece(vocab, token)

@@ -42,6 +42,7 @@ TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does
 MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,000 measured the same on the dev set)
 _NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
 _WORD = re.compile(_NAME)
+_LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
 _TYPED = re.compile(_NAME + "$")
 _RECEIVER = re.compile(rf"({_NAME})\.(?:{_NAME})?$")
 MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds a receiver
@@ -192,6 +193,14 @@ class Guide:
             self._boosted = {self.done: _boost_set(self.index, self.done, self.targets, self.biases,
                                                    self.follow if started else 0.0, self.lead - len(self.done))}
         return self._boosted[self.done]
+
+    def yields_to(self, piece: bytes) -> bool:
+        """Whether the model's own next piece is a keyword (`lambda`, `not`, `None`...) where no name has
+        begun yet: a language's own word is never a guess at a repository name, so it is not overridden."""
+        if len(self.done) > self.lead:
+            return False
+        word = _LEADING_WORD.match((self.done + piece)[self.lead:].decode("utf-8", "replace"))
+        return word is not None and word.group(1) in _KEYWORDS
 
     def pick(self, logits: np.ndarray, chosen: int) -> int:
         """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, FIXTURES, NOT_A_MODEL, ROOT, env_without_model
 
 DEMO = FIXTURES / "demo"
@@ -65,3 +67,12 @@ def test_demo_runs_on_the_fixture_project():
     assert "1. Completion at shop/pricing.py:23:32" in result.stdout
     assert "2. Explain the error at shop/report.py:7" in result.stdout and "expected ':'" in result.stdout
     assert "missing the `:` that ends it" in result.stdout and "+def receipt(cart: Cart) -> str:" in result.stdout
+
+
+@pytest.mark.slow
+def test_demo_on_the_embedded_model_completes_the_line_the_file_has():
+    # The README's first command. Pinned (greedy on a fixed model): with context guidance, ` item`
+    # (a prefix of `items`) once beat the model's own ` lambda` and it wrote `key=item_pricing`.
+    result = _run("demo", "--max-tokens", "16")
+    assert result.returncode == 0, result.stderr
+    assert "23 |     return min(cart.items, key=lambda item: item.price)\n" in result.stdout

@@ -113,6 +113,15 @@ def test_inside_an_indent_healing_cut_only_a_token_covering_it_all_is_steered():
     assert sorted(guide.boosted()[0].tolist()) == [4]  # past the cut bytes: the name's own pieces
 
 
+def test_a_keyword_the_model_chose_is_not_overridden_before_a_name_begins():
+    index = PieceIndex([b" item", b" lambda", b"s"])
+    guide = Guide((b" items",), (12.0,), index, lead=1)
+    assert guide.yields_to(b" lambda") and guide.yields_to(b" not") and guide.yields_to(b" None")
+    assert not guide.yields_to(b" lam") and not guide.yields_to(b" item") and not guide.yields_to(b" lambdas")
+    guide.advance(b" item")
+    assert not guide.yields_to(b"lambda")  # inside a name: nothing to yield to
+
+
 def test_guide_stops_when_the_model_leaves_the_path():
     index = PieceIndex([b" dele", b"gate", b"x"])
     guide = Guide((b" delegate",), (6.0,), index)
