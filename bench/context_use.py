@@ -110,8 +110,9 @@ class Remembered:
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
         if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
             constants = (getattr(guidance, name) for name in GUIDANCE if name != "TOP_BONUS" or guidance.TOP_BONUS)
-            decided_by += ("lead-whole", "keywords-kept", request.names, request.members, *constants)  # "lead-whole": healing's
-            # cut bytes are steered only by tokens covering them all; "keywords-kept": a keyword the model chose stays
+            # Tags for changes of the decoding since older entries were computed: "lead-whole", healing's cut
+            # bytes are steered only by tokens covering them all; "keywords-kept", a keyword the model chose stays.
+            decided_by += ("lead-whole", "keywords-kept", request.names, request.members, *constants)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone
