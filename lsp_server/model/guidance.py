@@ -50,7 +50,7 @@ MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds
 # (assignments, fields, methods of an outline). Other languages' keywords cost nothing here.
 _DEFINED = re.compile(
     r"\b(?:def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
-    rf"(?:\([^)]*\)\s*)?({_NAME})"
+    rf"(?:\([^)\n]{{0,200}}\)\s*)?({_NAME})"
     r"|^[ \t]*(?:(?:export|public|private|protected|static|readonly|async|abstract|declare|default)\s+)*"
     rf"({_NAME})\s*(?:[?!]?\s*[:=(<]|,)", re.M)
 _KEYWORDS = frozenset("if elif else for while return import from as with try except finally raise pass "

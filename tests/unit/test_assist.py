@@ -124,3 +124,10 @@ def test_positions_round_trip(encoding):
         position = position_at(text, offset, encoding)
         assert offset_at(text, position, encoding)[0] == offset
     assert offset_at(text, types.Position(99, 0), encoding)[0] == len(text)
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, [True], {"on": True}, "x" * 100_000])
+def test_context_guidance_rejects_non_booleans_and_keeps_the_default(value):
+    settings, bad = parse_settings({"contextGuidance": value})
+    assert settings.context_guidance is True and bad == ("contextGuidance",)
+    assert parse_settings({"contextGuidance": False})[0].context_guidance is False
