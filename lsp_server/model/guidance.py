@@ -181,18 +181,15 @@ class Guide:
     follow: float = field(default_factory=lambda: FOLLOW_BIAS)  # the bias once it has
     done: bytes = b""
     active: bool = True
-    _boosted: dict[bytes, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
-        (the largest of the targets they serve)."""
-        if self.done not in self._boosted:
-            started = len(self.done) > self.lead
-            # Inside the bytes healing cut, only a token that covers all of them is steered: boosting a
-            # shorter one (one space of an indent) would spell the indent in odd pieces the model never saw.
-            self._boosted = {self.done: _boost_set(self.index, self.done, self.targets, self.biases,
-                                                   self.follow if started else 0.0, self.lead - len(self.done))}
-        return self._boosted[self.done]
+        (the largest of the targets they serve); `_boost_set` remembers them across tokens and keystrokes."""
+        started = len(self.done) > self.lead
+        # Inside the bytes healing cut, only a token that covers all of them is steered: boosting a
+        # shorter one (one space of an indent) would spell the indent in odd pieces the model never saw.
+        return _boost_set(self.index, self.done, self.targets, self.biases, self.follow if started else 0.0,
+                          self.lead - len(self.done))
 
     def yields_to(self, piece: bytes) -> bool:
         """Whether the model's own next piece is a keyword (`lambda`, `not`, `None`...) where no name has
