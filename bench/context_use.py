@@ -41,11 +41,13 @@ from context_eval import load_tasks, masked  # noqa: E402
 from sources import HELD_OUT, PROJECTS, source_root  # noqa: E402
 
 from lsp_server.assist import prompt_window  # noqa: E402
-from lsp_server.model import guidance, prompts  # noqa: E402
+from lsp_server.model import guidance, name_ranking, prompts  # noqa: E402
 from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
-GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS")}  # defaults
+GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS",
+                                                        "FINISH_BIAS")}  # defaults
+RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
 # name: (prompt style, local window in characters, guidance: None = plain decoding, else the
@@ -67,6 +69,13 @@ VARIANTS = {
     **{f"guided-f{f:g}": (Style(), 4000, {"FOLLOW_BIAS": float(f)}) for f in (24, 100)},
     **{f"guided-top{t:g}": (Style(), 4000, {"TOP_BONUS": float(t)}) for t in (4, 8)},
     "guided-soft-members": (Style(), 4000, {"MEMBER_BIAS": 0.0}),  # members only as names, no constraint
+    # Candidates ranked by the code around the cursor (`model.name_ranking`, the default) or not.
+    "guided-unranked": (Style(), 4000, {"EVIDENCE_BIAS": 0.0, "TYPE_BIAS": 0.0, "FINISH_BIAS": 0.0}),
+    "guided-nofinish": (Style(), 4000, {"FINISH_BIAS": 0.0}),  # a begun name may be left half-spelled
+    "guided-words": (Style(), 4000, {"TYPE_BIAS": 0.0}),
+    "guided-types": (Style(), 4000, {"EVIDENCE_BIAS": 0.0}),
+    **{f"guided-e{e:g}-t{t:g}": (Style(), 4000, {"EVIDENCE_BIAS": float(e), "TYPE_BIAS": float(t)})
+       for e, t in ((2, 2), (8, 4), (8, 8))},
 }
 
 
@@ -109,10 +118,14 @@ class Remembered:
         prompt = self.engine.build_prompt(request)
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
         if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
-            constants = (getattr(guidance, name) for name in GUIDANCE if name != "TOP_BONUS" or guidance.TOP_BONUS)
+            constants = (getattr(guidance, name) for name in GUIDANCE  # the later ones only when on: older keys hold
+                         if name not in ("TOP_BONUS", "FINISH_BIAS") or getattr(guidance, name))
             # Tags for changes of the decoding since older entries were computed: "lead-whole", healing's cut
             # bytes are steered only by tokens covering them all; "keywords-kept", a keyword the model chose stays.
             decided_by += ("lead-whole", "keywords-kept", request.names, request.members, *constants)
+            ranking = tuple(getattr(name_ranking, name) for name in RANKING)
+            if any(ranking):  # "ranked": candidates' biases from `name_ranking` (none: as before it)
+                decided_by += ("ranked-3", request.types, *ranking)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone
@@ -142,8 +155,9 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
     path = str(root / task["file"])
     snapshot = TextSnapshot(Path(path).as_uri(), path, language_name(path) or "", None, text, offset)
     prompts.STYLE, prompt_window.PREFIX_CHARS = style, window
-    for constant, default in GUIDANCE.items():
-        setattr(guidance, constant, (guided or {}).get(constant, default))
+    for module, constants in ((guidance, GUIDANCE), (name_ranking, RANKING)):
+        for constant, default in constants.items():
+            setattr(module, constant, (guided or {}).get(constant, default))
     settings = dataclasses.replace(settings, context_guidance=guided is not None)
     outcome = CompletionPipeline().complete(snapshot, settings, engine, index, str(root))
     shown = outcome.text.split("\n")[0].rstrip()

@@ -30,7 +30,7 @@ from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
 from lsp_server.assist.prompt_window import window
 from lsp_server.config import Settings
-from lsp_server.model.guidance import MAX_HEAD_CHARS, context_names, receiver_members
+from lsp_server.model.guidance import MAX_HEAD_CHARS, context_names, context_types, receiver_members
 from lsp_server.model.types import CancelToken, Completion, CompletionRequest, Engine
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,7 @@ def completion_request(snapshot: Snapshot, prepared: Prepared, settings: Setting
         stop=() if multiline else ("\n",),
         latency_budget_ms=settings.latency_budget_ms,
         names=context_names(snippets) if settings.context_guidance else (),
+        types=context_types(snippets) if settings.context_guidance else (),
         members=receiver_members(prepared.site.prefix, snapshot.text[:MAX_HEAD_CHARS], snippets)
         if settings.context_guidance else (),
     )

@@ -31,6 +31,7 @@ from typing import Iterable
 
 import numpy as np
 
+from lsp_server.model import name_ranking
 from lsp_server.model.healing import PieceIndex
 
 MAX_NAMES = 48  # candidates per request: beyond the best few dozen the bias only adds noise
@@ -38,6 +39,7 @@ MAX_NAME_BYTES = 64
 MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
 BIAS = 12.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
 FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the same bias as its start)
+FINISH_BIAS = 100.0  # ... and this once the bias overrode the model's choice: a name it was led into is finished
 TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does not matter)
 MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,000 measured the same on the dev set)
 _NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
@@ -49,11 +51,13 @@ MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds
 # Names a snippet defines: after a definition keyword, or first on a line before `=`, `:` or `(`
 # (assignments, fields, methods of an outline). Other languages' keywords cost nothing here.
 _DEFINED = re.compile(
-    r"\b(?:def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
+    r"\b(def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
     rf"(?:\([^)\n]{{0,200}}\)\s*)?({_NAME})"
     r"|^[ \t]*(?:(?:export|public|private|protected|static|readonly|async|abstract|declare|default)\s+)*"
     rf"({_NAME})\s*(?:[?!]?\s*[:=(<]|,)", re.M)
-_KEYWORDS = frozenset("if elif else for while return import from as with try except finally raise pass "
+_TYPE_KEYWORDS = frozenset("class type interface enum struct trait".split())
+_KEYWORDS = frozenset("def class func function fn var let const struct interface "  # reserved where they define
+                      "if elif else for while return import from as with try except finally raise pass "
                       "break continue and or not in is lambda yield await async case switch default "
                       "package go defer select range new delete typeof instanceof this self super "
                       "true false True False None nil null undefined".split())
@@ -61,6 +65,15 @@ _KEYWORDS = frozenset("if elif else for while return import from as with try exc
 
 def context_names(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]:
     """Identifiers the snippets define, best snippet first (its `symbol` before the rest), bounded."""
+    return _definitions(snippets, limit)[0]
+
+
+def context_types(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]:
+    """Those of `context_names` that a snippet defines as a type (`class`, `interface`, `struct`...)."""
+    return _definitions(snippets, limit)[1]
+
+
+def _definitions(snippets: Iterable, limit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     snippets = tuple(snippets)
     try:
         return _names_of(snippets, limit)  # the held context is the same tuple keystroke after keystroke
@@ -69,8 +82,9 @@ def context_names(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]
 
 
 @functools.lru_cache(maxsize=8)
-def _names_of(snippets: tuple, limit: int) -> tuple[str, ...]:
+def _names_of(snippets: tuple, limit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     names: dict[str, None] = {}
+    types: set[str] = set()
     for snippet in snippets:
         symbol = getattr(snippet, "symbol", "")
         if symbol and _WORD.fullmatch(symbol) and symbol not in _KEYWORDS:
@@ -80,12 +94,15 @@ def _names_of(snippets: tuple, limit: int) -> tuple[str, ...]:
         text = str(getattr(snippet, "text", ""))[: MAX_SCAN_CHARS - scanned]
         scanned += len(text)
         for match in _DEFINED.finditer(text):
-            name = match.group(1) or match.group(2)
+            name = match.group(2) or match.group(3)
             if name not in _KEYWORDS and len(name.encode("utf-8")) <= MAX_NAME_BYTES:
                 names.setdefault(name)
+                if match.group(1) in _TYPE_KEYWORDS:
+                    types.add(name)
         if scanned >= MAX_SCAN_CHARS:
             break
-    return tuple(names)[:limit]
+    kept = tuple(names)[:limit]
+    return kept, tuple(name for name in kept if name in types)
 
 
 def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, ...]:
@@ -140,15 +157,17 @@ def identifier_site(prefix: str) -> str | None:
 
 
 def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceIndex, members: Iterable[str] = (),
-              bias: float | None = None) -> "Guide | None":
+              bias: float | None = None, types: Iterable[str] = ()) -> "Guide | None":
     """The `Guide` for a prompt whose text ends with `prefix` minus the `removed` bytes token healing
     cut off (the model retypes them first); None when the cursor is no identifier site or no name fits.
-    Right after a dot, `members` (the receiver's, when it is known) get `MEMBER_BIAS`."""
+    Right after a dot, `members` (the receiver's, when it is known) get `MEMBER_BIAS`; each name also
+    gets what the code around the cursor says for it (`name_ranking`: words nearby, an expected type)."""
     names, members, bias = list(names)[:MAX_NAMES], list(members)[:MAX_NAMES], BIAS if bias is None else bias
     typed = identifier_site(prefix) if (names or members) and bias > 0 else None
     if typed is None:
         return None
     after_dot = prefix[: len(prefix) - len(typed)].endswith(".")
+    extra = name_ranking.preferences((*members, *names) if after_dot else names, prefix, types)
     targets: dict[bytes, float] = {}
     for group, weight in ((members if after_dot else (), max(bias, MEMBER_BIAS)), (names, bias)):
         for rank, name in enumerate(group):
@@ -157,7 +176,7 @@ def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceInd
             data = name.encode("utf-8")
             if len(data) <= MAX_NAME_BYTES:
                 top = TOP_BONUS if rank < TOP_NAMES and weight < MEMBER_BIAS else 0.0  # retrieval's best few
-                targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight + top)
+                targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight + top + extra.get(name, 0.0))
     return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed)) if targets else None
 
 
@@ -167,7 +186,7 @@ def request_guide(request, healing, index: PieceIndex) -> "Guide | None":
         return None
     removed = healing.removed if healing is not None else b""
     return guide_for(request.prefix + removed.decode("utf-8", "replace"), removed, request.names, index,
-                     request.members)
+                     request.members, types=request.types)
 
 
 @dataclass
@@ -181,15 +200,16 @@ class Guide:
     follow: float = field(default_factory=lambda: FOLLOW_BIAS)  # the bias once it has
     done: bytes = b""
     active: bool = True
+    steered: bool = False  # the bias overrode the model's own choice on this name
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
         (the largest of the targets they serve); `_boost_set` remembers them across tokens and keystrokes."""
         started = len(self.done) > self.lead
+        follow = max(self.follow, FINISH_BIAS if self.steered else 0.0) if started else 0.0
         # Inside the bytes healing cut, only a token that covers all of them is steered: boosting a
         # shorter one (one space of an indent) would spell the indent in odd pieces the model never saw.
-        return _boost_set(self.index, self.done, self.targets, self.biases, self.follow if started else 0.0,
-                          self.lead - len(self.done))
+        return _boost_set(self.index, self.done, self.targets, self.biases, follow, self.lead - len(self.done))
 
     def yields_to(self, piece: bytes) -> bool:
         """Whether the model's own next piece is a keyword (`lambda`, `not`, `None`...) where no name has
@@ -206,7 +226,10 @@ class Guide:
             return chosen
         scores = logits[ids] + bias
         best = int(scores.argmax())
-        return int(ids[best]) if scores[best] > logits[chosen] else chosen
+        if scores[best] <= logits[chosen]:
+            return chosen
+        self.steered = self.steered or int(ids[best]) != chosen
+        return int(ids[best])
 
     def boost(self, logits: np.ndarray) -> None:
         """Add the bias in place (for a sampler that reads the logits after this)."""

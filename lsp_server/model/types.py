@@ -63,6 +63,7 @@ class CompletionRequest:
     # decoding leans toward them (`model.guidance`); () = plain decoding.
     names: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # at `alias.`, what the context shows of alias's module: leaned on harder
+    types: tuple[str, ...] = ()  # those of `names` defined as types: favoured where the cursor expects one
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ import pytest
 from context.snippet import Snippet
 from lsp_server.model import generation, guidance, llama_engine
 from lsp_server.model.guidance import (
-    MAX_NAME_BYTES, MAX_NAMES, MEMBER_BIAS, Guide, context_names, guide_for, identifier_site, receiver_members,
+    MAX_NAME_BYTES, MAX_NAMES, MEMBER_BIAS, Guide, context_names, context_types, guide_for, identifier_site,
+    receiver_members,
 )
+from lsp_server.model.name_ranking import EVIDENCE_BIAS, TYPE_BIAS
 from lsp_server.model.healing import PieceIndex
 from lsp_server.model.types import CancelToken, CompletionRequest
 
@@ -58,6 +60,7 @@ def test_context_names_lists_definitions_best_snippet_first():
                 "export const TAX_RATE = 0.2\ninterface Receipt {}\n", "", "cart.ts"),
     )
     assert context_names(snippets) == ("Cart", "items", "add", "Checkout", "discountedTotal", "TAX_RATE", "Receipt")
+    assert context_types(snippets) == ("Cart", "Receipt")  # a class, an interface
     assert context_names(()) == ()
     assert "return" not in context_names((snippet("return (x)\nif (y)\n"),))  # keywords are no names
     assert context_names((snippet('export const $mobx = Symbol("mobx")\n', file="utils.ts"),)) == ("$mobx",)
@@ -163,6 +166,29 @@ def test_receiver_members(prefix, head, members):
     assert receiver_members(prefix, head, snippets) == members
 
 
+def test_names_the_code_around_the_cursor_favours_get_more_bias():
+    index = PieceIndex([b"a"])
+    names, types = ("render", "SyntaxError", "parse_options"), ("SyntaxError",)
+    assert guide_for("try:\n    go()\nexcept ", b"", names, index, types=types).biases == (12.0, 12.0 + TYPE_BIAS, 12.0)
+    guide = guide_for("def run(options):\n    parsed = ", b"", names, index, types=types)
+    assert guide.biases[0] == guide.biases[1] == 12.0 and 12.0 < guide.biases[2] <= 12.0 + EVIDENCE_BIAS
+
+
+def test_a_name_is_finished_only_where_the_bias_overrode_the_model():
+    index = PieceIndex([b"de", b"delegate", b"_total"])
+    guide = guide_for("x = ", b"", ("delegate_total",), index)
+    logits = np.zeros(3, dtype=np.float32)
+    logits[1:] = 1.0, 5.0  # the model's own choice: `_total`, not a candidate's start
+    assert guide.pick(logits, 2) == 1 and guide.steered  # overridden: `delegate`
+    guide.advance(b"delegate")
+    assert guide.boosted()[1].tolist() == [guidance.FINISH_BIAS]  # the rest is now all but forced
+    own = guide_for("x = ", b"", ("delegate_total",), index)
+    logits[1] = 20.0  # the model chose `delegate` itself
+    assert own.pick(logits, 1) == 1 and not own.steered
+    own.advance(b"delegate")
+    assert own.boosted()[1].tolist() == [12.0]  # it may still leave the name
+
+
 def test_the_best_ranked_names_can_get_an_extra_bias(monkeypatch):
     monkeypatch.setattr(guidance, "TOP_BONUS", 4.0)
     monkeypatch.setattr(guidance, "TOP_NAMES", 2)
@@ -181,9 +207,10 @@ def test_guide_for_hostile_names_is_bounded():
 def test_a_lower_ranked_candidate_is_chosen_with_guidance_and_not_without(deepseek, guides):
     assert complete(deepseek, RETURN).startswith("Arc")
     guided = complete(deepseek, RETURN, ("delegate_total",))
-    assert guided.startswith("delegate") and not guided.startswith("delegate_total")
-    # it chose the head, then left the path (the tiny model's "_total" is far below): guidance stopped there
-    assert not guides[-1].active and guides[-1].done.startswith(b" delegate") and guides[0] is None
+    # The bias overrode ` Arc` for ` delegate`; on its own the tiny model then leaves the name (its
+    # "_total" is far below), but a name the bias led it into is finished (`FINISH_BIAS`).
+    assert guided.startswith("delegate_total") and guides[0] is None
+    assert not guides[-1].active and guides[-1].steered and guides[-1].done == b" delegate_total"
     assert complete(deepseek, RETURN, ("sake_total",)).startswith("Arc")  # 22.3 below: the model's choice
 
 

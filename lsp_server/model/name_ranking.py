@@ -1,0 +1,90 @@
+"""Which of the context's names the code around the cursor favours: extra bias per candidate.
+
+Context-guided decoding (`guidance`) offers the model dozens of names the
+retrieved snippets define; with one bias for all, the model takes whichever
+begins with the piece it likes best, often not the one the line needs. Two
+cheap signals rank them, as a reader would (issue 17, item 3): the **words
+nearby**, where a candidate whose subwords (`hash`, `query`, `key` of
+`hashQueryKeyByOptions`) appear in the lines just above the cursor, nearer
+counting more and subwords many candidates share counting less, is the more
+likely one, unless the name itself is written in the prefix the model reads
+(it copies those unaided: the bias is for what it cannot see); and **what the cursor's expression expects**, where after
+`except `, `raise `, `new `, `-> `, `List[`, `[]` or `&` (and `module.` after
+them) a type is written,
+so the names the snippets define as types (`class`, `interface`, `struct`...)
+are preferred there. Both only add to the bias of names already offered;
+nothing is removed, and the model's own strong preference still wins.
+Bounded: the last `LINES` lines (at most `MAX_CHARS` characters) are read.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Iterable
+
+EVIDENCE_BIAS = 4.0  # logits for a candidate all of whose subwords are on the cursor's line
+TYPE_BIAS = 4.0  # logits for a type where the cursor expects one
+LINES, MAX_CHARS = 8, 2_000
+MAX_VISIBLE_CHARS = 8_000  # of the prefix searched for the names the model can already read
+_SUBWORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_WORD = re.compile(r"[^\W\d][\w$]*")
+_COMMON = frozenset("is to of by in on at as an the and or for get set has with from self this".split())
+# Where a type name starts: after these, at the end of the cursor's line (what is typed of the name cut off).
+_TYPE_SITE = re.compile(
+    r"(?:\bexcept\s*\(?|\braise\s+|->\s*|\bnew\s+|\bextends\s+|\bimplements\s+|\binstanceof\s+"
+    r"|\bisinstance\([^,()]{1,80},\s*\(?|\b(?:[A-Z]\w*|list|dict|set|tuple|type)\["
+    r"|\[\]\*?|\bmap\[[^\]]{1,80}\]\*?|&|\bchan\s+)(?:[^\W\d][\w$]*\.){0,3}$")  # `except errors.`, `&pkg.`
+
+
+def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = ()) -> dict[str, float]:
+    """Extra bias per name (absent: none) from the lines above the cursor and what its spot expects."""
+    names = [name for name in names if isinstance(name, str)]
+    if not names:
+        return {}
+    text = prefix[-MAX_CHARS:]
+    lines = text.split("\n")[-LINES:]
+    cursor_line = lines[-1]
+    typed = re.search(r"[\w$]*$", cursor_line)
+    type_site = _TYPE_SITE.search(cursor_line[: typed.start()] if typed else cursor_line) is not None
+    near = _nearness(lines[:-1] + [cursor_line[: typed.start()] if typed else cursor_line])
+    visible = set(_WORD.findall(prefix[-MAX_VISIBLE_CHARS:]))
+    parts = {name: subwords(name) for name in names}
+    shared: dict[str, int] = {}
+    for words in parts.values():
+        for word in words:
+            shared[word] = shared.get(word, 0) + 1
+    types = frozenset(types) if type_site else frozenset()
+    extra = {}
+    for name, words in parts.items():
+        bonus = TYPE_BIAS if name in types else 0.0
+        if words and name not in visible:  # a name the model can read it can copy unaided
+            weights = {word: 1 / math.sqrt(shared[word]) for word in words}
+            bonus += EVIDENCE_BIAS * sum(w * near.get(word, 0.0) for word, w in weights.items()) / sum(weights.values())
+        if bonus:
+            extra[name] = bonus
+    return extra
+
+
+@functools.lru_cache(maxsize=4096)  # the same names and nearby words come back keystroke after keystroke
+def subwords(name: str) -> frozenset[str]:
+    """`hashQueryKeyByOptions` -> hash, query, key, option: lower case, plural `s` dropped, filler words out."""
+    words = set()
+    for part in _SUBWORD.findall(name):
+        word = part.lower()
+        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        if len(word) > 1 and word not in _COMMON:
+            words.add(word)
+    return frozenset(words)
+
+
+def _nearness(lines: list[str]) -> dict[str, float]:
+    """Each subword of the lines' identifiers: 1 on the cursor's line, less the further up it last appears."""
+    near: dict[str, float] = {}
+    for distance, line in enumerate(reversed(lines)):
+        for word in _WORD.findall(line):
+            for part in subwords(word):
+                near.setdefault(part, 1 / (1 + 0.5 * distance))
+    return near

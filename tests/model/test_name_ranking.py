@@ -1,0 +1,68 @@
+"""Ranking context names by the code around the cursor: words nearby, an expected type."""
+
+from __future__ import annotations
+
+from lsp_server.model import name_ranking
+from lsp_server.model.name_ranking import EVIDENCE_BIAS, TYPE_BIAS, preferences, subwords
+
+
+def test_subwords_split_camel_and_snake_case_drop_plurals_and_filler():
+    assert subwords("hashQueryKeyByOptions") == {"hash", "query", "key", "option"}
+    assert subwords("_default_text_stderr") == {"default", "text", "stderr"}
+    assert subwords("HTTPStatusError") == {"http", "status", "error"}  # `status` is no plural
+    assert subwords("is_a") == frozenset()  # nothing but filler
+    assert subwords("class") == {"class"}  # a double s is no plural
+
+
+def test_a_name_whose_words_are_on_the_cursor_line_is_favoured_most():
+    prefix = "def build(options):\n    key = options.query_key\n    query_hash = options.query_hash or "
+    extra = preferences(["hashQueryKeyByOptions", "matchQuery", "Subscribable"], prefix)
+    assert extra["hashQueryKeyByOptions"] > extra["matchQuery"] > 0
+    assert "Subscribable" not in extra  # no evidence: no extra bias, not a penalty
+    assert extra["hashQueryKeyByOptions"] <= EVIDENCE_BIAS
+
+
+def test_nearer_lines_count_more_and_shared_subwords_less():
+    far = preferences(["segment_list"], "segments = []\n" + "x = 1\n" * 6 + "y = ")
+    near = preferences(["segment_list"], "x = 1\n" * 6 + "segments = []\ny = ")
+    assert near["segment_list"] > far["segment_list"] > 0
+    shared = preferences(["route_conf", "route_regexp", "match_route"], "r.route = ")
+    alone = preferences(["route_conf"], "r.route = ")
+    assert alone["route_conf"] > shared["route_conf"]
+
+
+def test_a_name_the_model_can_read_gets_no_evidence():
+    prefix = "def _param_memo(f, param: Parameter):\n    if isinstance(f, "
+    extra = preferences(["Parameter", "param_decls"], prefix)
+    assert "Parameter" not in extra and extra["param_decls"] > 0  # it copies `Parameter` unaided
+    assert "Parameter" in preferences(["Parameter"], "def memo(f, parameter):\n    x = ")
+
+
+def test_lines_beyond_the_window_do_not_count():
+    prefix = "frobnicate = 1\n" + "x = 1\n" * name_ranking.LINES + "y = "
+    assert preferences(["frobnicate"], prefix) == {}
+
+
+def test_the_typed_part_of_the_name_is_no_evidence():
+    assert preferences(["segment_list"], "x = segm") == {}
+
+
+def test_types_are_favoured_where_a_type_is_expected():
+    types = ("TemplateSyntaxError", "Route")
+    for prefix in ("    except ", "    raise ", "def f() -> ", "    x: List[", "\treturn []*", "\tv := &",
+                   "  const q = new ", "class A extends ", "if isinstance(value, "):
+        extra = preferences(["TemplateSyntaxError", "render"], prefix, types)
+        assert extra.get("TemplateSyntaxError") == TYPE_BIAS, prefix
+        assert "render" not in extra
+    for prefix in ("    x = ", "    return ", "\tif err = ", "foo("):
+        assert preferences(["TemplateSyntaxError", "render"], prefix, types) == {}, prefix
+    assert preferences(["Route"], "\tm := []*Ro", types) == {"Route": TYPE_BIAS}  # a partly typed type
+    assert preferences(["Route"], "\tr := &mux.", types) == {"Route": TYPE_BIAS}  # a module's type
+    assert preferences(["Route"], "\tr := mux.", types) == {}
+
+
+def test_hostile_input_is_bounded():
+    huge = "a_" * 200_000 + "\n" + ("word " * 50_000 + "\n") * 20
+    extra = preferences(["word_" * 100, 7, "", "a"], huge)  # non-strings are skipped
+    assert set(extra) <= {"word_" * 100}
+    assert preferences([], huge) == {}
