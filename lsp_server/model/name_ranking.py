@@ -3,18 +3,18 @@
 Context-guided decoding (`guidance`) offers the model dozens of names the
 retrieved snippets define; with one bias for all, the model takes whichever
 begins with the piece it likes best, often not the one the line needs. Two
-cheap signals rank them, as a reader would (issue 17, item 3): the **words
-nearby**, where a candidate whose subwords (`hash`, `query`, `key` of
-`hashQueryKeyByOptions`) appear in the lines just above the cursor, nearer
-counting more and subwords many candidates share counting less, is the more
-likely one, unless the name itself is written in the prefix the model reads
-(it copies those unaided: the bias is for what it cannot see); and **what the cursor's expression expects**, where after
-`except `, `raise `, `new `, `-> `, `List[`, `[]` or `&` (and `module.` after
-them) a type is written,
-so the names the snippets define as types (`class`, `interface`, `struct`...)
-are preferred there. Both only add to the bias of names already offered;
-nothing is removed, and the model's own strong preference still wins.
-Bounded: the last `LINES` lines (at most `MAX_CHARS` characters) are read.
+cheap signals rank them, as a reader would (issue 17, item 3). The **words
+nearby**: a candidate whose subwords (`hash`, `query`, `key` of
+`hashQueryKeyByOptions`) appear in the lines just above the cursor is the
+likelier one, nearer lines counting more and subwords many candidates share
+less; not a name the prefix already shows, which the model copies unaided
+(the bias is for what it cannot see). And **what the cursor's expression
+expects**: after `except `, `raise `, `new `, `-> `, `List[`, `[]` or `&`
+(and `module.` after them) a type is written, so the names the snippets
+define as types (`class`, `interface`, `struct`...) are preferred there.
+Both only add to the bias of names already offered; nothing is removed, and
+the model's own strong preference still wins. Bounded: the last `LINES`
+lines (at most `MAX_CHARS` characters) are read.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ EVIDENCE_BIAS = 4.0  # logits for a candidate all of whose subwords are on the c
 TYPE_BIAS = 4.0  # logits for a type where the cursor expects one
 LINES, MAX_CHARS = 8, 2_000
 MAX_VISIBLE_CHARS = 8_000  # of the prefix searched for the names the model can already read
+MAX_WORD_CHARS = 64  # a longer word nearby is no evidence (and stays out of the subwords cache)
 _SUBWORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _WORD = re.compile(r"[^\W\d][\w$]*")
 _COMMON = frozenset("is to of by in on at as an the and or for get set has with from self this".split())
@@ -85,6 +86,6 @@ def _nearness(lines: list[str]) -> dict[str, float]:
     near: dict[str, float] = {}
     for distance, line in enumerate(reversed(lines)):
         for word in _WORD.findall(line):
-            for part in subwords(word):
+            for part in subwords(word) if len(word) <= MAX_WORD_CHARS else ():
                 near.setdefault(part, 1 / (1 + 0.5 * distance))
     return near
