@@ -72,10 +72,6 @@ VARIANTS = {
     # Candidates ranked by the code around the cursor (`model.name_ranking`, the default) or not.
     "guided-unranked": (Style(), 4000, {"EVIDENCE_BIAS": 0.0, "TYPE_BIAS": 0.0, "FINISH_BIAS": 0.0}),
     "guided-nofinish": (Style(), 4000, {"FINISH_BIAS": 0.0}),  # a begun name may be left half-spelled
-    "guided-words": (Style(), 4000, {"TYPE_BIAS": 0.0}),
-    "guided-types": (Style(), 4000, {"EVIDENCE_BIAS": 0.0}),
-    **{f"guided-e{e:g}-t{t:g}": (Style(), 4000, {"EVIDENCE_BIAS": float(e), "TYPE_BIAS": float(t)})
-       for e, t in ((2, 2), (8, 4), (8, 8))},
 }
 
 

@@ -48,7 +48,7 @@ class PieceIndex:
 
     def consistent_with(self, rest: bytes) -> np.ndarray:
         """Tokens whose piece starts with `rest`, or is a non-empty proper prefix of it."""
-        shorter = [t for n in range(1, len(rest)) for t in self._exact.get(rest[:n], ())]
+        shorter = self.prefixes_of(rest[:-1])
         longer = self.starting_with(rest)
         return np.concatenate([np.asarray(shorter, dtype=np.int64), longer]) if shorter else longer
 

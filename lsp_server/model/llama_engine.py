@@ -17,7 +17,7 @@ import time
 from lsp_server.model import budget, formats, kv_reuse
 from lsp_server.model.chat import ChatPrompt, chat_prompt
 from lsp_server.model.generation import Generation, generate
-from lsp_server.model.guidance import request_guide
+from lsp_server.model.guidance import Guide, request_guide
 from lsp_server.model.healing import Healing, PieceIndex, heal, vocabulary_pieces
 from lsp_server.model.model_file import check_model_file, default_threads
 from lsp_server.model.doc_states import DocumentStates
@@ -250,7 +250,7 @@ class LlamaEngine:
 
     def _run(self, tokens: list[int], cancel: CancelToken, max_tokens: int, temperature: float,
              stop_ids: frozenset[int], stop_texts: tuple[str, ...], on_token: TokenCallback | None,
-             healing: Healing | None, stop_repeats: bool = False, key: str | None = None, guide=None) -> Generation:
+             healing: Healing | None, stop_repeats: bool = False, key: str | None = None, guide: Guide | None = None) -> Generation:
         room = self.n_ctx - len(tokens)
         if room < 1:  # the prompt layer fits prompts; this guards chat and odd tokenizers
             keep = self.n_ctx - min(max_tokens, self.n_ctx // 4) - 1

@@ -24,12 +24,13 @@ import math
 import re
 from typing import Iterable
 
+from context import lookup
+
 EVIDENCE_BIAS = 4.0  # logits for a candidate all of whose subwords are on the cursor's line
 TYPE_BIAS = 4.0  # logits for a type where the cursor expects one
 LINES, MAX_CHARS = 8, 2_000
 MAX_VISIBLE_CHARS = 8_000  # of the prefix searched for the names the model can already read
 MAX_WORD_CHARS = 64  # a longer word nearby is no evidence (and stays out of the subwords cache)
-_SUBWORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _WORD = re.compile(r"[^\W\d][\w$]*")
 _COMMON = frozenset("is to of by in on at as an the and or for get set has with from self this".split())
 # Where a type name starts: after these, at the end of the cursor's line (what is typed of the name cut off).
@@ -72,8 +73,7 @@ def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = ()) ->
 def subwords(name: str) -> frozenset[str]:
     """`hashQueryKeyByOptions` -> hash, query, key, option: lower case, plural `s` dropped, filler words out."""
     words = set()
-    for part in _SUBWORD.findall(name):
-        word = part.lower()
+    for word in lookup.subwords.__wrapped__(name):  # retrieval's split, not its cache: this one keeps the result
         if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
             word = word[:-1]
         if len(word) > 1 and word not in _COMMON:
