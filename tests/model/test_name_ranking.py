@@ -61,6 +61,19 @@ def test_types_are_favoured_where_a_type_is_expected():
     assert preferences(["Route"], "\tr := mux.", types) == {}
 
 
+def test_a_huge_word_nearby_is_no_evidence_and_is_not_remembered():
+    name_ranking.subwords.cache_clear()
+    huge = "query_" * 20  # 120 characters: no identifier a candidate is matched against is that long
+    assert preferences(["query_key"], f"x = {huge}\ny = ") == {}
+    assert name_ranking.subwords.cache_info().currsize == 3  # the candidate's, `x`'s and `y`'s, not the huge word's
+    assert preferences(["query_key"], "x = query\ny = ")["query_key"] > 0
+
+
+def test_only_the_cursor_lines_last_characters_decide_a_type_site():
+    assert preferences(["Route"], "\texcept " + "m" * 300 + ".", ("Route",)) == {}
+    assert preferences(["Route"], "\texcept " + "m" * 100 + ".", ("Route",)) == {"Route": TYPE_BIAS}
+
+
 def test_hostile_input_is_bounded():
     huge = "a_" * 200_000 + "\n" + ("word " * 50_000 + "\n") * 20
     extra = preferences(["word_" * 100, 7, "", "a"], huge)  # non-strings are skipped
