@@ -46,7 +46,7 @@ from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
 GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS",
-                                                        "FINISH_BIAS")}  # defaults
+                                                        "FINISH_BIAS", "LOOKAHEAD", "LOOK_BIAS")}  # defaults
 RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
@@ -72,6 +72,10 @@ VARIANTS = {
     # Candidates ranked by the code around the cursor (`model.name_ranking`, the default) or not.
     "guided-unranked": (Style(), 4000, {"EVIDENCE_BIAS": 0.0, "TYPE_BIAS": 0.0, "FINISH_BIAS": 0.0}),
     "guided-nofinish": (Style(), 4000, {"FINISH_BIAS": 0.0}),  # a begun name may be left half-spelled
+    # Look-ahead (`model.lookahead`, the default): the first piece alone chooses between candidates, or not.
+    "guided-nolook": (Style(), 4000, {"LOOKAHEAD": 0}),
+    **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 8)},
+    "guided-look-unbiased": (Style(), 4000, {"LOOK_BIAS": 0.0}),  # the model's score alone chooses
 }
 
 
@@ -115,13 +119,15 @@ class Remembered:
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
         if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
             constants = (getattr(guidance, name) for name in GUIDANCE  # the later ones only when on: older keys hold
-                         if name not in ("TOP_BONUS", "FINISH_BIAS") or getattr(guidance, name))
+                         if name != "LOOK_BIAS" and (name not in ("TOP_BONUS", "FINISH_BIAS", "LOOKAHEAD") or getattr(guidance, name)))
             # Tags for changes of the decoding since older entries were computed: "lead-whole", healing's cut
             # bytes are steered only by tokens covering them all; "keywords-kept", a keyword the model chose stays.
             decided_by += ("lead-whole", "keywords-kept", request.names, request.members, *constants)
             ranking = tuple(getattr(name_ranking, name) for name in RANKING)
             if any(ranking):  # "ranked": candidates' biases from `name_ranking` (none: as before it)
                 decided_by += ("ranked-3", request.types, *ranking)
+            if guidance.LOOKAHEAD:  # "look": candidates chosen by the model's score of their whole spelling
+                decided_by += ("look-3",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

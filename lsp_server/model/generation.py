@@ -9,11 +9,13 @@ a time, checking the cancel token after every one. Token bytes go through a
 `TextStream`, so a character split across tokens is never emitted half.
 With a `Healing` (token healing), the first tokens are constrained to retype
 the text cut from the prompt's end, and those bytes are left out of the output;
-with a `Guide` (`guidance`), tokens spelling an identifier the context defines get a bias.
+with a `Guide` (`guidance`), tokens spelling an identifier the context defines get a bias, and
+where several would win, the model's own score of each whole name (`lookahead`) picks one.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -22,6 +24,7 @@ import numpy as np
 
 import llama_cpp
 from lsp_server.model.guidance import Guide
+from lsp_server.model import lookahead
 from lsp_server.model.healing import Healing
 from lsp_server.model.pieces import token_piece
 from lsp_server.model.repetition import Repetition
@@ -78,6 +81,8 @@ def _constrained(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Heali
     """`sample`, except that while `healing` is active only tokens consistent with the cut text are
     allowed, and while `guide` is active the tokens spelling a context identifier get its bias."""
     n_vocab, ctx, vocab = llm.n_vocab(), llm._ctx.ctx, llm._model.vocab
+    if guide is not None and greedy and guide.look is None:
+        guide.look = functools.partial(lookahead.name_logprobs, llm, guide.index)
 
     def pick() -> int:
         healing_on, guide_on = healing is not None and healing.active, guide is not None and guide.active

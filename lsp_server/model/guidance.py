@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -42,6 +42,8 @@ FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the s
 FINISH_BIAS = 100.0  # ... and this once the bias overrode the model's choice: a name it was led into is finished
 TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does not matter)
 MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,000 measured the same on the dev set)
+LOOKAHEAD = 4  # where several candidates' first pieces beat the model's choice, the best this many are spelled out
+LOOK_BIAS = 1.0  # how much of each one's bias counts with the model's score of its spelling
 _NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
 _WORD = re.compile(_NAME)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
@@ -200,7 +202,10 @@ class Guide:
     follow: float = field(default_factory=lambda: FOLLOW_BIAS)  # the bias once it has
     done: bytes = b""
     active: bool = True
-    steered: bool = False  # the bias overrode the model's own choice on this name
+    steered: bool = False  # the bias (or the look-ahead) overrode the model's own choice on this name
+    # (next-token logits, spellings) -> each one's whole log-probability (`lookahead.name_logprobs`)
+    look: Callable[[np.ndarray, tuple[bytes, ...]], list[float]] | None = None
+    looked: bool = False
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
@@ -220,7 +225,11 @@ class Guide:
         return word is not None and word.group(1) in _KEYWORDS
 
     def pick(self, logits: np.ndarray, chosen: int) -> int:
-        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s."""
+        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s.
+        At the name's first token, when several candidates would, the `look`-ahead chooses one."""
+        if self.look is not None and not self.looked and LOOKAHEAD > 1 and len(self.done) <= self.lead:
+            logits = np.array(logits, dtype=np.float32)  # a copy: the look-ahead's decoding overwrites llama.cpp's
+            self._look_ahead(logits, chosen)
         ids, bias = self.boosted()
         if not len(ids):
             return chosen
@@ -230,6 +239,30 @@ class Guide:
             return chosen
         self.steered = self.steered or int(ids[best]) != chosen
         return int(ids[best])
+
+    def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
+        """Keep only the candidate whose whole spelling plus its bias the model scores best, of the
+        `LOOKAHEAD` whose best first piece of the name plus bias beats the model's own choice (when two
+        or more do). Where the model only retypes bytes healing cut (a `[`, an indent), the name's first
+        piece comes later, so the look waits for it: pieces inside the cut are no choice between names."""
+        cut = self.targets[0][len(self.done):self.lead]  # every target starts with the cut bytes
+        if cut and chosen in self.index.prefixes_of(cut):
+            return
+        self.looked = True
+        firsts = []
+        for i, (target, bias) in enumerate(zip(self.targets, self.biases)):
+            ids = self.index.prefixes_of(target[len(self.done):], len(cut) + 1)
+            if ids and float(logits[ids].max()) + bias > float(logits[chosen]):
+                firsts.append((float(logits[ids].max()) + bias, i))
+        contenders = [i for _, i in sorted(firsts, reverse=True)[:LOOKAHEAD]]
+        if len(contenders) < 2:
+            return
+        scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))
+        totals = [score + LOOK_BIAS * self.biases[i] for score, i in zip(scores, contenders)]
+        if max(totals) > float("-inf"):
+            best = contenders[int(np.argmax(totals))]
+            self.targets, self.biases = (self.targets[best],), (self.biases[best],)
+            self.steered = True  # chosen over the model's own first piece, as the bias chooses: finished too
 
     def boost(self, logits: np.ndarray) -> None:
         """Add the bias in place (for a sampler that reads the logits after this)."""

@@ -1,0 +1,145 @@
+"""Look-ahead (`model.lookahead`, `Guide._look_ahead`): whole candidate names scored by the model itself.
+
+The scores are checked against the same sums computed by plain evaluation on the real tiny model, the
+KV cache is checked to be as it was afterwards, and the choice between candidates is pinned with a
+stand-in scorer (where the scores must be controlled) and on DeepSeek-tiny end to end.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lsp_server.model import guidance, lookahead
+from lsp_server.model.guidance import Guide, guide_for
+from lsp_server.model.healing import PieceIndex
+from lsp_server.model.pieces import token_piece, tokenize_bytes
+from lsp_server.model.types import CancelToken, CompletionRequest
+
+PROMPT = b"def total(cart):\n    return"
+
+
+def log_softmax(row) -> np.ndarray:
+    row = np.asarray(row, dtype=np.float64)
+    return row - (row.max() + math.log(np.exp(row - row.max()).sum()))
+
+
+def evaluated(llm, tokens: list[int]) -> np.ndarray:
+    """Evaluate `tokens` from an empty cache; the next-token logits (a copy)."""
+    llm.reset()
+    llm._ctx.kv_cache_clear()
+    llm.eval(tokens)
+    return np.ctypeslib.as_array(lookahead.llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
+
+
+def test_scores_are_the_models_own_log_probabilities_and_the_cache_is_left_as_it_was(deepseek):
+    llm, index = deepseek._llm, deepseek.piece_index()
+    vocab, words = llm._model.vocab, lookahead.word_tokens(index, llm.n_vocab())
+    prompt = list(tokenize_bytes(vocab, PROMPT, False))
+    spelling = b" delegate_total"
+    logits = evaluated(llm, prompt)
+    [score] = lookahead.name_logprobs(llm, index, logits, (spelling,))
+    assert llm.n_tokens == len(prompt)
+    llm.eval([13])  # the cache holds the prompt alone: the next token's logits are as without look-ahead
+    after = np.ctypeslib.as_array(lookahead.llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
+    assert np.allclose(after, evaluated(llm, prompt + [13]), atol=1e-3)
+
+    tokens = list(tokenize_bytes(vocab, spelling, False))
+    assert len(tokens) > 1 and b"".join(token_piece(vocab, t) for t in tokens) == spelling
+    expected, row = 0.0, logits
+    for i, token in enumerate(tokens):
+        expected += log_softmax(row)[token]
+        row = evaluated(llm, prompt + tokens[: i + 1])
+    expected += math.log(np.exp(log_softmax(row))[~words].sum())  # and then no identifier character
+    assert score == pytest.approx(expected, abs=1e-3)
+
+
+def test_spellings_that_cannot_be_scored_score_minus_infinity(deepseek):
+    llm, index = deepseek._llm, deepseek.piece_index()
+    logits = evaluated(llm, list(tokenize_bytes(llm._model.vocab, PROMPT, False)))
+    scores = lookahead.name_logprobs(llm, index, logits, (b"", b"x" * 10_000, b"\xff\xfe", b" ok"))
+    assert scores[:2] == [-math.inf, -math.inf] and scores[3] > -math.inf
+    assert llm.n_tokens == len(tokenize_bytes(llm._model.vocab, PROMPT, False))
+
+
+def test_the_word_mask_marks_pieces_that_continue_an_identifier():
+    index = PieceIndex([b"ab", b" ab", b"_x", b"(", b"\xc3\xa9", b"9", b""])
+    assert lookahead.word_tokens(index, 7).tolist() == [True, False, True, False, True, True, False]
+
+
+def stand_in(scores: dict[bytes, float], calls: list):
+    def look(logits, spellings):
+        calls.append(spellings)
+        return [scores.get(s, -math.inf) for s in spellings]
+    return look
+
+
+def test_the_candidate_the_whole_name_favours_is_chosen_among_those_that_beat_the_model():
+    index = PieceIndex([b" cookie", b" Case", b" Arc", b"jar", b"Dict", b" zzz"])
+    logits = np.asarray([8.0, 6.0, 10.0, 0.0, 0.0, -30.0], dtype=np.float32)  # the model: " Arc"
+    targets = (b" cookiejar", b" CaseDict", b" zzzDict")
+    calls: list = []
+    guide = Guide(targets, (12.0, 12.0, 12.0), index, look=stand_in({b" cookiejar": -9.0, b" CaseDict": -2.0}, calls))
+    assert guide.pick(logits, 2) == 1 and guide.targets == (b" CaseDict",) and guide.steered
+    assert calls == [(b" cookiejar", b" CaseDict")]  # " zzz" (-30 + 12) never beat the model: not looked at
+    assert Guide(targets, (12.0, 12.0, 12.0), index).pick(logits, 2) == 0  # the first piece alone: " cookie"
+    guide.advance(b" Case")
+    assert guide.pick(logits, 2) == 4 and len(calls) == 1  # once, at the name's first token
+
+
+def test_the_bias_counts_with_the_score_and_one_contender_needs_no_look():
+    index = PieceIndex([b" cookie", b" Case", b" Arc", b"jar", b"Dict"])
+    logits = np.asarray([8.0, 6.0, 10.0, 0.0, 0.0], dtype=np.float32)
+    calls: list = []
+    look = stand_in({b" cookiejar": -9.0, b" CaseDict": -2.0}, calls)
+    assert Guide((b" cookiejar", b" CaseDict"), (24.0, 12.0), index, look=look).pick(logits, 2) == 0  # -9+24 > -2+12
+    assert Guide((b" cookiejar", b" CaseDict"), (12.0, 3.0), index, look=look).pick(logits, 2) == 0  # 6+3 < 10
+    assert len(calls) == 1
+    nothing = Guide((b" cookiejar", b" CaseDict"), (12.0, 12.0), index, look=stand_in({}, calls))
+    assert nothing.pick(logits, 2) == 0 and len(nothing.targets) == 2  # no score at all: the first piece decides
+
+
+def test_look_ahead_scores_at_most_its_limit(monkeypatch):
+    monkeypatch.setattr(guidance, "LOOKAHEAD", 3)
+    index = PieceIndex([b"n"] + [f"n{i}".encode() for i in range(10)])
+    calls: list = []
+    guide = guide_for("x = ", b"", [f"n{i}x" for i in range(10)], index)
+    guide.look = stand_in({}, calls)
+    guide.pick(np.arange(11, dtype=np.float32), 0)
+    assert calls == [(b"n9x", b"n8x", b"n7x")]  # the three best first pieces
+    monkeypatch.setattr(guidance, "LOOKAHEAD", 0)
+    off = guide_for("x = ", b"", [f"n{i}x" for i in range(10)], index)
+    off.look = stand_in({}, calls)
+    off.pick(np.arange(11, dtype=np.float32), 0)
+    assert len(calls) == 1
+
+
+def test_on_the_real_model_look_ahead_changes_the_choice_between_candidates(deepseek, monkeypatch):
+    """After `    return `, DeepSeek-tiny's own first piece ` Arc` begins `Archive`, and ` delegate` is 2.6
+    logits below it: by first pieces `Archive` wins, and the model then leaves it (`Arc` + noise). Spelled
+    out, ` delegate_total` then an end scores -79.96 and ` Archive` -81.55: look-ahead takes `delegate_total`."""
+    monkeypatch.setattr(guidance, "BIAS", 12.0)
+
+    def complete(names) -> str:
+        request = CompletionRequest(prefix="def total(cart):\n    return ", suffix="\n", max_tokens=8, names=names)
+        return deepseek.complete(request, CancelToken()).text
+
+    names = ("delegate_total", "Archive")
+    assert complete(names).startswith("delegate_total")
+    monkeypatch.setattr(guidance, "LOOKAHEAD", 0)
+    first_piece = complete(names)
+    assert first_piece.startswith("Arc") and not first_piece.startswith("Archive")
+
+
+def test_where_the_model_only_retypes_the_healed_bytes_the_look_waits_for_the_names_first_piece():
+    index = PieceIndex([b"[", b"[is", b"is", b"Origin", b"Mutable", b"Set", b"_set"])
+    targets, biases = (b"[is_set", b"[OriginSet", b"[MutableSet"), (14.0, 12.0, 13.0)
+    calls: list = []
+    guide = Guide(targets, biases, index, lead=1, look=stand_in({b"OriginSet": -1.0, b"is_set": -5.0, b"MutableSet": -3.0}, calls))
+    logits = np.asarray([30.0, 0.0, 20.0, 29.0, 18.0, 0.0, 0.0], dtype=np.float32)
+    assert guide.pick(logits, 0) == 0 and not calls  # "[": every target's, no choice between names yet
+    guide.advance(b"[")
+    assert guide.pick(logits, 3) == 3 and guide.targets == (b"[OriginSet",)
+    assert calls == [(b"OriginSet", b"is_set", b"MutableSet")]  # after the cut bytes; by first piece + bias
