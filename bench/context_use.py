@@ -72,10 +72,10 @@ VARIANTS = {
     # Candidates ranked by the code around the cursor (`model.name_ranking`, the default) or not.
     "guided-unranked": (Style(), 4000, {"EVIDENCE_BIAS": 0.0, "TYPE_BIAS": 0.0, "FINISH_BIAS": 0.0}),
     "guided-nofinish": (Style(), 4000, {"FINISH_BIAS": 0.0}),  # a begun name may be left half-spelled
-    # Look-ahead (`model.lookahead`, the default): the first piece alone chooses between candidates, or not.
-    "guided-nolook": (Style(), 4000, {"LOOKAHEAD": 0}),
-    **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 8)},
-    "guided-look-unbiased": (Style(), 4000, {"LOOK_BIAS": 0.0}),  # the model's score alone chooses
+    # Look-ahead (`model.lookahead`, off by default): the model's score of the best few candidates' whole
+    # spellings chooses between them, not the first piece alone.
+    **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 4, 8)},
+    "guided-look4-unbiased": (Style(), 4000, {"LOOKAHEAD": 4, "LOOK_BIAS": 0.0}),  # the model's score alone chooses
 }
 
 

@@ -21,6 +21,12 @@ from lsp_server.model.types import CancelToken, CompletionRequest
 PROMPT = b"def total(cart):\n    return"
 
 
+@pytest.fixture(autouse=True)
+def on(monkeypatch):
+    """Look-ahead is off by default (`guidance.LOOKAHEAD`: not yet a gain on SmolLM2); these tests turn it on."""
+    monkeypatch.setattr(guidance, "LOOKAHEAD", 4)
+
+
 def log_softmax(row) -> np.ndarray:
     row = np.asarray(row, dtype=np.float64)
     return row - (row.max() + math.log(np.exp(row - row.max()).sum()))
