@@ -10,7 +10,8 @@ a time, checking the cancel token after every one. Token bytes go through a
 With a `Healing` (token healing), the first tokens are constrained to retype
 the text cut from the prompt's end, and those bytes are left out of the output;
 with a `Guide` (`guidance`), tokens spelling an identifier the context defines get a bias, and
-where several would win, the model's own score of each whole name (`lookahead`) picks one.
+where several would win, the model's own score of each whole name (`lookahead`) may pick one
+(`guidance.LOOKAHEAD`, off by default).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Callable
 import numpy as np
 
 import llama_cpp
-from lsp_server.model.guidance import Guide
 from lsp_server.model import lookahead
+from lsp_server.model.guidance import Guide
 from lsp_server.model.healing import Healing
 from lsp_server.model.pieces import token_piece
 from lsp_server.model.repetition import Repetition
