@@ -24,7 +24,7 @@ def healing_on(request):
         return engine
 
     yield use
-    for engine, before in engines:
+    for engine, before in reversed(engines):  # the first setting recorded is the one found
         engine.token_healing = before
 
 

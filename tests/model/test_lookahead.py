@@ -127,6 +127,7 @@ def test_on_the_real_model_look_ahead_changes_the_choice_between_candidates(deep
     logits below it: by first pieces `Archive` wins, and the model then leaves it (`Arc` + noise). Spelled
     out, ` delegate_total` then an end scores -79.96 and ` Archive` -81.55: look-ahead takes `delegate_total`."""
     monkeypatch.setattr(guidance, "BIAS", 12.0)
+    monkeypatch.setattr(deepseek, "token_healing", True)  # the prompt ends at `return`; ` delegate` retypes the space
 
     def complete(names) -> str:
         request = CompletionRequest(prefix="def total(cart):\n    return ", suffix="\n", max_tokens=8, names=names)
