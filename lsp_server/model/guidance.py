@@ -255,8 +255,9 @@ class Guide:
         firsts = []
         for i, (target, bias) in enumerate(zip(self.targets, self.biases)):
             ids = self.index.prefixes_of(target[len(self.done):], len(cut) + 1)
-            if ids and float(logits[ids].max()) + bias > float(logits[chosen]):
-                firsts.append((float(logits[ids].max()) + bias, i))
+            first = float(logits[ids].max()) + bias if ids else float("-inf")
+            if first > float(logits[chosen]):
+                firsts.append((first, i))
         contenders = [i for _, i in sorted(firsts, reverse=True)[:LOOKAHEAD]]
         if len(contenders) < 2:
             return

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+import llama_cpp
 from lsp_server.model import guidance, lookahead
 from lsp_server.model.guidance import Guide, guide_for
 from lsp_server.model.healing import PieceIndex
@@ -37,7 +38,7 @@ def evaluated(llm, tokens: list[int]) -> np.ndarray:
     llm.reset()
     llm._ctx.kv_cache_clear()
     llm.eval(tokens)
-    return np.ctypeslib.as_array(lookahead.llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
+    return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
 
 
 def test_scores_are_the_models_own_log_probabilities_and_the_cache_is_left_as_it_was(deepseek):
@@ -49,7 +50,7 @@ def test_scores_are_the_models_own_log_probabilities_and_the_cache_is_left_as_it
     [score] = lookahead.name_logprobs(llm, index, logits, (spelling,))
     assert llm.n_tokens == len(prompt)
     llm.eval([13])  # the cache holds the prompt alone: the next token's logits are as without look-ahead
-    after = np.ctypeslib.as_array(lookahead.llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
+    after = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
     assert np.allclose(after, evaluated(llm, prompt + [13]), atol=1e-3)
 
     tokens = list(tokenize_bytes(vocab, spelling, False))
