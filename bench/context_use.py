@@ -76,6 +76,8 @@ VARIANTS = {
     # spellings chooses between them, not the first piece alone.
     **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 4, 8)},
     "guided-look4-unbiased": (Style(), 4000, {"LOOKAHEAD": 4, "LOOK_BIAS": 0.0}),  # the model's score alone chooses
+    "guided-look12-b2": (Style(), 4000, {"LOOKAHEAD": 12, "LOOK_BIAS": 2.0}),  # more contenders, bias counted twice
+    "guided-nolook": (Style(), 4000, {"LOOKAHEAD": 0}),  # the first piece alone chooses (the default before stop 16)
 }
 
 

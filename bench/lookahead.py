@@ -4,9 +4,9 @@ Evaluates a prompt of N tokens of real code (this repository's own sources),
 then times scoring K candidate spellings after it (each decoded in one batch
 of its tokens, then removed from the KV cache), as `guidance.Guide` does at the
 first token of an identifier when several candidates beat the model's own
-choice (at most `guidance.LOOKAHEAD`, default 4). Median of 5 runs, after one
-warm-up. The spellings are context names of the kind guidance offers (8 to 24
-bytes). Prints a Markdown table.
+choice (at most `guidance.LOOKAHEAD`, fewer where `Throughput.look_candidates`
+says so). Median of 5 runs, after one warm-up. The spellings are context
+names of the kind guidance offers (8 to 24 bytes). Prints a Markdown table.
 
     .venv/bin/python bench/lookahead.py [--model GGUF ...] [--prompt-tokens 500 2000]
 """

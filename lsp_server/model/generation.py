@@ -10,8 +10,8 @@ a time, checking the cancel token after every one. Token bytes go through a
 With a `Healing` (token healing), the first tokens are constrained to retype
 the text cut from the prompt's end, and those bytes are left out of the output;
 with a `Guide` (`guidance`), tokens spelling an identifier the context defines get a bias, and
-where several would win, the model's own score of each whole name (`lookahead`) may pick one
-(`guidance.LOOKAHEAD`, off by default).
+where several would win, the model's own score of each whole name (`lookahead`) picks one
+(at most `guidance.LOOKAHEAD`, as many as the latency budget affords).
 """
 
 from __future__ import annotations

@@ -42,11 +42,9 @@ FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the s
 FINISH_BIAS = 100.0  # ... and this once the bias overrode the model's choice: a name it was led into is finished
 TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does not matter)
 MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,000 measured the same on the dev set)
-# Where several candidates' first pieces beat the model's choice, the best LOOKAHEAD are spelled out and the model's
-# score of each (plus LOOK_BIAS times its bias) chooses. Off (0): on SmolLM2's dev set it matched 45.0% vs 46.7%
-# without it (both LOOK_BIAS 1 and 0; bench/context_use.py --variants guided-look4 ...), so it waits for a code model.
-LOOKAHEAD = 0
-LOOK_BIAS = 1.0
+# Where several candidates' first pieces beat the model's choice, the best LOOKAHEAD (fewer where the latency budget
+# says so) are spelled out, and the model's score of each plus LOOK_BIAS times its bias chooses (bench/name_choice.py).
+LOOKAHEAD, LOOK_BIAS = 12, 2.0
 _NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
 _WORD = re.compile(_NAME)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
@@ -185,13 +183,16 @@ def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceInd
     return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed)) if targets else None
 
 
-def request_guide(request, healing, index: PieceIndex) -> "Guide | None":
-    """The `Guide` for a `CompletionRequest` whose prefix token healing may have cut (`healing`)."""
+def request_guide(request, healing, index: PieceIndex, throughput=None) -> "Guide | None":
+    """The `Guide` for a request healing may have cut, looking at the names `throughput` affords."""
     if not (request.names or request.members):
         return None
     removed = healing.removed if healing is not None else b""
-    return guide_for(request.prefix + removed.decode("utf-8", "replace"), removed, request.names, index,
-                     request.members, types=request.types)
+    guide = guide_for(request.prefix + removed.decode("utf-8", "replace"), removed, request.names, index,
+                      request.members, types=request.types)
+    if guide is not None and throughput is not None:
+        guide.look_limit = throughput.look_candidates(request.latency_budget_ms, guide.look_limit)
+    return guide
 
 
 @dataclass
@@ -208,6 +209,7 @@ class Guide:
     steered: bool = False  # the bias (or the look-ahead) overrode the model's own choice on this name
     # (next-token logits, spellings) -> each one's whole log-probability (`lookahead.name_logprobs`)
     look: Callable[[np.ndarray, tuple[bytes, ...]], list[float]] | None = None
+    look_limit: int = field(default_factory=lambda: LOOKAHEAD)  # candidates the look may score (under 2: none)
     looked: bool = False
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +232,7 @@ class Guide:
     def pick(self, logits: np.ndarray, chosen: int) -> int:
         """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s.
         At the name's first token, when several candidates would, the `look`-ahead chooses one."""
-        if self.look is not None and not self.looked and LOOKAHEAD > 1 and len(self.done) <= self.lead:
+        if self.look is not None and not self.looked and self.look_limit > 1 and len(self.done) <= self.lead:
             logits = np.array(logits, dtype=np.float32)  # a copy: the look-ahead's decoding overwrites llama.cpp's
             self._look_ahead(logits, chosen)
         ids, bias = self.boosted()
@@ -245,7 +247,7 @@ class Guide:
 
     def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
         """Keep only the candidate whose whole spelling plus its bias the model scores best, of the
-        `LOOKAHEAD` whose best first piece of the name plus bias beats the model's own choice (when two
+        `look_limit` whose best first piece of the name plus bias beats the model's own choice (when two
         or more do). Where the model only retypes bytes healing cut (a `[`, an indent), the name's first
         piece comes later, so the look waits for it: pieces inside the cut are no choice between names."""
         cut = self.targets[0][len(self.done):self.lead]  # every target starts with the cut bytes
@@ -258,7 +260,7 @@ class Guide:
             first = float(logits[ids].max()) + bias if ids else float("-inf")
             if first > float(logits[chosen]):
                 firsts.append((first, i))
-        contenders = [i for _, i in sorted(firsts, reverse=True)[:LOOKAHEAD]]
+        contenders = [i for _, i in sorted(firsts, reverse=True)[:self.look_limit]]
         if len(contenders) < 2:
             return
         scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))

@@ -205,7 +205,7 @@ class LlamaEngine:
     def complete(self, request: CompletionRequest, cancel: CancelToken, on_token: TokenCallback | None = None,
                  *, order: str | None = None) -> Completion:
         request, healing = self._heal(request)
-        guide = request_guide(request, healing, self.piece_index())
+        guide = request_guide(request, healing, self.piece_index(), self.throughput)
         prompt, tokens = budget.fitted_prompt(self, request, order)
         stop_texts = tuple(dict.fromkeys((*request.stop, *prompt.stop)))
         result = self._run(tokens, cancel, request.max_tokens, request.temperature, self._fim_stop_ids,

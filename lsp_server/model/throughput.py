@@ -19,6 +19,8 @@ SMOOTHING = 0.3  # weight of the newest job in the moving averages
 MIN_MEASURED_TOKENS = 16  # shorter runs time the call overhead, not the model
 DECODE_RESERVE_TOKENS = 12  # a first line's worth of generated tokens, budgeted before the prompt
 MIN_PROMPT_TOKENS = 128  # never starve the model: this much prompt is always allowed
+LOOK_SHARE = 0.2  # of the request's latency budget guidance's look-ahead may spend
+NAME_COST_TOKENS = 3  # one candidate name looked at costs about this many generated tokens (SmolLM2: 69 vs 27 ms)
 
 
 @dataclass
@@ -42,6 +44,14 @@ class Throughput:
             return None
         reserve_ms = 1000 * min(max_tokens, DECODE_RESERVE_TOKENS) / self.decode_tps if self.decode_tps > 0 else 0
         return max(MIN_PROMPT_TOKENS, int((budget_ms - reserve_ms) * self.prompt_tps / 1000))
+
+    def look_candidates(self, budget_ms: float, limit: int) -> int:
+        """How many candidate names `lookahead` may score: `limit` with no budget (0), else as many as
+        fit in `LOOK_SHARE` of it at the measured decoding speed (none while it is unmeasured)."""
+        if budget_ms <= 0:
+            return limit
+        spend = LOOK_SHARE * budget_ms / 1000 * max(self.decode_tps, 0.0)
+        return max(0, min(limit, int(spend / NAME_COST_TOKENS)))
 
     def describe(self) -> dict:
         return {"prompt_tokens_per_s": round(self.prompt_tps, 1), "decode_tokens_per_s": round(self.decode_tps, 1),

@@ -67,7 +67,10 @@ def complete(engine, root: Path, guided: bool = True) -> str:
 
 
 def test_a_name_the_bias_began_is_finished(smollm2, shop, monkeypatch):
-    assert complete(smollm2, shop) == "formatPrice(prices[i], price))"
+    # The name is pinned, not the rest: `prices[i]` or `prices[0]` after it depends on the CPU's kernels.
+    assert complete(smollm2, shop).startswith("formatPrice(prices[")
     assert not complete(smollm2, shop, guided=False).startswith("format")  # plain decoding: a literal
+    monkeypatch.setattr(guidance, "LOOKAHEAD", 0)  # the first piece alone leads the model into the name
+    assert complete(smollm2, shop).startswith("formatPrice(prices[")
     monkeypatch.setattr(guidance, "FINISH_BIAS", 0.0)
     assert complete(smollm2, shop) == "fo{"  # left half-spelled without it

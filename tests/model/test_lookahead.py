@@ -17,6 +17,7 @@ from lsp_server.model import guidance, lookahead
 from lsp_server.model.guidance import Guide, guide_for
 from lsp_server.model.healing import PieceIndex
 from lsp_server.model.pieces import token_piece, tokenize_bytes
+from lsp_server.model.throughput import Throughput
 from lsp_server.model.types import CancelToken, CompletionRequest
 
 PROMPT = b"def total(cart):\n    return"
@@ -24,7 +25,7 @@ PROMPT = b"def total(cart):\n    return"
 
 @pytest.fixture(autouse=True)
 def on(monkeypatch):
-    """Look-ahead is off by default (`guidance.LOOKAHEAD`: not yet a gain on SmolLM2); these tests turn it on."""
+    """These tests pin the limit (`guidance.LOOKAHEAD`) rather than follow its default."""
     monkeypatch.setattr(guidance, "LOOKAHEAD", 4)
 
 
@@ -139,6 +140,26 @@ def test_on_the_real_model_look_ahead_changes_the_choice_between_candidates(deep
     monkeypatch.setattr(guidance, "LOOKAHEAD", 0)
     first_piece = complete(names)
     assert first_piece.startswith("Arc") and not first_piece.startswith("Archive")
+
+
+def test_the_machine_decides_how_many_candidates_fit_in_the_latency_budget():
+    assert Throughput(decode_tps=40.0).look_candidates(0, 12) == 12  # no budget (`latencyBudgetMs` 0): all
+    assert Throughput().look_candidates(1000, 12) == 0  # speed not measured yet: no look
+    assert Throughput(decode_tps=40.0).look_candidates(1000, 12) == 2  # SmolLM2 on 2 CPU cores: two names
+    assert Throughput(decode_tps=5000.0).look_candidates(1000, 12) == 12  # a GPU: the whole limit
+    assert Throughput(decode_tps=-1.0).look_candidates(1000, 12) == 0
+
+
+def test_on_a_slow_machine_with_a_budget_the_engine_does_not_look(deepseek, monkeypatch):
+    """The same request as above, with a 1,000 ms budget: at 10 generated tokens a second no candidate fits in
+    its 200 ms share, so the first piece decides again (`Arc`); at 10,000 a second the look picks the name."""
+    monkeypatch.setattr(deepseek, "token_healing", True)
+    request = CompletionRequest(prefix="def total(cart):\n    return ", suffix="\n", max_tokens=8,
+                                names=("delegate_total", "Archive"), latency_budget_ms=1000)
+    for speed, expected in ((10.0, "Arc"), (10_000.0, "delegate_total")):
+        monkeypatch.setattr(deepseek.throughput, "decode_tps", speed)
+        text = deepseek.complete(request, CancelToken()).text
+        assert text.startswith(expected) and (expected != "Arc" or not text.startswith("Archive"))
 
 
 def test_where_the_model_only_retypes_the_healed_bytes_the_look_waits_for_the_names_first_piece():
