@@ -92,6 +92,24 @@ def choose_tasks(projects: list[str], total: int, seed: int) -> list[tuple[str, 
     return chosen[:total] if len(chosen) > total else chosen
 
 
+def indexed_projects(projects: list[str], tasks: list[tuple[str, dict]]):
+    """Each project with tasks: (name, source root, its index, ready, its tasks); the index is stopped after."""
+    from context.index import RepositoryIndex
+
+    for project in projects:
+        mine = [task for name, task in tasks if name == project]
+        if not mine:
+            continue
+        root = source_root(project)
+        index = RepositoryIndex(str(root), cache_dir=str(ROOT / ".cache" / "bench-src" / "context-sets-index" / project),
+                                watch=False).start()
+        index.wait_ready()
+        try:
+            yield project, root, index, mine
+        finally:
+            index.stop()
+
+
 def edit_similarity(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
@@ -209,7 +227,6 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "context_use.md"))
     args = parser.parse_args()
 
-    from context.index import RepositoryIndex
     from lsp_server.config import Settings
     from lsp_server.model.loader import load_engine
 
@@ -221,21 +238,13 @@ def main() -> int:
     rows: dict[tuple[str, bool], list[dict]] = {}
     started = time.perf_counter()
     try:
-        for project in projects:
-            mine = [task for name, task in tasks if name == project]
-            if not mine:
-                continue
-            root = source_root(project)
-            index = RepositoryIndex(str(root), cache_dir=str(ROOT / ".cache" / "bench-src" / "context-sets-index" / project),
-                                    watch=False).start()
-            index.wait_ready()
+        for project, root, index, mine in indexed_projects(projects, tasks):
             for task in mine:
                 for variant in args.variants:  # equal prompts (no context, few snippets) are computed once
                     style, window, guided = VARIANTS[variant]
                     for context in (False, True):
                         rows.setdefault((variant, context), []).append(run_task(
                             remembered, settings, root, project, task, index if context else None, style, window, guided))
-            index.stop()
             print(f"{project}: {len(mine)} tasks, {remembered.computed} computed, "
                   f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
     finally:

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
 import context_use  # noqa: E402
-from context_use import choose_tasks, run_task  # noqa: E402
-from sources import HELD_OUT, PROJECTS, source_root  # noqa: E402
+from context_use import choose_tasks, indexed_projects, run_task  # noqa: E402
+from sources import HELD_OUT, PROJECTS  # noqa: E402
 
 from lsp_server.model import budget, guidance, lookahead, name_ranking  # noqa: E402
 
@@ -147,7 +147,6 @@ def main() -> int:
     args = parser.parse_args()
     kept = CACHE / f"{'held-out' if args.held_out else 'dev'}-{args.tasks}-{args.seed}-{args.top}.json"
     if not args.report:
-        from context.index import RepositoryIndex
         from lsp_server.config import Settings
         from lsp_server.model.loader import load_engine
 
@@ -157,14 +156,7 @@ def main() -> int:
         projects = list(HELD_OUT) if args.held_out else [p for p in PROJECTS if p not in HELD_OUT]
         tasks = choose_tasks(projects, args.tasks, args.seed)
         records = []
-        for project in projects:
-            mine = [task for name, task in tasks if name == project]
-            if not mine:
-                continue
-            root = source_root(project)
-            index = RepositoryIndex(str(root), cache_dir=str(ROOT / ".cache" / "bench-src" / "context-sets-index" / project),
-                                    watch=False).start()
-            index.wait_ready()
+        for project, root, index, mine in indexed_projects(projects, tasks):
             for task in mine:
                 for context in (index, None):  # the same cursor, with repository context and without
                     run_task(capture, settings, root, project, task, context, context_use.Style(), 4000, {})
@@ -172,7 +164,6 @@ def main() -> int:
                 records.append({"project": project, "gold": task["identifier"],
                                 **(score_task(engine, request, bare, args.top) or {})})
                 print(f"{len(records)} {task['identifier']}", file=sys.stderr, flush=True)
-            index.stop()
         engine.close()
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(json.dumps(records, indent=1))
