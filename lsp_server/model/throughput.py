@@ -9,6 +9,8 @@ a latency budget into the number of prompt tokens that may be evaluated now
 is not already in the KV cache, so a warm cache gets the full prompt, and a
 cold one a short prompt that grows by that much a request as the cache fills
 (the part already evaluated is moved, not evaluated again: `kv_reuse`).
+`look_candidates` likewise bounds how many names guidance's look-ahead may
+spell out within a share of the budget.
 """
 
 from __future__ import annotations
