@@ -77,6 +77,7 @@ VARIANTS = {
     **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 4, 8)},
     "guided-look4-unbiased": (Style(), 4000, {"LOOKAHEAD": 4, "LOOK_BIAS": 0.0}),  # the model's score alone chooses
     "guided-look12-b2": (Style(), 4000, {"LOOKAHEAD": 12, "LOOK_BIAS": 2.0}),  # more contenders, bias counted twice
+    "guided-look24-b2": (Style(), 4000, {"LOOKAHEAD": 24, "LOOK_BIAS": 2.0}),  # the default since stop 17
     "guided-nolook": (Style(), 4000, {"LOOKAHEAD": 0}),  # the first piece alone chooses (the default before stop 16)
 }
 
@@ -146,8 +147,9 @@ class Remembered:
             ranking = tuple(getattr(name_ranking, name) for name in RANKING)
             if any(ranking):  # "ranked": candidates' biases from `name_ranking` (none: as before it)
                 decided_by += ("ranked-3", request.types, *ranking)
-            if guidance.LOOKAHEAD:  # "look": candidates chosen by the model's score of their whole spelling
-                decided_by += ("look-3",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
+            # "look": candidates chosen by the model's score of their whole spelling ("-4": in retrieval's order)
+            if guidance.LOOKAHEAD:
+                decided_by += ("look-4",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

@@ -13,10 +13,11 @@ counts, for each scoring rule, how often the gold name scores best among those
 candidates: the first piece (what greedy guidance follows), the whole name,
 the whole name plus `w` times the bias, and pointwise mutual information with
 the context (with minus without, as contrastive "context-aware decoding"
-does). No generation: it isolates the choice between names from everything
+does); and the whole name plus twice the bias among the first candidates in
+retrieval's order (the look-ahead's choice). No generation: it isolates the choice between names from everything
 else. Scores are kept in `.cache/bench-name-choice/`; `--report` re-reads them.
 
-    .venv/bin/python bench/name_choice.py --tasks 60 [--held-out] [--top 12] [--report]
+    .venv/bin/python bench/name_choice.py --tasks 60 [--held-out] [--top 12] [--no-contrast] [--report]
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ def score_task(engine, request, bare, top: int) -> dict | None:
     extra = name_ranking.preferences(offered, request.prefix, request.types)
     biases = [(guidance.MEMBER_BIAS if after_dot and name in request.members else guidance.BIAS) + extra.get(name, 0.0)
               for name in names]
+    visible = set(guidance._WORD.findall(request.prefix))
     scores = {}
-    for label, req in (("with", request), ("without", bare)):
+    for label, req in (("with", request), ("without", bare))[: 1 if bare is None else 2]:
         logits, removed = next_logits(engine, req)
         spellings = [removed + name.encode()[len(typed.encode()):] for name in names]
         firsts = first_pieces(engine, logits, spellings, len(removed))
@@ -106,7 +108,10 @@ def score_task(engine, request, bare, top: int) -> dict | None:
         scores[f"first_{label}"] = [firsts[i] for i in keep]
         scores[f"whole_{label}"] = lookahead.name_logprobs(engine._llm, engine.piece_index(), logits,
                                                            tuple(spellings[i] for i in keep))
-    return {"names": [names[i] for i in keep], "bias": [biases[i] for i in keep], **scores}
+    return {"names": [names[i] for i in keep], "bias": [biases[i] for i in keep], **scores,
+            "rank": [offered.index(names[i]) for i in keep],  # the order retrieval offered them in
+            "visible": [names[i] in visible for i in keep],  # spelled in the local window
+            "member": [after_dot and names[i] in request.members for i in keep]}
 
 
 def _finite(values) -> np.ndarray:
@@ -130,10 +135,22 @@ def report(records: list[dict], top: int) -> str:
              f"{top} by first piece + bias: {sum(r['gold'] in r['names'] for r in scored)}", "",
              "| rule | gold scores best | among the best 4 | 8 |", "|---|---|---|---|"]
     for label, rule in RULES.items():
+        if scored and "without" in label and "whole_without" not in scored[0]:
+            continue  # scored with context only (`--no-contrast`)
         hits = []
         for k in (top, 4, 8):
             hits.append(sum(r["names"][int(np.argmax(rule(r)[:k]))] == r["gold"] for r in scored))
         lines.append(f"| {label} | {hits[0]}/{len(scored)} | {hits[1]} | {hits[2]} |")
+    if scored and "rank" in scored[0]:  # the candidates taken in retrieval's order instead (the look's, since stop 17)
+        hits = []
+        for k in (top, 4, 8):
+            hits.append(0)
+            for r in scored:
+                first = np.argsort(r["rank"], kind="stable")[:k]
+                total = RULES["whole name + 2 x bias"](r)[first]
+                hits[-1] += r["names"][int(first[int(np.argmax(total))])] == r["gold"]
+        lines.append(f"| whole name + 2 x bias, the first in retrieval's order | {hits[0]}/{len(scored)} "
+                     f"| {hits[1]} | {hits[2]} |")
     return "\n".join(lines)
 
 
@@ -144,8 +161,10 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--held-out", action="store_true")
     parser.add_argument("--report", action="store_true", help="only tabulate the kept scores")
+    parser.add_argument("--no-contrast", action="store_true", help="score with context only (no PMI, CAD)")
     args = parser.parse_args()
-    kept = CACHE / f"{'held-out' if args.held_out else 'dev'}-{args.tasks}-{args.seed}-{args.top}.json"
+    kept = CACHE / (f"{'held-out' if args.held_out else 'dev'}-{args.tasks}-{args.seed}-{args.top}"
+                    f"{'-with' if args.no_contrast else ''}.json")
     if not args.report:
         from lsp_server.config import Settings
         from lsp_server.model.loader import load_engine
@@ -162,7 +181,7 @@ def main() -> int:
                     run_task(capture, settings, root, project, task, context, context_use.Style(), 4000, {})
                 request, bare = capture.requests[-2:]
                 records.append({"project": project, "gold": task["identifier"],
-                                **(score_task(engine, request, bare, args.top) or {})})
+                                **(score_task(engine, request, None if args.no_contrast else bare, args.top) or {})})
                 print(f"{len(records)} {task['identifier']}", file=sys.stderr, flush=True)
         engine.close()
         kept.parent.mkdir(parents=True, exist_ok=True)

@@ -42,9 +42,9 @@ FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the s
 FINISH_BIAS = 100.0  # ... and this once the bias overrode the model's choice: a name it was led into is finished
 TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does not matter)
 MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,000 measured the same on the dev set)
-# Where several candidates' first pieces beat the model's choice, the best LOOKAHEAD (fewer where the latency budget
-# says so) are spelled out, and the model's score of each plus LOOK_BIAS times its bias chooses (bench/name_choice.py).
-LOOKAHEAD, LOOK_BIAS = 12, 2.0
+# Where several candidates' first pieces beat the model's choice, the first LOOKAHEAD in retrieval's order (fewer where
+# the latency budget says so) are spelled out; the model's score plus LOOK_BIAS times the bias chooses (name_choice.py).
+LOOKAHEAD, LOOK_BIAS = 24, 2.0
 _NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
 _WORD = re.compile(_NAME)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
@@ -246,21 +246,19 @@ class Guide:
         return int(ids[best])
 
     def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
-        """Keep only the candidate whose whole spelling plus its bias the model scores best, of the
-        `look_limit` whose best first piece of the name plus bias beats the model's own choice (when two
-        or more do). Where the model only retypes bytes healing cut (a `[`, an indent), the name's first
-        piece comes later, so the look waits for it: pieces inside the cut are no choice between names."""
+        """Keep only the candidate whose whole spelling plus its bias the model scores best, of the first
+        `look_limit` in retrieval's order whose best first piece of the name plus bias beats the model's own
+        choice (when two or more do). Where the model only retypes bytes healing cut (a `[`, an indent), the
+        name's first piece comes later, so the look waits for it: pieces inside the cut are no choice."""
         cut = self.targets[0][len(self.done):self.lead]  # every target starts with the cut bytes
         if cut and chosen in self.index.prefixes_of(cut):
             return
         self.looked = True
-        firsts = []
+        contenders = []  # retrieval's order, not the first piece's: its best few hold the name more often
         for i, (target, bias) in enumerate(zip(self.targets, self.biases)):
             ids = self.index.prefixes_of(target[len(self.done):], len(cut) + 1)
-            first = float(logits[ids].max()) + bias if ids else float("-inf")
-            if first > float(logits[chosen]):
-                firsts.append((first, i))
-        contenders = [i for _, i in sorted(firsts, reverse=True)[:self.look_limit]]
+            if len(contenders) < self.look_limit and ids and float(logits[ids].max()) + bias > float(logits[chosen]):
+                contenders.append(i)
         if len(contenders) < 2:
             return
         scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))

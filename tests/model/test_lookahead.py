@@ -116,7 +116,7 @@ def test_look_ahead_scores_at_most_its_limit(monkeypatch):
     guide = guide_for("x = ", b"", [f"n{i}x" for i in range(10)], index)
     guide.look = stand_in({}, calls)
     guide.pick(np.arange(11, dtype=np.float32), 0)
-    assert calls == [(b"n9x", b"n8x", b"n7x")]  # the three best first pieces
+    assert calls == [(b"n0x", b"n1x", b"n2x")]  # the first three in retrieval's order, not the best first pieces
     monkeypatch.setattr(guidance, "LOOKAHEAD", 0)
     off = guide_for("x = ", b"", [f"n{i}x" for i in range(10)], index)
     off.look = stand_in({}, calls)
@@ -166,9 +166,9 @@ def test_where_the_model_only_retypes_the_healed_bytes_the_look_waits_for_the_na
     index = PieceIndex([b"[", b"[is", b"is", b"Origin", b"Mutable", b"Set", b"_set"])
     targets, biases = (b"[is_set", b"[OriginSet", b"[MutableSet"), (14.0, 12.0, 13.0)
     calls: list = []
-    guide = Guide(targets, biases, index, lead=1, look=stand_in({b"OriginSet": -1.0, b"is_set": -5.0, b"MutableSet": -3.0}, calls))
+    guide = Guide(targets, biases, index, lead=1, look=stand_in({b"OriginSet": 0.0, b"is_set": -5.0, b"MutableSet": -3.0}, calls))
     logits = np.asarray([30.0, 0.0, 20.0, 29.0, 18.0, 0.0, 0.0], dtype=np.float32)
     assert guide.pick(logits, 0) == 0 and not calls  # "[": every target's, no choice between names yet
     guide.advance(b"[")
     assert guide.pick(logits, 3) == 3 and guide.targets == (b"[OriginSet",)
-    assert calls == [(b"OriginSet", b"is_set", b"MutableSet")]  # after the cut bytes; by first piece + bias
+    assert calls == [(b"is_set", b"OriginSet", b"MutableSet")]  # after the cut bytes; 0 + 2 x 12 is the best
