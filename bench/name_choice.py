@@ -99,7 +99,7 @@ def score_task(engine, request, bare, top: int) -> dict | None:
               for name in names]
     visible = set(guidance._WORD.findall(request.prefix))
     scores = {}
-    for label, req in (("with", request), ("without", bare))[: 1 if bare is None else 2]:
+    for label, req in [("with", request)] + ([("without", bare)] if bare is not None else []):
         logits, removed = next_logits(engine, req)
         spellings = [removed + name.encode()[len(typed.encode()):] for name in names]
         firsts = first_pieces(engine, logits, spellings, len(removed))
@@ -137,21 +137,22 @@ def report(records: list[dict], top: int) -> str:
     for label, rule in RULES.items():
         if scored and "without" in label and "whole_without" not in scored[0]:
             continue  # scored with context only (`--no-contrast`)
-        hits = []
-        for k in (top, 4, 8):
-            hits.append(sum(r["names"][int(np.argmax(rule(r)[:k]))] == r["gold"] for r in scored))
-        lines.append(f"| {label} | {hits[0]}/{len(scored)} | {hits[1]} | {hits[2]} |")
+        lines.append(_row(label, scored, rule, top, lambda r: np.arange(len(r["names"]))))
     if scored and "rank" in scored[0]:  # the candidates taken in retrieval's order instead (the look's, since stop 17)
-        hits = []
-        for k in (top, 4, 8):
-            hits.append(0)
-            for r in scored:
-                first = np.argsort(r["rank"], kind="stable")[:k]
-                total = RULES["whole name + 2 x bias"](r)[first]
-                hits[-1] += r["names"][int(first[int(np.argmax(total))])] == r["gold"]
-        lines.append(f"| whole name + 2 x bias, the first in retrieval's order | {hits[0]}/{len(scored)} "
-                     f"| {hits[1]} | {hits[2]} |")
+        lines.append(_row("whole name + 2 x bias, the first in retrieval's order", scored,
+                          RULES["whole name + 2 x bias"], top, lambda r: np.argsort(r["rank"], kind="stable")))
     return "\n".join(lines)
+
+
+def _row(label: str, scored: list[dict], rule, top: int, order) -> str:
+    """How often `rule` puts the gold name first among the first `top`, 4 and 8 candidates in `order`."""
+    hits = []
+    for k in (top, 4, 8):
+        hits.append(0)
+        for r in scored:
+            first = order(r)[:k]
+            hits[-1] += r["names"][int(first[int(np.argmax(rule(r)[first]))])] == r["gold"]
+    return f"| {label} | {hits[0]}/{len(scored)} | {hits[1]} | {hits[2]} |"
 
 
 def main() -> int:

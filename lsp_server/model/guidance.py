@@ -256,8 +256,10 @@ class Guide:
         self.looked = True
         contenders = []  # retrieval's order, not the first piece's: its best few hold the name more often
         for i, (target, bias) in enumerate(zip(self.targets, self.biases)):
+            if len(contenders) == self.look_limit:
+                break
             ids = self.index.prefixes_of(target[len(self.done):], len(cut) + 1)
-            if len(contenders) < self.look_limit and ids and float(logits[ids].max()) + bias > float(logits[chosen]):
+            if ids and float(logits[ids].max()) + bias > float(logits[chosen]):
                 contenders.append(i)
         if len(contenders) < 2:
             return
