@@ -248,19 +248,16 @@ class Guide:
     def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
         """Keep only the candidate whose whole spelling plus its bias the model scores best, of the first
         `look_limit` in retrieval's order whose best first piece of the name plus bias beats the model's own
-        choice (when two or more do). Where the model only retypes bytes healing cut (a `[`, an indent), the
-        name's first piece comes later, so the look waits for it: pieces inside the cut are no choice."""
+        choice (when two or more do). Where the model only retypes bytes healing cut (a `[`, an indent), or no
+        token spells them and a name's first byte, no first piece is chosen here: the first `look_limit` are
+        spelled out from here, cut and all, as the tokenizer spells them (` name` after an indent's last space)."""
         cut = self.targets[0][len(self.done):self.lead]  # every target starts with the cut bytes
-        if cut and chosen in self.index.prefixes_of(cut):
-            return
+        firsts = [self.index.prefixes_of(target[len(self.done):], len(cut) + 1) for target in self.targets]
+        retyping = bool(cut) and (chosen in self.index.prefixes_of(cut) or not any(firsts))
         self.looked = True
-        contenders = []  # retrieval's order, not the first piece's: its best few hold the name more often
-        for i, (target, bias) in enumerate(zip(self.targets, self.biases)):
-            if len(contenders) == self.look_limit:
-                break
-            ids = self.index.prefixes_of(target[len(self.done):], len(cut) + 1)
-            if ids and float(logits[ids].max()) + bias > float(logits[chosen]):
-                contenders.append(i)
+        contenders = [i for i, ids in enumerate(firsts)  # in retrieval's order: its first hold the name most often
+                      if retyping or (ids and float(logits[ids].max()) + self.biases[i] > float(logits[chosen]))]
+        contenders = contenders[: self.look_limit]
         if len(contenders) < 2:
             return
         scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))
@@ -268,7 +265,7 @@ class Guide:
         if max(totals) > float("-inf"):
             best = contenders[int(np.argmax(totals))]
             self.targets, self.biases = (self.targets[best],), (self.biases[best],)
-            self.steered = True  # chosen over the model's own first piece, as the bias chooses: finished too
+            self.steered = self.steered or not retyping  # chosen over the model's first piece: finished as the bias'
 
     def boost(self, logits: np.ndarray) -> None:
         """Add the bias in place (for a sampler that reads the logits after this)."""

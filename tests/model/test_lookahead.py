@@ -162,13 +162,40 @@ def test_on_a_slow_machine_with_a_budget_the_engine_does_not_look(deepseek, monk
         assert text.startswith(expected) and (expected != "Arc" or not text.startswith("Archive"))
 
 
-def test_where_the_model_only_retypes_the_healed_bytes_the_look_waits_for_the_names_first_piece():
+def test_where_the_model_only_retypes_the_healed_bytes_the_look_spells_the_names_from_the_cursor():
+    """No name's first piece is chosen while the model retypes a cut `[`: the first candidates in retrieval's
+    order are spelled out from here, cut bytes and all, whatever their first pieces, and the look is not a
+    steer (the model chose `[` itself); after the cut, only the chosen name is left to follow."""
     index = PieceIndex([b"[", b"[is", b"is", b"Origin", b"Mutable", b"Set", b"_set"])
     targets, biases = (b"[is_set", b"[OriginSet", b"[MutableSet"), (14.0, 12.0, 13.0)
     calls: list = []
-    guide = Guide(targets, biases, index, lead=1, look=stand_in({b"OriginSet": 0.0, b"is_set": -5.0, b"MutableSet": -3.0}, calls))
-    logits = np.asarray([30.0, 0.0, 20.0, 29.0, 18.0, 0.0, 0.0], dtype=np.float32)
-    assert guide.pick(logits, 0) == 0 and not calls  # "[": every target's, no choice between names yet
+    scores = {b"[OriginSet": 0.0, b"[is_set": -5.0, b"[MutableSet": -3.0}
+    guide = Guide(targets, biases, index, lead=1, look=stand_in(scores, calls))
+    logits = np.asarray([30.0, 0.0, 20.0, 29.0, -50.0, 0.0, 0.0], dtype=np.float32)  # `Mutable` hopeless by itself
+    assert guide.pick(logits, 0) == 0 and guide.targets == (b"[OriginSet",) and not guide.steered
+    assert calls == [targets]  # 0 + 2 x 12 is the best
     guide.advance(b"[")
-    assert guide.pick(logits, 3) == 3 and guide.targets == (b"[OriginSet",)
-    assert calls == [(b"is_set", b"OriginSet", b"MutableSet")]  # after the cut bytes; 0 + 2 x 12 is the best
+    assert guide.pick(logits, 2) == 3 and guide.steered and len(calls) == 1  # `Origin` + 12 beats `is`
+
+
+def test_on_the_real_model_a_healed_indent_is_spelled_with_each_name_from_the_cursor(deepseek, monkeypatch):
+    """Healing cuts the indent the prompt ends with; DeepSeek-tiny's own first token is a longer run of
+    spaces, so no name's first piece is chosen there. The look spells each name from the cursor, indent and
+    all (`    Archive` scores -121.1, `    cart_items` -131.9, `    delegate_total` -147.3), and the
+    completion is the best one (a bias of 40 so that the indent is steered at all on random weights)."""
+    monkeypatch.setattr(guidance, "BIAS", 40.0)
+    monkeypatch.setattr(deepseek, "token_healing", True)
+    calls: list = []
+    real = lookahead.name_logprobs
+
+    def spy(llm, index, logits, spellings):
+        calls.append(dict(zip(spellings, real(llm, index, logits, spellings))))
+        return list(calls[-1].values())
+
+    monkeypatch.setattr(lookahead, "name_logprobs", spy)
+    request = CompletionRequest(prefix="def total(cart):\n    count = len(cart)\n    ", suffix="\n", max_tokens=8,
+                                names=("delegate_total", "Archive", "cart_items"))
+    text = deepseek.complete(request, CancelToken()).text
+    [scores] = calls
+    assert list(scores) == [b"    delegate_total", b"    Archive", b"    cart_items"]
+    assert max(scores, key=scores.get) == b"    Archive" and text.startswith("Archive")
