@@ -148,9 +148,10 @@ class Remembered:
             if any(ranking):  # "ranked": candidates' biases from `name_ranking` (none: as before it)
                 decided_by += ("ranked-3", request.types, *ranking)
             # "look": candidates chosen by the model's score of their whole spelling ("-4": in retrieval's order;
-            # "-5": where the model only retypes healing's cut, from the cursor, cut bytes and all)
+            # "-5": where the model only retypes healing's cut, from the cursor, cut bytes and all; "-6": the
+            # chosen name then followed in its natural tokens)
             if guidance.LOOKAHEAD:
-                decided_by += ("look-5",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
+                decided_by += ("look-6",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

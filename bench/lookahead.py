@@ -1,8 +1,10 @@
-"""What look-ahead costs: `lookahead.name_logprobs` for 2, 4 and 8 candidate names, per model and prompt length.
+"""What look-ahead costs: `lookahead.name_logprobs` for 2 to 24 candidate names, per model and prompt length.
 
 Evaluates a prompt of N tokens of real code (this repository's own sources),
-then times scoring K candidate spellings after it (each decoded in one batch
-of its tokens, then removed from the KV cache), as `guidance.Guide` does at the
+then times scoring K candidate spellings after it, decoded side by side (one
+sequence each, `lookahead.BATCH_TOKENS` tokens a batch, as the engine's
+context allows) and one at a time (a batch each: what a context with one
+sequence does), then removed from the KV cache, as `guidance.Guide` does at the
 first token of an identifier when several candidates beat the model's own
 choice (at most `guidance.LOOKAHEAD`, fewer where `Throughput.look_candidates`
 says so). Median of 5 runs, after one warm-up. The spellings are context
@@ -23,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SPELLINGS = (b" CaseInsensitiveDict", b" cookiejar_from_dict", b" hashQueryKeyByOptions", b" formatPrice",
-             b" readDirFile", b" createProxy", b" parse_options", b" SyntaxError")
+             b" readDirFile", b" createProxy", b" parse_options", b" SyntaxError", b" TemplateSyntaxError",
+             b" Float64SliceFlag", b" newWatcher", b" buildWindowEventHandler", b" ObservableNotification",
+             b" GetFileInfo", b" POST_DUMP", b" split_arg_string", b" EnableCaseInsensitive", b" isObservableObject",
+             b" ErrMethodMismatch", b" aggregationFns", b" requote_uri", b" to_native_string", b" AsciiJSON", b" Router")
 
 
 def main() -> int:
@@ -41,8 +46,9 @@ def main() -> int:
     parser.add_argument("--prompt-tokens", nargs="*", type=int, default=[500, 2000])
     args = parser.parse_args()
     source = b"".join(p.read_bytes() for p in sorted((ROOT / "lsp_server").rglob("*.py")))
-    print("| model | prompt tokens | candidates | look-ahead ms (median of 5) | one generated token ms |")
-    print("|---|---|---|---|---|")
+    print("| model | prompt tokens | candidates | side by side ms (median of 5) | one at a time ms | one generated token ms |")
+    print("|---|---|---|---|---|---|")
+    batched = lookahead.lanes
     for path in args.model:
         engine = LlamaEngine(path, ModelSettings(n_ctx=4096, n_gpu_layers=0))
         llm, index = engine._llm, engine.piece_index()
@@ -59,14 +65,19 @@ def main() -> int:
                 llm.eval([tokens[n]])
                 step.append((time.perf_counter() - started) * 1000)
                 llm.n_tokens -= 1
-            for k in (2, 4, 8):
-                lookahead.name_logprobs(llm, index, logits, SPELLINGS[:k])
-                runs = []
-                for _ in range(5):
-                    started = time.perf_counter()
+            for k in (2, 4, 8, 24):
+                medians = []
+                for lanes in (batched, lambda llm: 1):
+                    lookahead.lanes = lanes
                     lookahead.name_logprobs(llm, index, logits, SPELLINGS[:k])
-                    runs.append((time.perf_counter() - started) * 1000)
-                print(f"| {engine.name} | {n} | {k} | {statistics.median(runs):.1f} | {statistics.median(step):.1f} |")
+                    runs = []
+                    for _ in range(5):
+                        started = time.perf_counter()
+                        lookahead.name_logprobs(llm, index, logits, SPELLINGS[:k])
+                        runs.append((time.perf_counter() - started) * 1000)
+                    medians.append(statistics.median(runs))
+                lookahead.lanes = batched
+                print(f"| {engine.name} | {n} | {k} | {medians[0]:.1f} | {medians[1]:.1f} | {statistics.median(step):.1f} |")
         engine.close()
     return 0
 

@@ -84,6 +84,7 @@ def _constrained(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Heali
     n_vocab, ctx, vocab = llm.n_vocab(), llm._ctx.ctx, llm._model.vocab
     if guide is not None and greedy and guide.look is None:
         guide.look = functools.partial(lookahead.name_logprobs, llm, guide.index)
+        guide.spell = functools.partial(lookahead.natural_tokens, llm)
 
     def pick() -> int:
         healing_on, guide_on = healing is not None and healing.active, guide is not None and guide.active

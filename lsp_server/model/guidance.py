@@ -14,7 +14,7 @@ path. It stops once the identifier is complete or the model leaves every
 path, so only the identifier is ever steered. Soft, not a mask: a strong
 enough preference of the model (a keyword, a literal, a name in the file)
 still wins; right after `alias.`, when an import binds `alias` to a module
-the snippets show (`receiver_members`), its names get the stronger
+the snippets show (`receivers.receiver_members`), its names get the stronger
 `MEMBER_BIAS`, still not a mask: the snippets may show only some of the
 module, and a member they leave out must stay reachable. Matching is by bytes against vocabulary pieces (`PieceIndex`),
 like token healing, so a healed prompt's cut bytes are simply the head of
@@ -45,19 +45,17 @@ MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,0
 # Where several candidates' first pieces beat the model's choice, the first LOOKAHEAD in retrieval's order (fewer where
 # the latency budget says so) are spelled out; the model's score plus LOOK_BIAS times the bias chooses (name_choice.py).
 LOOKAHEAD, LOOK_BIAS = 24, 2.0
-_NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
-_WORD = re.compile(_NAME)
+NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
+_WORD = re.compile(NAME)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
-_TYPED = re.compile(_NAME + "$")
-_RECEIVER = re.compile(rf"({_NAME})\.(?:{_NAME})?$")
-MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds a receiver
+_TYPED = re.compile(NAME + "$")
 # Names a snippet defines: after a definition keyword, or first on a line before `=`, `:` or `(`
 # (assignments, fields, methods of an outline). Other languages' keywords cost nothing here.
 _DEFINED = re.compile(
     r"\b(def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
-    rf"(?:\([^)\n]{{0,200}}\)\s*)?({_NAME})"
+    rf"(?:\([^)\n]{{0,200}}\)\s*)?({NAME})"
     r"|^[ \t]*(?:(?:export|public|private|protected|static|readonly|async|abstract|declare|default)\s+)*"
-    rf"({_NAME})\s*(?:[?!]?\s*[:=(<]|,)", re.M)
+    rf"({NAME})\s*(?:[?!]?\s*[:=(<]|,)", re.M)
 _TYPE_KEYWORDS = frozenset("class type interface enum struct trait".split())
 _KEYWORDS = frozenset("def class func function fn var let const struct interface "  # reserved where they define
                       "if elif else for while return import from as with try except finally raise pass "
@@ -106,41 +104,6 @@ def _names_of(snippets: tuple, limit: int) -> tuple[tuple[str, ...], tuple[str, 
             break
     kept = tuple(names)[:limit]
     return kept, tuple(name for name in kept if name in types)
-
-
-def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, ...]:
-    """At `alias.` (or `alias.partial`): the names defined by the snippets of `alias`'s module, when
-    an import in `head` (the file's start) binds `alias` to that module, or `alias` is its name."""
-    line = prefix[prefix.rfind("\n") + 1:][-400:]
-    match = _RECEIVER.search(line)
-    if match is None or (match.start() and (line[match.start() - 1] == "." or line[match.start() - 1].isalnum())):
-        return ()  # `a.b.|`: only a plain name resolves here
-    alias = match.group(1)
-    module = _imported_as(head[:MAX_HEAD_CHARS], alias) or alias
-    own = [s for s in snippets if module in _module_names(str(getattr(s, "file", "")))]
-    return context_names(own) if own else ()
-
-
-def _imported_as(head: str, alias: str) -> str:
-    """The last component of the module an import in `head` binds to `alias` ("" if none does)."""
-    name = re.escape(alias)
-    for pattern in (rf"\b(\w+)\s+as\s+{name}\b",  # Python `import a.b as x`, `from a import b as x`
-                    rf"import\s+(?:\*\s+as\s+)?{name}\s+from\s+['\"]([^'\"]+)['\"]",  # TS/JS
-                    rf"^\s*{name}\s+\"([^\"]+)\"", rf"\bimport\s+{name}\s+\"([^\"]+)\""):  # Go
-        found = re.search(pattern, head, re.M)
-        if found:
-            parts = [p for p in re.split(r"[/\\]", found.group(1)) if p and not re.fullmatch(r"v\d+", p)]
-            return parts[-1].split(".")[0] if parts else ""
-    return ""
-
-
-def _module_names(file: str) -> set[str]:
-    """What a file's module is called: its stem; for a Go file or a package's index, its folder."""
-    parts = file.replace("\\", "/").split("/")
-    stem = parts[-1].split(".")[0]
-    folder = parts[-2] if len(parts) > 1 else ""
-    package = file.endswith(".go") or stem in ("__init__", "index", "mod")
-    return {stem, folder} if package else {stem}
 
 
 def identifier_site(prefix: str) -> str | None:
@@ -211,12 +174,19 @@ class Guide:
     look: Callable[[np.ndarray, tuple[bytes, ...]], list[float]] | None = None
     look_limit: int = field(default_factory=lambda: LOOKAHEAD)  # candidates the look may score (under 2: none)
     looked: bool = False
+    # a spelling -> its natural tokens and their pieces (`lookahead.natural_tokens`), and the rest of the
+    # looked-at name's, followed while the generation does: the model then reads the name as it was trained to
+    spell: Callable[[bytes], tuple[tuple[int, bytes], ...]] | None = None
+    plan: tuple[tuple[int, bytes], ...] = ()
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
-        (the largest of the targets they serve); `_boost_set` remembers them across tokens and keystrokes."""
+        (the largest of the targets they serve); `_boost_set` remembers them across tokens and keystrokes.
+        Once the look has chosen a name, only its natural next token (`plan`), while the generation follows it."""
         started = len(self.done) > self.lead
         follow = max(self.follow, FINISH_BIAS if self.steered else 0.0) if started else 0.0
+        if self.plan:
+            return np.array([self.plan[0][0]], dtype=np.int64), np.array([max(self.biases[0], follow)], dtype=np.float32)
         # Inside the bytes healing cut, only a token that covers all of them is steered: boosting a
         # shorter one (one space of an indent) would spell the indent in odd pieces the model never saw.
         return _boost_set(self.index, self.done, self.targets, self.biases, follow, self.lead - len(self.done))
@@ -265,6 +235,7 @@ class Guide:
         if max(totals) > float("-inf"):
             best = contenders[int(np.argmax(totals))]
             self.targets, self.biases = (self.targets[best],), (self.biases[best],)
+            self.plan = self.spell(self.targets[0][len(self.done):]) if self.spell is not None else ()
             self.steered = self.steered or not retyping  # chosen over the model's first piece: finished as the bias'
 
     def boost(self, logits: np.ndarray) -> None:
@@ -275,6 +246,7 @@ class Guide:
     def advance(self, piece: bytes) -> None:
         """Follow the chosen token: stay while some target continues it, stop once one is complete."""
         self.done += piece
+        self.plan = self.plan[1:] if self.plan and self.plan[0][1] == piece else ()
         live = False
         for target in self.targets:
             if self.done.startswith(target):  # a whole candidate spelled: the identifier is complete

@@ -14,7 +14,8 @@ in sequence 1 while the typed tokens are appended to sequence 0, then shifted
 and copied back. The moved entries were computed next to the old text before
 them: like llama-server's, this is an approximation that greedy outputs
 tolerate (the tests compare it with a cold cache). Needs a context with two
-sequences in one unified cache (`two_sequences` rebuilds the context once).
+sequences in one unified cache (`shared_sequences` rebuilds the context once, with
+`SEQUENCES`: guidance's look-ahead decodes its candidates side by side on the others).
 `prefill` fills the cache with a prompt in idle time, in short chunks so
 that a real request waits at most one chunk.
 """
@@ -30,16 +31,17 @@ import llama_cpp
 
 MIN_CHUNK = 32  # fewer tokens are cheaper to evaluate than to find and move
 PROBE = 8  # window length hashed to find where a chunk of the old sequence reappears
+SEQUENCES = 25  # 0: the prompt; 1: a chunk being moved; 1 and up: look-ahead's spellings, one each (`lookahead.lanes`)
 
 
-def two_sequences(llm: llama_cpp.Llama) -> bool:
-    """Rebuild `llm`'s context with two sequences sharing one cache; False if the model cannot shift."""
+def shared_sequences(llm: llama_cpp.Llama) -> bool:
+    """Rebuild `llm`'s context with `SEQUENCES` sharing one cache; False if the model cannot shift."""
     from llama_cpp import _internals
 
     if not llama_cpp.llama_memory_can_shift(llama_cpp.llama_get_memory(llm._ctx.ctx)):
         return False
     params = llm.context_params
-    params.n_seq_max, params.kv_unified = 2, True
+    params.n_seq_max, params.kv_unified = SEQUENCES, True
     fresh = _internals.LlamaContext(model=llm._model, params=params, verbose=llm.verbose)
     old, llm._ctx = llm._ctx, llm._stack.enter_context(contextlib.closing(fresh))
     old.close()

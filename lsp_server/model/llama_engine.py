@@ -71,7 +71,7 @@ class LlamaEngine:
         self._memo = TokenMemo(self._tokenize_plain, split_lines=splits_at_lines(pretokenizer),
                                piece_length=self._piece_length)
         self.token_healing = True  # benchmarks turn it off to compare
-        self.kv_reuse = kv_reuse.two_sequences(self._llm)  # False: the model cannot shift positions
+        self.kv_reuse = kv_reuse.shared_sequences(self._llm)  # False: the model cannot shift positions
         self.throughput = Throughput()
         self.states = DocumentStates(settings.state_cache_mb << 20)  # each document's cache, kept for its return
         self._probe()

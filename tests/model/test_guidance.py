@@ -15,8 +15,8 @@ from context.snippet import Snippet
 from lsp_server.model import generation, guidance, llama_engine
 from lsp_server.model.guidance import (
     MAX_NAME_BYTES, MAX_NAMES, MEMBER_BIAS, Guide, context_names, context_types, guide_for, identifier_site,
-    receiver_members,
 )
+from lsp_server.model.receivers import receiver_members
 from lsp_server.model.name_ranking import EVIDENCE_BIAS, TYPE_BIAS
 from lsp_server.model.healing import PieceIndex
 from lsp_server.model.types import CancelToken, CompletionRequest

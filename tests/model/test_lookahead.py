@@ -64,6 +64,25 @@ def test_scores_are_the_models_own_log_probabilities_and_the_cache_is_left_as_it
     assert score == pytest.approx(expected, abs=1e-3)
 
 
+def test_spellings_decoded_side_by_side_score_as_each_alone_and_the_cache_is_left_as_it_was(deepseek, monkeypatch):
+    """The engine's context shares one cache between sequences (`kv_reuse.SEQUENCES`), so candidates are
+    decoded in one batch, each on its own sequence over the prompt's entries; a batch holds at most
+    `BATCH_TOKENS` tokens (here 8: three batches) and scores what each spelling scores alone."""
+    llm, index = deepseek._llm, deepseek.piece_index()
+    assert lookahead.lanes(llm) == 24
+    prompt = list(tokenize_bytes(llm._model.vocab, PROMPT, False))
+    spellings = (b" delegate_total", b" Archive", b" cart", b" total_price_with_tax", b" x")
+    logits = evaluated(llm, prompt)
+    alone = [lookahead.name_logprobs(llm, index, logits, (spelling,))[0] for spelling in spellings]
+    monkeypatch.setattr(lookahead, "BATCH_TOKENS", 8)
+    together = lookahead.name_logprobs(llm, index, logits, spellings)
+    assert together == pytest.approx(alone, abs=1e-3) and len(set(alone)) == len(alone)
+    assert llm.n_tokens == len(prompt)
+    llm.eval([13])
+    after = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).copy()
+    assert np.allclose(after, evaluated(llm, prompt + [13]), atol=1e-3)
+
+
 def test_spellings_that_cannot_be_scored_score_minus_infinity(deepseek):
     llm, index = deepseek._llm, deepseek.piece_index()
     logits = evaluated(llm, list(tokenize_bytes(llm._model.vocab, PROMPT, False)))
@@ -199,3 +218,20 @@ def test_on_the_real_model_a_healed_indent_is_spelled_with_each_name_from_the_cu
     [scores] = calls
     assert list(scores) == [b"    delegate_total", b"    Archive", b"    cart_items"]
     assert max(scores, key=scores.get) == b"    Archive" and text.startswith("Archive")
+
+
+def test_the_chosen_name_is_followed_in_its_natural_tokens_not_in_whatever_piece_scores_best():
+    """After `err := ` healing cuts the space; the look chooses ` rpad`, which the tokenizer spells ` r` `pad`.
+    The lone ` ` (the cut alone, the best logit of the name's prefixes) would leave the model to spell `rpad`
+    with no space, as it never saw it; the plan steers ` r`, then `pad`, and is dropped once the model strays."""
+    index = PieceIndex([b" ", b" r", b" rpad", b"rpad", b"1", b" c", b"pad", b" ld"])
+    logits = np.asarray([5.0, 1.0, 2.0, 0.0, 0.0, 6.0, 0.0, 1.0], dtype=np.float32)
+    natural = {b" rpad": ((1, b" r"), (6, b"pad")), b" ld": ((7, b" ld"),)}
+    look = stand_in({b" rpad": -3.0, b" ld": -4.0}, [])
+    assert Guide((b" rpad", b" ld"), (12.0, 12.0), index, lead=1, look=look).pick(logits, 5) == 0  # no plan: ` `
+    guide = Guide((b" rpad", b" ld"), (12.0, 12.0), index, lead=1, look=look, spell=natural.get)
+    assert guide.pick(logits, 5) == 1 and guide.targets == (b" rpad",) and guide.plan == natural[b" rpad"]
+    guide.advance(b" r")
+    assert guide.boosted()[0].tolist() == [6] and guide.pick(logits, 4) == 6
+    guide.advance(b"pa")  # the model's own piece, still on the name's path: the plan no longer holds
+    assert guide.plan == () and guide.active
