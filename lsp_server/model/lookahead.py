@@ -14,10 +14,10 @@ for being a prefix of a longer one). The decoded positions are removed from
 the KV cache afterwards, so generation goes on as if nothing had been
 looked at. A spelling that does not tokenize back to its own bytes, or does
 not fit the context, scores minus infinity (never chosen by look-ahead).
-Each candidate costs about three generated tokens' time
-(`bench/results/lookahead.md`), so `Throughput.look_candidates` says how
-many fit in a share of the request's latency budget: all
-`guidance.LOOKAHEAD` on a GPU, two or three on a slow laptop's CPU.
+Side by side, each candidate costs about two and a half generated tokens'
+time on a CPU (one at a time, about four: `bench/results/lookahead.md`), so
+`Throughput.look_candidates` says how many fit in a share of the request's
+latency budget: all `guidance.LOOKAHEAD` on a GPU, a few on a slow laptop's CPU.
 """
 
 from __future__ import annotations

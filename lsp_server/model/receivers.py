@@ -8,7 +8,8 @@ x` and `from a import b as x`, TypeScript's `import * as x from './b'` and
 `import x from`, Go's `x "path/b"` with a major-version suffix skipped), or
 `alias` is the module's own name. A snippet belongs to a module by its file:
 its stem, and for a Go file or a package's index (`__init__`, `index`, `mod`)
-its folder too. Only a plain name resolves (`a.b.|` does not), on the
+its folder too; and a Go file belongs to every module another file of its
+folder does (a Go package is its folder: `entry.go` beside `logrus.go`). Only a plain name resolves (`a.b.|` does not), on the
 cursor's line alone.
 """
 
@@ -32,7 +33,13 @@ def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, .
         return ()  # `a.b.|`: only a plain name resolves here
     alias = match.group(1)
     module = _imported_as(head[:MAX_HEAD_CHARS], alias) or alias
-    own = [s for s in snippets if module in _module_names(str(getattr(s, "file", "")))]
+    snippets = list(snippets)
+    files = [str(getattr(s, "file", "")).replace("\\", "/") for s in snippets]
+    named = [module in _module_names(file) for file in files]
+    # A Go package is its folder: one of its files named for the module (`logrus/logrus.go`) brings in the rest
+    packages = {file.rpartition("/")[0] for file, hit in zip(files, named) if hit and file.endswith(".go")}
+    own = [s for s, file, hit in zip(snippets, files, named)
+           if hit or (file.endswith(".go") and file.rpartition("/")[0] in packages)]
     return context_names(own) if own else ()
 
 

@@ -159,10 +159,14 @@ def test_members_of_a_known_receiver_are_leaned_on_harder_after_its_dot():
     ("    return other.", "import other\n", ()),  # no snippet of that module
     ("    return a.pricing.", "", ()),  # only a plain name resolves
     ("    return pricing", "", ()),  # no dot
+    ("\tx := logrus.", 'import "github.com/sirupsen/logrus"\n', ("Level", "Entry")),  # the package is the folder
+    ("\tx := total.", "", ("Total",)),  # a Go file's own stem: its folder's other files are no other module
 ])
 def test_receiver_members(prefix, head, members):
     snippets = (snippet("RATE = 0.2\ndef discounted(cart):\n", file="shop/pricing.py"),
-                snippet("func Total() int {\n", file="shop/total.go"), snippet("def Cart():\n", file="cart.py"))
+                snippet("func Total() int {\n", file="shop/total.go"), snippet("def Cart():\n", file="cart.py"),
+                snippet("type Level uint32\n", file="src/logrus.go"), snippet("type Entry struct {\n", file="src/entry.go"),
+                snippet("type Entry struct {\n", file="log/entry.go"))
     assert receiver_members(prefix, head, snippets) == members
 
 
