@@ -9,8 +9,8 @@ x` and `from a import b as x`, TypeScript's `import * as x from './b'` and
 `alias` is the module's own name. A snippet belongs to a module by its file:
 its stem, and for a Go file or a package's index (`__init__`, `index`, `mod`)
 its folder too; and a Go file belongs to every module another file of its
-folder does (a Go package is its folder: `entry.go` beside `logrus.go`). Only a plain name resolves (`a.b.|` does not), on the
-cursor's line alone.
+folder does (a Go package is its folder: `entry.go` beside `logrus.go`).
+Only a plain name resolves (`a.b.|` does not), on the cursor's line alone.
 """
 
 from __future__ import annotations
