@@ -170,6 +170,14 @@ def test_receiver_members(prefix, head, members):
     assert receiver_members(prefix, head, snippets) == members
 
 
+def test_receiver_members_take_any_file_a_repository_holds():
+    """Snippet paths come from the repository: none, no folder, backslashes, a huge one, a Go file at the root."""
+    snippets = (snippet("type Level uint32\n", file=""), snippet("type Entry struct {\n", file="logrus.go"),
+                snippet("func Hook() {\n", file="entry.go"), snippet("x = 1\n", file="a\\logrus\\x.go"),
+                snippet("y = 2\n", file="/" * 100_000 + "logrus.go"), snippet("z = 3\n", file="\x00\udcff.go"))
+    assert receiver_members("\tx := logrus.", "", snippets) == ("Entry", "Hook", "x", "y", "z")
+
+
 def test_names_the_code_around_the_cursor_favours_get_more_bias():
     index = PieceIndex([b"a"])
     names, types = ("render", "SyntaxError", "parse_options"), ("SyntaxError",)

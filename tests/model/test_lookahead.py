@@ -88,6 +88,7 @@ def test_spellings_that_cannot_be_scored_score_minus_infinity(deepseek):
     logits = evaluated(llm, list(tokenize_bytes(llm._model.vocab, PROMPT, False)))
     scores = lookahead.name_logprobs(llm, index, logits, (b"", b"x" * 10_000, b"\xff\xfe", b" ok"))
     assert scores[:2] == [-math.inf, -math.inf] and scores[3] > -math.inf
+    assert lookahead.natural_tokens(llm, b"\xff\xfe") == () == lookahead.natural_tokens(llm, b"x" * 10_000)
     assert llm.n_tokens == len(tokenize_bytes(llm._model.vocab, PROMPT, False))
 
 
