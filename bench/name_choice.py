@@ -181,7 +181,8 @@ def main() -> int:
                 for context in (index, None):  # the same cursor, with repository context and without
                     run_task(capture, settings, root, project, task, context, context_use.Style(), 4000, {})
                 request, bare = capture.requests[-2:]
-                records.append({"project": project, "gold": task["identifier"],
+                records.append({"project": project, "gold": task["identifier"], "file": task["file"], "line": task["line"],
+                                "column": task["column"],
                                 **(score_task(engine, request, None if args.no_contrast else bare, args.top) or {})})
                 print(f"{len(records)} {task['identifier']}", file=sys.stderr, flush=True)
         engine.close()

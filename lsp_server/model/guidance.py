@@ -55,12 +55,15 @@ _DEFINED = re.compile(
     r"\b(def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
     rf"(?:\([^)\n]{{0,200}}\)\s*)?({NAME})"
     r"|^[ \t]*(?:(?:export|public|private|protected|static|readonly|async|abstract|declare|default)\s+)*"
-    rf"({NAME})\s*(?:[?!]?\s*[:=(<]|,)", re.M)
+    rf"({NAME})\s*(?:[?!]\s*)?(?:[:=(<]|,)", re.M)  # one run of spaces before `?`, one after: linear
+# ... and in a Go file, an indented spec or field with or without a type: `regexpTypeHost regexpType = 1`,
+# an iota constant alone on its line, `Name string \`json:"name"\``
+_GO_DEFINED = re.compile(_DEFINED.pattern + rf"|^[ \t]+({NAME})(?:[ \t]+[\w.*\[\]]+)?[ \t]*(?:=(?!=)|//|`|$)", re.M)
 _TYPE_KEYWORDS = frozenset("class type interface enum struct trait".split())
 _KEYWORDS = frozenset("def class func function fn var let const struct interface "  # reserved where they define
                       "if elif else for while return import from as with try except finally raise pass "
                       "break continue and or not in is lambda yield await async case switch default "
-                      "package go defer select range new delete typeof instanceof this self super "
+                      "package go goto defer fallthrough select range new delete typeof instanceof this self super "
                       "true false True False None nil null undefined".split())
 
 
@@ -94,8 +97,9 @@ def _names_of(snippets: tuple, limit: int) -> tuple[tuple[str, ...], tuple[str, 
     for snippet in snippets:
         text = str(getattr(snippet, "text", ""))[: MAX_SCAN_CHARS - scanned]
         scanned += len(text)
-        for match in _DEFINED.finditer(text):
-            name = match.group(2) or match.group(3)
+        defined = _GO_DEFINED if str(getattr(snippet, "file", "")).endswith(".go") else _DEFINED
+        for match in defined.finditer(text):
+            name = match.group(2) or match.group(3) or match.group(4)
             if name not in _KEYWORDS and len(name.encode("utf-8")) <= MAX_NAME_BYTES:
                 names.setdefault(name)
                 if match.group(1) in _TYPE_KEYWORDS:

@@ -10,6 +10,8 @@ x` and `from a import b as x`, TypeScript's `import * as x from './b'` and
 its stem, and for a Go file or a package's index (`__init__`, `index`, `mod`)
 its folder too; and a Go file belongs to every module another file of its
 folder does (a Go package is its folder: `entry.go` beside `logrus.go`).
+Where a Go file's imports bring the package in, only its exported names
+(capitalised) are members: `token.tokens` does not compile outside `token`.
 Only a plain name resolves (`a.b.|` does not), on the cursor's line alone.
 """
 
@@ -22,6 +24,8 @@ from lsp_server.model.guidance import NAME, context_names
 
 MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds a receiver
 _RECEIVER = re.compile(rf"({NAME})\.(?:{NAME})?$")
+_GO_PACKAGE = re.compile(r"^package\s+\w+", re.M)
+_GO_IMPORT = re.compile(r'^[ \t]*(?:import[ \t]+)?(?:(\w+)[ \t]+)?"([^"\n]+)"', re.M)  # in a block or alone
 
 
 def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, ...]:
@@ -40,7 +44,10 @@ def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, .
     packages = {file.rpartition("/")[0] for file, hit in zip(files, named) if hit and file.endswith(".go")}
     own = [s for s, file, hit in zip(snippets, files, named)
            if hit or (file.endswith(".go") and file.rpartition("/")[0] in packages)]
-    return context_names(own) if own else ()
+    if not own:
+        return ()
+    names = context_names(own)
+    return tuple(n for n in names if n[:1].isupper()) if _go_imported(head[:MAX_HEAD_CHARS], alias) else names
 
 
 def _imported_as(head: str, alias: str) -> str:
@@ -51,9 +58,21 @@ def _imported_as(head: str, alias: str) -> str:
                     rf"^\s*{name}\s+\"([^\"]+)\"", rf"\bimport\s+{name}\s+\"([^\"]+)\""):  # Go
         found = re.search(pattern, head, re.M)
         if found:
-            parts = [p for p in re.split(r"[/\\]", found.group(1)) if p and not re.fullmatch(r"v\d+", p)]
-            return parts[-1].split(".")[0] if parts else ""
+            return _last_component(found.group(1))
     return ""
+
+
+def _go_imported(head: str, alias: str) -> bool:
+    """Whether `head` is a Go file's and one of its imports names its package `alias`."""
+    if not _GO_PACKAGE.search(head):
+        return False
+    return any((found.group(1) or _last_component(found.group(2))) == alias for found in _GO_IMPORT.finditer(head))
+
+
+def _last_component(path: str) -> str:
+    """A module path's name: its last part, a major-version suffix (`/v2`) and a `.v2` skipped."""
+    parts = [p for p in re.split(r"[/\\]", path) if p and not re.fullmatch(r"v\d+", p)]
+    return parts[-1].split(".")[0] if parts else ""
 
 
 def _module_names(file: str) -> set[str]:

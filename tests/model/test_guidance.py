@@ -66,6 +66,18 @@ def test_context_names_lists_definitions_best_snippet_first():
     assert context_names((snippet('export const $mobx = Symbol("mobx")\n', file="utils.ts"),)) == ("$mobx",)
 
 
+def test_context_names_in_a_go_file_take_typed_specs_iota_constants_and_fields():
+    text = ("const (\n\tregexpTypePath   regexpType = 0\n\tregexpTypeHost   regexpType = 1\n)\n"
+            "const (\n\tDirectiveError Directive = 1 << iota\n\tDirectiveNoSpace\n\tFLOAT // 1.2\n)\n"
+            "type Route struct {\n\terr error\n\tName string `json:\"name\"`\n}\n"
+            "func f() {\n\tbreak\n\tgoto done\n\tif a == b {\n\twg.Wait()\n}\n")
+    assert context_names((snippet(text, file="mux/regexp.go"),)) == (
+        "regexpTypePath", "regexpTypeHost", "DirectiveError", "DirectiveNoSpace", "FLOAT", "Route", "err", "Name", "f")
+    assert context_names((snippet(text, file="mux/regexp.py"),)) == ("Route", "f")  # Go's forms only in Go
+    hostile = ("\t" + " " * 1000 + "a" * 300 + " " * 1000 + "?!\n") * 8  # linear, not quadratic, in the spaces
+    assert context_names((snippet(hostile, file="a.go"),)) == ()
+
+
 def test_context_names_are_bounded():
     many = snippet("".join(f"def name_{i}(x):\n" for i in range(10_000)))
     assert len(context_names((many,))) == MAX_NAMES
@@ -168,6 +180,16 @@ def test_receiver_members(prefix, head, members):
                 snippet("type Level uint32\n", file="src/logrus.go"), snippet("type Entry struct {\n", file="src/entry.go"),
                 snippet("type Entry struct {\n", file="log/entry.go"))
     assert receiver_members(prefix, head, snippets) == members
+
+
+def test_a_go_package_another_file_imports_offers_only_its_exported_names():
+    snippets = (snippet("type Token struct {\n", file="hcl/token/token.go"),
+                snippet("var tokens = [...]string{\nfunc (t Type) String() string {\n", file="hcl/token/names.go"))
+    head = 'package scanner\n\nimport (\n\t"bytes"\n\n\t"github.com/hashicorp/hcl/hcl/token"\n)\n'
+    assert receiver_members("\treturn token.", head, snippets) == ("Token", "String")
+    assert receiver_members("\treturn tk.", head.replace('\t"github', '\ttk "github'), snippets) == ("Token", "String")
+    # not a Go file's imports (no package clause): every name, as in Python or TypeScript
+    assert receiver_members("\treturn token.", 'import "hcl/token"\n', snippets) == ("Token", "tokens", "String")
 
 
 def test_receiver_members_take_any_file_a_repository_holds():
