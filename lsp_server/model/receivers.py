@@ -35,8 +35,8 @@ def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, .
     match = _RECEIVER.search(line)
     if match is None or (match.start() and (line[match.start() - 1] == "." or line[match.start() - 1].isalnum())):
         return ()  # `a.b.|`: only a plain name resolves here
-    alias = match.group(1)
-    module = _imported_as(head[:MAX_HEAD_CHARS], alias) or alias
+    alias, head = match.group(1), head[:MAX_HEAD_CHARS]
+    module = _imported_as(head, alias) or alias
     snippets = list(snippets)
     files = [str(getattr(s, "file", "")).replace("\\", "/") for s in snippets]
     named = [module in _module_names(file) for file in files]
@@ -47,7 +47,7 @@ def receiver_members(prefix: str, head: str, snippets: Iterable) -> tuple[str, .
     if not own:
         return ()
     names = context_names(own)
-    return tuple(n for n in names if n[:1].isupper()) if _go_imported(head[:MAX_HEAD_CHARS], alias) else names
+    return tuple(n for n in names if n[:1].isupper()) if _go_imported(head, alias) else names
 
 
 def _imported_as(head: str, alias: str) -> str:
