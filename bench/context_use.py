@@ -48,6 +48,7 @@ CACHE = ROOT / ".cache" / "bench-context-use"
 GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS",
                                                         "FINISH_BIAS", "LOOKAHEAD", "LOOK_BIAS")}  # defaults
 RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
+USAGE = {"USAGE_BIAS": name_ranking.USAGE_BIAS}  # apart from RANKING: entries without usage keep their keys
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
 # name: (prompt style, local window in characters, guidance: None = plain decoding, else the
@@ -72,6 +73,7 @@ VARIANTS = {
     # Candidates ranked by the code around the cursor (`model.name_ranking`, the default) or not.
     "guided-unranked": (Style(), 4000, {"EVIDENCE_BIAS": 0.0, "TYPE_BIAS": 0.0, "FINISH_BIAS": 0.0}),
     "guided-nofinish": (Style(), 4000, {"FINISH_BIAS": 0.0}),  # a begun name may be left half-spelled
+    "guided-nousage": (Style(), 4000, {"USAGE_BIAS": 0.0}),  # no ranking by how the code around writes names
     # Look-ahead (`model.lookahead`, off by default): the model's score of the best few candidates' whole
     # spellings chooses between them, not the first piece alone.
     **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 4, 8)},
@@ -150,6 +152,8 @@ class Remembered:
             # "look": candidates chosen by the model's score of their whole spelling ("-4": in retrieval's order;
             # "-5": where the model only retypes healing's cut, from the cursor, cut bytes and all; "-6": the
             # chosen name then followed in its natural tokens)
+            if request.usage and name_ranking.USAGE_BIAS:  # "usage": how the code around writes the names
+                decided_by += ("usage", name_ranking.USAGE_BIAS, request.usage)
             if guidance.LOOKAHEAD:
                 decided_by += ("look-6",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
@@ -181,7 +185,7 @@ def run_task(engine, settings, root: Path, name: str, task: dict, index, style: 
     path = str(root / task["file"])
     snapshot = TextSnapshot(Path(path).as_uri(), path, language_name(path) or "", None, text, offset)
     prompts.STYLE, prompt_window.PREFIX_CHARS = style, window
-    for module, constants in ((guidance, GUIDANCE), (name_ranking, RANKING)):
+    for module, constants in ((guidance, GUIDANCE), (name_ranking, RANKING), (name_ranking, USAGE)):
         for constant, default in constants.items():
             setattr(module, constant, (guided or {}).get(constant, default))
     settings = dataclasses.replace(settings, context_guidance=guided is not None)

@@ -17,6 +17,7 @@ the command line prints what the editor shows:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
@@ -25,6 +26,7 @@ from typing import Protocol
 
 from context.languages import language_for
 from context.sticky import StickyRetrieval
+from context.usage import UsageCounts, cursor_key, usage_texts
 from lsp_server.assist.cache import CompletionCache
 from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
@@ -93,6 +95,7 @@ class CompletionPipeline:
     cache: CompletionCache = field(default_factory=CompletionCache)
     sticky: StickyRetrieval = field(default_factory=StickyRetrieval)
     edit_history: EditHistory = field(default_factory=EditHistory)  # for next-edit prompts
+    usage: UsageCounts = field(default_factory=UsageCounts)  # how the code around writes guidance's names
 
     def prepare(self, snapshot: Snapshot, settings: Settings) -> Prepared:
         prefix, suffix = window(snapshot.text, snapshot.offset)
@@ -123,7 +126,27 @@ class CompletionPipeline:
         snippets = self.retrieve(index, snapshot, settings.context_budget, engine, stats)
         stats["contextMs"] = round((time.perf_counter() - started) * 1000, 3)
         cancel.raise_if_cancelled()
-        return completion_request(snapshot, prepared, settings, snippets, workspace)
+        request = completion_request(snapshot, prepared, settings, snippets, workspace)
+        if index is not None and (request.names or request.members):
+            started = time.perf_counter()
+            request = dataclasses.replace(request, usage=self.name_usage(index, snapshot, request))
+            stats["usageMs"] = round((time.perf_counter() - started) * 1000, 3)
+        return request
+
+    def name_usage(self, index, snapshot: Snapshot, request: CompletionRequest) -> tuple[tuple[str, int], ...]:
+        """How often the document, the snippets' files and its folder write each guidance name
+        after the cursor's key (`context.usage`); () when that fails: a ranking signal, not a need."""
+        try:
+            key = cursor_key(request.prefix)
+            if not key:
+                return ()
+            candidates = (*request.members, *request.names)
+            counts = self.usage.counts(key, candidates, usage_texts(index, snapshot.path, snapshot.text,
+                                                                    request.snippets))
+            return tuple((name, counts[name]) for name in dict.fromkeys(candidates) if name in counts)
+        except Exception:
+            log.exception("usage counts failed")
+            return ()
 
     def finish(self, snapshot: Snapshot, prepared: Prepared, raw: str, stats: dict) -> str:
         """Step 3: the post-processed text ("" if nothing is worth showing), remembered for typing ahead."""

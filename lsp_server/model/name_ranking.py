@@ -12,7 +12,10 @@ less; not a name the prefix already shows, which the model copies unaided
 expects**: after `except `, `raise `, `new `, `-> `, `List[`, `[]` or `&`
 (and `module.` after them) a type is written, so the names the snippets
 define as types (`class`, `interface`, `struct`...) are preferred there.
-Both only add to the bias of names already offered; nothing is removed, and
+And **how the code around writes them** (`context.usage`, counted by the
+caller): a name the repository writes after the cursor's key
+(`writer: AsyncWriter`) gets up to `USAGE_BIAS`, in proportion to the most
+written one. All only add to the bias of names already offered; nothing is removed, and
 the model's own strong preference still wins. Bounded: the last `LINES`
 lines (at most `MAX_CHARS` characters) are read.
 """
@@ -28,6 +31,7 @@ from context import lookup
 
 EVIDENCE_BIAS = 4.0  # logits for a candidate all of whose subwords are on the cursor's line
 TYPE_BIAS = 4.0  # logits for a type where the cursor expects one
+USAGE_BIAS = 3.0  # logits for the name the code around writes most after the cursor's key (bench/context_use.py)
 LINES, MAX_CHARS = 8, 2_000
 MAX_VISIBLE_CHARS = 8_000  # of the prefix searched for the names the model can already read
 MAX_WORD_CHARS = 64  # a longer word nearby is no evidence (and stays out of the subwords cache)
@@ -40,8 +44,9 @@ _TYPE_SITE = re.compile(
     r"|\[\]\*?|\bmap\[[^\]]{1,80}\]\*?|&|\bchan\s+)(?:[^\W\d][\w$]*\.){0,3}$")  # `except errors.`, `&pkg.`
 
 
-def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = ()) -> dict[str, float]:
-    """Extra bias per name (absent: none) from the lines above the cursor and what its spot expects."""
+def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = (), usage: Iterable = ()) -> dict[str, float]:
+    """Extra bias per name (absent: none) from the lines above the cursor, what its spot expects and
+    `usage`'s (name, count) pairs."""
     names = [name for name in names if isinstance(name, str)]
     if not names:
         return {}
@@ -58,15 +63,26 @@ def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = ()) ->
         for word in words:
             shared[word] = shared.get(word, 0) + 1
     types = frozenset(types) if type_site else frozenset()
+    written = _usage_share(usage, parts)
     extra = {}
     for name, words in parts.items():
-        bonus = TYPE_BIAS if name in types else 0.0
+        bonus = (TYPE_BIAS if name in types else 0.0) + USAGE_BIAS * written.get(name, 0.0)
         if words and name not in visible:  # a name the model can read it can copy unaided
             weights = {word: 1 / math.sqrt(shared[word]) for word in words}
             bonus += EVIDENCE_BIAS * sum(w * near.get(word, 0.0) for word, w in weights.items()) / sum(weights.values())
         if bonus:
             extra[name] = bonus
     return extra
+
+
+def _usage_share(usage: Iterable, names: dict) -> dict[str, float]:
+    """Each offered name's count over the largest offered one's."""
+    counts = {}
+    for pair in usage:
+        if isinstance(pair, tuple) and len(pair) == 2 and pair[0] in names and isinstance(pair[1], int) and pair[1] > 0:
+            counts[pair[0]] = pair[1]
+    top = max(counts.values(), default=0)
+    return {name: count / top for name, count in counts.items()}
 
 
 @functools.lru_cache(maxsize=4096)  # the same names and nearby words come back keystroke after keystroke

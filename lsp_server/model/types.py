@@ -64,6 +64,7 @@ class CompletionRequest:
     names: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # at `alias.`, what the context shows of alias's module: leaned on harder
     types: tuple[str, ...] = ()  # those of `names` defined as types: favoured where the cursor expects one
+    usage: tuple[tuple[str, int], ...] = ()  # (name, how often the code around writes it after the cursor's key)
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,12 @@ def test_hostile_input_is_bounded():
     extra = preferences(["word_" * 100, 7, "", "a"], huge)  # non-strings are skipped
     assert set(extra) <= {"word_" * 100}
     assert preferences([], huge) == {}
+
+
+def test_the_name_the_code_around_writes_most_after_the_key_is_favoured_most():
+    usage = (("AsyncWriter", 4), ("Writer", 1), ("Unoffered", 9), ("Reader", 0))
+    extra = preferences(["AsyncWriter", "Writer", "Reader"], "        self.out: ", usage=usage)
+    assert extra["AsyncWriter"] == name_ranking.USAGE_BIAS  # the most written offered name: the whole bias
+    assert extra["Writer"] == name_ranking.USAGE_BIAS / 4 > 0
+    assert "Reader" not in extra  # never written after the key: no extra bias, not a penalty
+    assert preferences(["A"], "x = ", usage=[("A", "9"), ["A", 1], None, ("A",)]) == {}  # malformed pairs ignored
