@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
-from context.usage import MAX_FILES, UsageCounts, cursor_key, usage_key, usage_texts
+from context.usage import MAX_FILES, MAX_HITS, UsageCounts, cursor_key, usage_key, usage_texts
 
 
 def test_the_key_is_the_last_word_and_the_punctuation_after_it():
@@ -44,6 +44,7 @@ def test_hostile_text_costs_little():
     for key in ("self.", "(", "x"):
         usage.counts(key, ["a", "x", "self"], hostile)
     assert time.perf_counter() - started < 5  # a generous bound: linear scans, no backtracking blow-up
+    assert usage.counts("self.", ["self"], hostile) == {"self": MAX_HITS}  # hits read per text are capped
 
 
 def test_usage_texts_are_the_document_snippet_files_and_its_folder(make_index, tmp_path):
