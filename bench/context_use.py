@@ -151,11 +151,11 @@ class Remembered:
                 decided_by += ("ranked-3", request.types, *ranking)
             # "look": candidates chosen by the model's score of their whole spelling ("-4": in retrieval's order;
             # "-5": where the model only retypes healing's cut, from the cursor, cut bytes and all; "-6": the
-            # chosen name then followed in its natural tokens; "-7": the contenders looked at are the most biased)
+            # chosen name then followed in its natural tokens)
             if request.usage and name_ranking.USAGE_BIAS:  # "usage": how the code around writes the names
                 decided_by += ("usage", name_ranking.USAGE_BIAS, request.usage)
             if guidance.LOOKAHEAD:
-                decided_by += ("look-7",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
+                decided_by += ("look-6",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

@@ -32,13 +32,12 @@ from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
 from lsp_server.assist.prompt_window import window
 from lsp_server.config import Settings
-from lsp_server.model.guidance import KEYWORDS, context_names, context_types
+from lsp_server.model.guidance import context_names, context_types
 from lsp_server.model.receivers import MAX_HEAD_CHARS, receiver_members
 from lsp_server.model.types import CancelToken, Completion, CompletionRequest, Engine
 
 log = logging.getLogger(__name__)
 SINGLE_LINE_MAX_TOKENS = 48
-USAGE_NAMES = 8  # names the code around writes after the cursor's key, offered besides the snippets' (bench/context_use.py)
 
 
 class Snapshot(Protocol):
@@ -130,32 +129,24 @@ class CompletionPipeline:
         request = completion_request(snapshot, prepared, settings, snippets, workspace)
         if index is not None and (request.names or request.members):
             started = time.perf_counter()
-            request = self.with_usage(index, snapshot, request)
+            request = dataclasses.replace(request, usage=self.name_usage(index, snapshot, request))
             stats["usageMs"] = round((time.perf_counter() - started) * 1000, 3)
         return request
 
-    def with_usage(self, index, snapshot: Snapshot, request: CompletionRequest) -> CompletionRequest:
-        """`request` with how often the document, the snippets' files and its folder write each name
-        after the cursor's key (`context.usage`), and the few most written there that the repository
-        defines but the snippets do not, among its names (the code around is context too: `err =
-        uniqueVars(` above the cursor's `err = `; a local variable is not); unchanged when that fails:
-        a ranking signal, not a need."""
+    def name_usage(self, index, snapshot: Snapshot, request: CompletionRequest) -> tuple[tuple[str, int], ...]:
+        """How often the document, the snippets' files and its folder write each guidance name
+        after the cursor's key (`context.usage`); () when that fails: a ranking signal, not a need."""
         try:
             key = cursor_key(request.prefix)
             if not key:
-                return request
-            followers = self.usage.followers(key, usage_texts(index, snapshot.path, snapshot.text, request.snippets))
-            candidates = dict.fromkeys((*request.members, *request.names))
-            written = [name for name, _ in followers.most_common(USAGE_NAMES + len(candidates))
-                       if name not in candidates and name not in KEYWORDS  # the repository defines it: not a local
-                       and index.table.definitions_named(name, limit=1)][:USAGE_NAMES]
-            names = (*written, *request.names)  # first: `guidance` keeps only the first `MAX_NAMES`
-            usage = tuple((name, followers[name]) for name in dict.fromkeys((*request.members, *names))
-                          if followers[name])
-            return dataclasses.replace(request, names=names, usage=usage)
+                return ()
+            candidates = (*request.members, *request.names)
+            counts = self.usage.counts(key, candidates, usage_texts(index, snapshot.path, snapshot.text,
+                                                                    request.snippets))
+            return tuple((name, counts[name]) for name in dict.fromkeys(candidates) if name in counts)
         except Exception:
             log.exception("usage counts failed")
-            return request
+            return ()
 
     def finish(self, snapshot: Snapshot, prepared: Prepared, raw: str, stats: dict) -> str:
         """Step 3: the post-processed text ("" if nothing is worth showing), remembered for typing ahead."""

@@ -42,7 +42,7 @@ FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the s
 FINISH_BIAS = 100.0  # ... and this once the bias overrode the model's choice: a name it was led into is finished
 TOP_NAMES, TOP_BONUS = 3, 0.0  # the best-ranked names' extra bias (0: rank does not matter)
 MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,000 measured the same on the dev set)
-# Where several candidates' first pieces beat the model's choice, the LOOKAHEAD most biased (fewer where
+# Where several candidates' first pieces beat the model's choice, the first LOOKAHEAD in retrieval's order (fewer where
 # the latency budget says so) are spelled out; the model's score plus LOOK_BIAS times the bias chooses (name_choice.py).
 LOOKAHEAD, LOOK_BIAS = 24, 2.0
 NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
@@ -60,7 +60,7 @@ _DEFINED = re.compile(
 # an iota constant alone on its line, `Name string \`json:"name"\``
 _GO_DEFINED = re.compile(_DEFINED.pattern + rf"|^[ \t]+({NAME})(?:[ \t]+[\w.*\[\]]+)?[ \t]*(?:=(?!=)|//|`|$)", re.M)
 _TYPE_KEYWORDS = frozenset("class type interface enum struct trait".split())
-KEYWORDS = frozenset("def class func function fn var let const struct interface "  # reserved where they define
+_KEYWORDS = frozenset("def class func function fn var let const struct interface "  # reserved where they define
                       "if elif else for while return import from as with try except finally raise pass "
                       "break continue and or not in is lambda yield await async case switch default "
                       "package go goto defer fallthrough select range new delete typeof instanceof this self super "
@@ -91,7 +91,7 @@ def _names_of(snippets: tuple, limit: int) -> tuple[tuple[str, ...], tuple[str, 
     types: set[str] = set()
     for snippet in snippets:
         symbol = getattr(snippet, "symbol", "")
-        if symbol and _WORD.fullmatch(symbol) and symbol not in KEYWORDS:
+        if symbol and _WORD.fullmatch(symbol) and symbol not in _KEYWORDS:
             names.setdefault(symbol)
     scanned = 0
     for snippet in snippets:
@@ -100,7 +100,7 @@ def _names_of(snippets: tuple, limit: int) -> tuple[tuple[str, ...], tuple[str, 
         defined = _GO_DEFINED if str(getattr(snippet, "file", "")).endswith(".go") else _DEFINED
         for match in defined.finditer(text):
             name = match.group(2) or match.group(3) or match.group(4)
-            if name not in KEYWORDS and len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+            if name not in _KEYWORDS and len(name.encode("utf-8")) <= MAX_NAME_BYTES:
                 names.setdefault(name)
                 if match.group(1) in _TYPE_KEYWORDS:
                     types.add(name)
@@ -202,7 +202,7 @@ class Guide:
         if len(self.done) > self.lead:
             return False
         word = _LEADING_WORD.match((self.done + piece)[self.lead:].decode("utf-8", "replace"))
-        return word is not None and word.group(1) in KEYWORDS
+        return word is not None and word.group(1) in _KEYWORDS
 
     def pick(self, logits: np.ndarray, chosen: int) -> int:
         """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s.
@@ -221,19 +221,18 @@ class Guide:
         return int(ids[best])
 
     def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
-        """Keep only the candidate whose whole spelling plus its bias the model scores best, of the
-        `look_limit` most biased (the ranking's first; ties in retrieval's order) whose best first piece of the
-        name plus bias beats the model's own choice (when two or more do). Where the model only retypes bytes
-        healing cut (a `[`, an indent), or no token spells them and a name's first byte, no first piece is
-        chosen here: the `look_limit` most biased are spelled out from here, cut and all, as the tokenizer
-        spells them (` name` after an indent's last space)."""
+        """Keep only the candidate whose whole spelling plus its bias the model scores best, of the first
+        `look_limit` in retrieval's order whose best first piece of the name plus bias beats the model's own
+        choice (when two or more do). Where the model only retypes bytes healing cut (a `[`, an indent), or no
+        token spells them and a name's first byte, no first piece is chosen here: the first `look_limit` are
+        spelled out from here, cut and all, as the tokenizer spells them (` name` after an indent's last space)."""
         cut = self.targets[0][len(self.done):self.lead]  # every target starts with the cut bytes
         firsts = [self.index.prefixes_of(target[len(self.done):], len(cut) + 1) for target in self.targets]
         retyping = bool(cut) and (chosen in self.index.prefixes_of(cut) or not any(firsts))
         self.looked = True
         contenders = [i for i, ids in enumerate(firsts)  # in retrieval's order: its first hold the name most often
                       if retyping or (ids and float(logits[ids].max()) + self.biases[i] > float(logits[chosen]))]
-        contenders = sorted(contenders, key=lambda i: -self.biases[i])[: self.look_limit]  # the ranking's first
+        contenders = contenders[: self.look_limit]
         if len(contenders) < 2:
             return
         scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))

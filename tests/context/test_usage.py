@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from types import SimpleNamespace
 
@@ -64,38 +63,3 @@ def test_usage_texts_are_the_document_snippet_files_and_its_folder(make_index, t
     assert usage_texts(index, str(tmp_path / "elsewhere.go"), "doc", snippets) == ["doc"]
     many = [SimpleNamespace(file="lib.go")] * 100
     assert len(usage_texts(index, str(root / "pkg" / "a.go"), "", many)) <= MAX_FILES + 1
-
-
-def test_followers_are_every_name_after_the_key():
-    texts = ["if err = uniqueVars(a); err != nil {\nerr = uniqueVars(b)\nerr = nil\n", "err = check()\n"]
-    assert UsageCounts().followers("err=", texts) == {"uniqueVars": 2, "nil": 1, "check": 1}
-    assert UsageCounts().followers("", texts) == {}
-
-
-def test_the_pipeline_offers_the_names_the_code_around_writes_after_the_key(make_index, tmp_path):
-    """The snippets define `regexp`; the document and its folder write `uniqueVars` (twice) and `check`
-    after `err = `: those join the names, most written first, with their counts; neither a keyword (`nil`)
-    nor a name the repository does not define (`local`, a variable) does."""
-    from lsp_server.assist.pipeline import USAGE_NAMES, CompletionPipeline, TextSnapshot
-    from lsp_server.model.types import CompletionRequest
-
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "b.go").write_text("package mux\nfunc f() {\n\terr = check()\n\terr = nil\n\terr = uniqueVars(x)\n"
-                               "\terr = local\n\terr = local\n\terr = local\n}\n")
-    defined = "".join(f"func {name}() error {{ return nil }}\n" for name in ("uniqueVars", "check", "regexp"))
-    (root / "defs.go").write_text("package mux\n" + defined + "".join(f"var name{i} = 1\n" for i in range(3 * USAGE_NAMES)))
-    index = make_index(root)
-    document = "package mux\nfunc g() {\n\tif err = uniqueVars(a); err != nil {\n\t}\n\tif err = "
-    snapshot = TextSnapshot("file:///ws/a.go", str(root / "a.go"), "go", 1, document, len(document))
-    request = CompletionRequest(prefix=document, suffix="", names=("regexp", "check"))
-    pipeline = CompletionPipeline()
-    offered = pipeline.with_usage(index, snapshot, request)
-    assert offered.names == ("uniqueVars", "regexp", "check")
-    assert dict(offered.usage) == {"uniqueVars": 2, "check": 1}
-    many = "package mux\nfunc h() {\n" + "".join(f"\terr = name{i}()\n" for i in range(3 * USAGE_NAMES)) + "\terr = "
-    crowded = pipeline.with_usage(index, dataclasses.replace(snapshot, text=many, offset=len(many)),
-                                  dataclasses.replace(request, prefix=many))
-    assert len(crowded.names) == USAGE_NAMES + 2  # bounded: the few most written
-    broken = dataclasses.replace(request, prefix=None)  # a failure leaves the request as it was
-    assert pipeline.with_usage(index, snapshot, broken) is broken
