@@ -48,7 +48,7 @@ CACHE = ROOT / ".cache" / "bench-context-use"
 GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS",
                                                         "FINISH_BIAS", "LOOKAHEAD", "LOOK_BIAS")}  # defaults
 RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
-USAGE = {"USAGE_BIAS": name_ranking.USAGE_BIAS}  # apart from RANKING: entries without usage keep their keys
+USAGE = {name: getattr(name_ranking, name) for name in ("USAGE_BIAS", "SPECIFIC_SHARE")}  # apart from RANKING: entries without usage keep their keys
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
 # name: (prompt style, local window in characters, guidance: None = plain decoding, else the
@@ -74,6 +74,7 @@ VARIANTS = {
     "guided-unranked": (Style(), 4000, {"EVIDENCE_BIAS": 0.0, "TYPE_BIAS": 0.0, "FINISH_BIAS": 0.0}),
     "guided-nofinish": (Style(), 4000, {"FINISH_BIAS": 0.0}),  # a begun name may be left half-spelled
     "guided-nousage": (Style(), 4000, {"USAGE_BIAS": 0.0}),  # no ranking by how the code around writes names
+    "guided-anykey": (Style(), 4000, {"SPECIFIC_SHARE": 0.0}),  # usage in full after any key, generic or not
     # Look-ahead (`model.lookahead`, off by default): the model's score of the best few candidates' whole
     # spellings chooses between them, not the first piece alone.
     **{f"guided-look{k}": (Style(), 4000, {"LOOKAHEAD": k}) for k in (2, 4, 8)},
@@ -154,6 +155,8 @@ class Remembered:
             # chosen name then followed in its natural tokens)
             if request.usage and name_ranking.USAGE_BIAS:  # "usage": how the code around writes the names
                 decided_by += ("usage", name_ranking.USAGE_BIAS, request.usage)
+                if name_ranking.SPECIFIC_SHARE:  # "specific": scaled by the key's share (0: as before it)
+                    decided_by += ("specific", name_ranking.SPECIFIC_SHARE, request.usage_total)
             if guidance.LOOKAHEAD:
                 decided_by += ("look-6",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()

@@ -83,12 +83,16 @@ class UsageCounts:
         wanted = {name for name in names if isinstance(name, str)}
         if not key or not wanted:
             return {}
-        pattern, total = _pattern(key), Counter()
-        for text in texts:
-            for name, count in self._text_counts(key, pattern, text).items():
-                if name in wanted:
-                    total[name] += count
-        return dict(total)
+        return {name: count for name, count in self.followers(key, texts).items() if name in wanted}
+
+    def followers(self, key: str, texts: Iterable[str]) -> Counter:
+        """Every name that follows `key` in `texts`, with how often, summed."""
+        total: Counter = Counter()
+        if key:
+            pattern = _pattern(key)
+            for text in texts:
+                total.update(self._text_counts(key, pattern, text))
+        return total
 
     def _text_counts(self, key: str, pattern: re.Pattern, text: str) -> Counter:
         cache_key = (key, len(text), hash(text))

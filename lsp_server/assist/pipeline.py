@@ -129,24 +129,25 @@ class CompletionPipeline:
         request = completion_request(snapshot, prepared, settings, snippets, workspace)
         if index is not None and (request.names or request.members):
             started = time.perf_counter()
-            request = dataclasses.replace(request, usage=self.name_usage(index, snapshot, request))
+            usage, total = self.name_usage(index, snapshot, request)
+            request = dataclasses.replace(request, usage=usage, usage_total=total)
             stats["usageMs"] = round((time.perf_counter() - started) * 1000, 3)
         return request
 
-    def name_usage(self, index, snapshot: Snapshot, request: CompletionRequest) -> tuple[tuple[str, int], ...]:
+    def name_usage(self, index, snapshot: Snapshot, request: CompletionRequest) -> tuple[tuple, int]:
         """How often the document, the snippets' files and its folder write each guidance name
-        after the cursor's key (`context.usage`); () when that fails: a ranking signal, not a need."""
+        after the cursor's key (`context.usage`), and how many names in all they write there (a
+        generic key, `if `, says little); ((), 0) when that fails: a ranking signal, not a need."""
         try:
             key = cursor_key(request.prefix)
             if not key:
-                return ()
-            candidates = (*request.members, *request.names)
-            counts = self.usage.counts(key, candidates, usage_texts(index, snapshot.path, snapshot.text,
-                                                                    request.snippets))
-            return tuple((name, counts[name]) for name in dict.fromkeys(candidates) if name in counts)
+                return (), 0
+            followers = self.usage.followers(key, usage_texts(index, snapshot.path, snapshot.text, request.snippets))
+            candidates = dict.fromkeys((*request.members, *request.names))
+            return tuple((name, followers[name]) for name in candidates if followers[name]), sum(followers.values())
         except Exception:
             log.exception("usage counts failed")
-            return ()
+            return (), 0
 
     def finish(self, snapshot: Snapshot, prepared: Prepared, raw: str, stats: dict) -> str:
         """Step 3: the post-processed text ("" if nothing is worth showing), remembered for typing ahead."""

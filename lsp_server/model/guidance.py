@@ -127,18 +127,19 @@ def identifier_site(prefix: str) -> str | None:
 
 
 def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceIndex, members: Iterable[str] = (),
-              bias: float | None = None, types: Iterable[str] = (), usage: Iterable = ()) -> "Guide | None":
+              bias: float | None = None, types: Iterable[str] = (), usage: Iterable = (),
+              usage_total: int = 0) -> "Guide | None":
     """The `Guide` for a prompt whose text ends with `prefix` minus the `removed` bytes token healing
     cut off (the model retypes them first); None when the cursor is no identifier site or no name fits.
     Right after a dot, `members` (the receiver's, when it is known) get `MEMBER_BIAS`; each name also
     gets what the code around the cursor says for it (`name_ranking`: words nearby, an expected type,
-    `usage`: how often the code around writes it here)."""
+    `usage`: how often the code around writes it here, of `usage_total` names written there)."""
     names, members, bias = list(names)[:MAX_NAMES], list(members)[:MAX_NAMES], BIAS if bias is None else bias
     typed = identifier_site(prefix) if (names or members) and bias > 0 else None
     if typed is None:
         return None
     after_dot = prefix[: len(prefix) - len(typed)].endswith(".")
-    extra = name_ranking.preferences((*members, *names) if after_dot else names, prefix, types, usage)
+    extra = name_ranking.preferences((*members, *names) if after_dot else names, prefix, types, usage, usage_total)
     targets: dict[bytes, float] = {}
     for group, weight in ((members if after_dot else (), max(bias, MEMBER_BIAS)), (names, bias)):
         for rank, name in enumerate(group):
@@ -157,7 +158,8 @@ def request_guide(request, healing, index: PieceIndex, throughput=None) -> "Guid
         return None
     removed = healing.removed if healing is not None else b""
     guide = guide_for(request.prefix + removed.decode("utf-8", "replace"), removed, request.names, index,
-                      request.members, types=request.types, usage=request.usage)
+                      request.members, types=request.types, usage=request.usage,
+                      usage_total=request.usage_total)
     if guide is not None and throughput is not None:
         guide.look_limit = throughput.look_candidates(request.latency_budget_ms, guide.look_limit)
     return guide

@@ -15,7 +15,7 @@ define as types (`class`, `interface`, `struct`...) are preferred there.
 And **how the code around writes them** (`context.usage`, counted by the
 caller): a name the repository writes after the cursor's key
 (`writer: AsyncWriter`) gets up to `USAGE_BIAS`, in proportion to the most
-written one. All only add to the bias of names already offered; nothing is removed, and
+written one, less after a key many other names follow too. All only add to the bias of names already offered; nothing is removed, and
 the model's own strong preference still wins. Bounded: the last `LINES`
 lines (at most `MAX_CHARS` characters) are read.
 """
@@ -32,6 +32,7 @@ from context import lookup
 EVIDENCE_BIAS = 4.0  # logits for a candidate all of whose subwords are on the cursor's line
 TYPE_BIAS = 4.0  # logits for a type where the cursor expects one
 USAGE_BIAS = 3.0  # logits for the name the code around writes most after the cursor's key (bench/context_use.py)
+SPECIFIC_SHARE = 0.25  # ... in full where it holds this share of all names written there; less after a generic key
 LINES, MAX_CHARS = 8, 2_000
 MAX_VISIBLE_CHARS = 8_000  # of the prefix searched for the names the model can already read
 MAX_WORD_CHARS = 64  # a longer word nearby is no evidence (and stays out of the subwords cache)
@@ -44,9 +45,10 @@ _TYPE_SITE = re.compile(
     r"|\[\]\*?|\bmap\[[^\]]{1,80}\]\*?|&|\bchan\s+)(?:[^\W\d][\w$]*\.){0,3}$")  # `except errors.`, `&pkg.`
 
 
-def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = (), usage: Iterable = ()) -> dict[str, float]:
+def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = (), usage: Iterable = (),
+                usage_total: int = 0) -> dict[str, float]:
     """Extra bias per name (absent: none) from the lines above the cursor, what its spot expects and
-    `usage`'s (name, count) pairs."""
+    `usage`'s (name, count) pairs, of `usage_total` names written after the cursor's key in all."""
     names = [name for name in names if isinstance(name, str)]
     if not names:
         return {}
@@ -63,7 +65,7 @@ def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = (), us
         for word in words:
             shared[word] = shared.get(word, 0) + 1
     types = frozenset(types) if type_site else frozenset()
-    written = _usage_share(usage, parts)
+    written = _usage_share(usage, parts, usage_total)
     extra = {}
     for name, words in parts.items():
         bonus = (TYPE_BIAS if name in types else 0.0) + USAGE_BIAS * written.get(name, 0.0)
@@ -75,14 +77,16 @@ def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = (), us
     return extra
 
 
-def _usage_share(usage: Iterable, names: dict) -> dict[str, float]:
-    """Each offered name's count over the largest offered one's."""
+def _usage_share(usage: Iterable, names: dict, total: int = 0) -> dict[str, float]:
+    """Each offered name's count over the largest offered one's, scaled down where that one holds less
+    than `SPECIFIC_SHARE` of the `total` names written after the key (`if `, `return `: little evidence)."""
     counts = {}
     for pair in usage:
         if isinstance(pair, tuple) and len(pair) == 2 and pair[0] in names and isinstance(pair[1], int) and pair[1] > 0:
             counts[pair[0]] = pair[1]
     top = max(counts.values(), default=0)
-    return {name: count / top for name, count in counts.items()}
+    specific = min(1.0, top / (SPECIFIC_SHARE * total)) if SPECIFIC_SHARE > 0 and isinstance(total, int) and total > top else 1.0
+    return {name: specific * count / top for name, count in counts.items()}
 
 
 @functools.lru_cache(maxsize=4096)  # the same names and nearby words come back keystroke after keystroke

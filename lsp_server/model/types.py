@@ -65,6 +65,7 @@ class CompletionRequest:
     members: tuple[str, ...] = ()  # at `alias.`, what the context shows of alias's module: leaned on harder
     types: tuple[str, ...] = ()  # those of `names` defined as types: favoured where the cursor expects one
     usage: tuple[tuple[str, int], ...] = ()  # (name, how often the code around writes it after the cursor's key)
+    usage_total: int = 0  # how many names, offered or not, the code around writes after that key
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from types import SimpleNamespace
 
@@ -63,3 +64,25 @@ def test_usage_texts_are_the_document_snippet_files_and_its_folder(make_index, t
     assert usage_texts(index, str(tmp_path / "elsewhere.go"), "doc", snippets) == ["doc"]
     many = [SimpleNamespace(file="lib.go")] * 100
     assert len(usage_texts(index, str(root / "pkg" / "a.go"), "", many)) <= MAX_FILES + 1
+
+
+def test_followers_are_every_name_after_the_key():
+    texts = ["if err = uniqueVars(a); err != nil {\nerr = uniqueVars(b)\nerr = nil\n", "err = check()\n"]
+    assert UsageCounts().followers("err=", texts) == {"uniqueVars": 2, "nil": 1, "check": 1}
+    assert UsageCounts().followers("", texts) == {}
+
+
+def test_the_pipeline_counts_the_offered_names_and_all_names_after_the_key(make_index, tmp_path):
+    from lsp_server.assist.pipeline import CompletionPipeline, TextSnapshot
+    from lsp_server.model.types import CompletionRequest
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "b.go").write_text("package mux\nfunc f() {\n\terr = check()\n\terr = nil\n\terr = uniqueVars(x)\n}\n")
+    index = make_index(root)
+    document = "package mux\nfunc g() {\n\tif err = uniqueVars(a); err != nil {\n\t}\n\tif err = "
+    snapshot = TextSnapshot("file:///ws/a.go", str(root / "a.go"), "go", 1, document, len(document))
+    request = CompletionRequest(prefix=document, suffix="", names=("regexp", "check", "uniqueVars"))
+    pipeline = CompletionPipeline()
+    assert pipeline.name_usage(index, snapshot, request) == ((("check", 1), ("uniqueVars", 2)), 4)
+    assert pipeline.name_usage(index, snapshot, dataclasses.replace(request, prefix=None)) == ((), 0)  # a failure

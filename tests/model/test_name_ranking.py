@@ -1,6 +1,8 @@
-"""Ranking context names by the code around the cursor: words nearby, an expected type."""
+"""Ranking context names by the code around the cursor: words nearby, an expected type, usage."""
 
 from __future__ import annotations
+
+import pytest
 
 from lsp_server.model import name_ranking
 from lsp_server.model.name_ranking import EVIDENCE_BIAS, TYPE_BIAS, preferences, subwords
@@ -88,3 +90,15 @@ def test_the_name_the_code_around_writes_most_after_the_key_is_favoured_most():
     assert extra["Writer"] == name_ranking.USAGE_BIAS / 4 > 0
     assert "Reader" not in extra  # never written after the key: no extra bias, not a penalty
     assert preferences(["A"], "x = ", usage=[("A", "9"), ["A", 1], None, ("A",)]) == {}  # malformed pairs ignored
+
+
+def test_after_a_key_many_names_follow_usage_says_less():
+    """`writer:` is followed by AsyncWriter 4 times of 5 names in all: the whole bias. `if ` by it 4 times of
+    80 (locals, calls, literals): a fifth of that, since 4 is a fifth of the `SPECIFIC_SHARE` of 80."""
+    usage = (("AsyncWriter", 4), ("Writer", 1))
+    specific = preferences(["AsyncWriter", "Writer"], "        self.out: ", usage=usage, usage_total=5)
+    generic = preferences(["AsyncWriter", "Writer"], "    if ", usage=usage, usage_total=80)
+    assert specific["AsyncWriter"] == name_ranking.USAGE_BIAS
+    assert generic["AsyncWriter"] == pytest.approx(name_ranking.USAGE_BIAS * 4 / (name_ranking.SPECIFIC_SHARE * 80))
+    assert generic["Writer"] == pytest.approx(generic["AsyncWriter"] / 4)
+    assert preferences(["AsyncWriter"], "x: ", usage=usage, usage_total=-3) == {"AsyncWriter": name_ranking.USAGE_BIAS}
