@@ -48,7 +48,8 @@ CACHE = ROOT / ".cache" / "bench-context-use"
 GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS",
                                                         "FINISH_BIAS", "LOOKAHEAD", "LOOK_BIAS")}  # defaults
 RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
-USAGE = {name: getattr(name_ranking, name) for name in ("USAGE_BIAS", "SPECIFIC_SHARE")}  # apart from RANKING: entries without usage keep their keys
+# apart from RANKING: entries without usage keep their keys
+USAGE = {name: getattr(name_ranking, name) for name in ("USAGE_BIAS", "SPECIFIC_SHARE")}
 IDENT_CHAR = re.compile(r"\w")
 WORD = re.compile(r"[A-Za-z_]\w*")
 # name: (prompt style, local window in characters, guidance: None = plain decoding, else the

@@ -15,8 +15,9 @@ define as types (`class`, `interface`, `struct`...) are preferred there.
 And **how the code around writes them** (`context.usage`, counted by the
 caller): a name the repository writes after the cursor's key
 (`writer: AsyncWriter`) gets up to `USAGE_BIAS`, in proportion to the most
-written one, less after a key many other names follow too. All only add to the bias of names already offered; nothing is removed, and
-the model's own strong preference still wins. Bounded: the last `LINES`
+written one, less after a key many other names follow too. All only add
+to the bias of names already offered; nothing is removed, and the model's
+own strong preference still wins. Bounded: the last `LINES`
 lines (at most `MAX_CHARS` characters) are read.
 """
 
@@ -85,7 +86,8 @@ def _usage_share(usage: Iterable, names: dict, total: int = 0) -> dict[str, floa
         if isinstance(pair, tuple) and len(pair) == 2 and pair[0] in names and isinstance(pair[1], int) and pair[1] > 0:
             counts[pair[0]] = pair[1]
     top = max(counts.values(), default=0)
-    specific = min(1.0, top / (SPECIFIC_SHARE * total)) if SPECIFIC_SHARE > 0 and isinstance(total, int) and total > top else 1.0
+    generic = SPECIFIC_SHARE > 0 and isinstance(total, int) and total > top
+    specific = min(1.0, top / (SPECIFIC_SHARE * total)) if generic else 1.0
     return {name: specific * count / top for name, count in counts.items()}
 
 
