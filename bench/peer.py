@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
 from bench.keystrokes import Document, initial_text, typing_script  # noqa: E402
 from bench.llama_vim_client import LlamaVimClient  # noqa: E402
 from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
+from lsp_server.model import cpu_repack  # noqa: E402
 
 LLAMA_SERVER = ROOT / ".cache" / "llama-server" / "bin" / "llama-server"
 LLAMA_VIM_N_PREDICT, LLAMA_VIM_PREDICT_MS = 128, 1000  # llama.vim's defaults (g:llama_config)
@@ -76,6 +77,7 @@ def peer_command(peer: str, model: str, port: int, *, n_ctx: int, threads: int |
         command = [str(server_bin), "-m", model, "--host", "127.0.0.1", "--port", str(port), "-c", str(n_ctx),
                    "-np", "1", "-b", "1024", "-ub", "1024", "--cache-reuse", "256", "--no-webui"]
         command += ["-ngl", "99", "-fa", "on"] if gpu else ["-ngl", "0"]
+        command += [] if cpu_repack.repack_allowed() else ["--no-repack"]  # as ours loads: AMX tiles crash
         return command + (["-t", str(threads)] if threads else [])
     command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "-1" if gpu else "0"]

@@ -136,11 +136,13 @@ def run(args: argparse.Namespace) -> int:
           f"`coder-lsp pull {preset['name']}`")
     print("model")
     for key in ("source", "chosen_by", "name", "architecture", "prompt_format", "fim_order", "fim_tokens",
-                "chat_template", "n_ctx", "device", "gpu_layers", "load_ms", "path", "error"):
+                "chat_template", "n_ctx", "device", "gpu_layers", "cpu_repack", "load_ms", "path", "error"):
         if key in model:
             value = model[key]
             if key == "chat_template":
                 value = "yes (from the model file)" if value is True else value or "none (plain prompt fallback)"
+            if key == "cpu_repack" and value is False:
+                value = "off (this llama.cpp has AMX kernels; CODER_LSP_CPU_REPACK=1 turns it on)"
             print(f"  {key:<18} {value}")
     _print_config(report["settings"])
     found = report["grammars"]

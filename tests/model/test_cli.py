@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import llama_cpp
 import pytest
 
 from tests.conftest import CODER_LSP, DEEPSEEK_MODEL, FIXTURES, NOT_A_MODEL, ROOT, env_without_model
@@ -57,6 +58,7 @@ def test_doctor_reports_model_format_and_grammars():
     assert report["model"]["prompt_format"] == "deepseek" and report["model"]["chat_template"] is True
     assert report["versions"]["llama-cpp-python"] == "0.3.36"
     assert isinstance(report["gpu_offload"], bool) and report["grammars"].get("python") is True
+    assert report["model"]["cpu_repack"] is (b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info())
     text = _run("doctor", "--model", str(NOT_A_MODEL))
     assert text.returncode == 1 and "not a GGUF file" in text.stdout + text.stderr
 
