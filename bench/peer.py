@@ -44,6 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.keystrokes import Document, initial_text, typing_script  # noqa: E402
+from bench import llama_cpp_server  # noqa: E402
 from bench.llama_vim_client import LlamaVimClient  # noqa: E402
 from bench.stats import Attempt, attempts_json, summarize  # noqa: E402
 from lsp_server.model import cpu_repack  # noqa: E402
@@ -79,7 +80,7 @@ def peer_command(peer: str, model: str, port: int, *, n_ctx: int, threads: int |
         command += ["-ngl", "99", "-fa", "on"] if gpu else ["-ngl", "0"]
         command += [] if cpu_repack.repack_allowed() else ["--no-repack"]  # as ours loads: AMX tiles crash
         return command + (["-t", str(threads)] if threads else [])
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
+    command = [*llama_cpp_server.COMMAND, "--model", model, "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", str(n_ctx), "--n_gpu_layers", "-1" if gpu else "0"]
     command += ["--flash_attn", "true"] if gpu else []
     return command + (["--n_threads", str(threads)] if threads else [])

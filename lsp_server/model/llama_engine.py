@@ -47,9 +47,7 @@ class LlamaEngine:
             with cpu_repack.model_params():  # no AMX repacking: it crashes some machines (cpu_repack)
                 self._llm = llama_cpp.Llama(
                     model_path=self.path, n_ctx=n_ctx, n_batch=min(512, n_ctx), n_gpu_layers=self.gpu_layers,
-                    n_threads=threads, n_threads_batch=threads,
-                    flash_attn=settings.flash_attention, verbose=False,
-                )
+                    n_threads=threads, n_threads_batch=threads, flash_attn=settings.flash_attention, verbose=False)
         except (ValueError, RuntimeError, OSError) as err:
             raise EngineError(f"llama.cpp could not load {self.path}: {err}") from err
         self._lock = threading.Lock()
@@ -278,8 +276,7 @@ class LlamaEngine:
             "device": self.device, "n_ctx": self.n_ctx, "gpu_layers": self.gpu_layers,
             "chat_template": bool(self.chat_template), "architecture": self.info.architecture,
             "token_healing": self.token_healing, "kv_reuse": self.kv_reuse, **self.throughput.describe(),
-            "cpu_repack": bool(self._llm.model_params.use_extra_bufts),
-            "document_states": self.states.describe(),
+            "cpu_repack": bool(self._llm.model_params.use_extra_bufts), "document_states": self.states.describe(),
         }
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from bench import llama_cpp_server
 from tests.conftest import DEEPSEEK_MODEL
 from tests.e2e.conftest import PYTHON_SOURCE, start_server
 
@@ -33,7 +34,7 @@ async def wait_for_port(port: int, process) -> None:
 
 async def test_openai_backend_then_the_server_goes_away(workspace, unused_tcp_port):
     model_server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "llama_cpp.server", "--model", str(DEEPSEEK_MODEL),
+        *llama_cpp_server.COMMAND, "--model", str(DEEPSEEK_MODEL),
         "--host", "127.0.0.1", "--port", str(unused_tcp_port), "--n_ctx", "2048",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from bench import llama_cpp_server
 from lsp_server.model.openai_engine import OpenAIEngine
 from lsp_server.model.settings import ModelSettings
 from lsp_server.model.types import CancelToken, Cancelled, ChatMessage, CompletionRequest, EngineError
@@ -28,7 +29,7 @@ def _free_port() -> int:
 def server_url():
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(DEEPSEEK_MODEL), "--host", "127.0.0.1",
+        [*llama_cpp_server.COMMAND, "--model", str(DEEPSEEK_MODEL), "--host", "127.0.0.1",
          "--port", str(port), "--n_ctx", "2048", "--verbose", "false"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
