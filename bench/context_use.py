@@ -45,8 +45,8 @@ from lsp_server.model import guidance, name_ranking, prompts  # noqa: E402
 from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
-GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS",
-                                                        "FINISH_BIAS", "LOOKAHEAD", "LOOK_BIAS")}  # defaults
+GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS", "FINISH_BIAS",
+                                                        "LOOKAHEAD", "LOOK_BIAS", "LOOK_FAVOURITES")}  # defaults
 RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
 # apart from RANKING: entries without usage keep their keys
 USAGE = {name: getattr(name_ranking, name) for name in ("USAGE_BIAS", "SPECIFIC_SHARE")}
@@ -83,6 +83,7 @@ VARIANTS = {
     "guided-look12-b2": (Style(), 4000, {"LOOKAHEAD": 12, "LOOK_BIAS": 2.0}),  # more contenders, bias counted twice
     "guided-look24-b2": (Style(), 4000, {"LOOKAHEAD": 24, "LOOK_BIAS": 2.0}),  # the default since stop 17
     "guided-nolook": (Style(), 4000, {"LOOKAHEAD": 0}),  # the first piece alone chooses (the default before stop 16)
+    "guided-nofavourites": (Style(), 4000, {"LOOK_FAVOURITES": 0}),  # the look's contenders in retrieval's order only
 }
 
 
@@ -143,8 +144,9 @@ class Remembered:
         prompt = self.engine.build_prompt(request)
         decided_by = (self.engine.path, prompt.parts, request.max_tokens, request.stop)
         if request.names or request.members:  # guided decoding: what guides decides too (none: plain, as before)
+            later, tagged = ("TOP_BONUS", "FINISH_BIAS", "LOOKAHEAD"), ("LOOK_BIAS", "LOOK_FAVOURITES")
             constants = (getattr(guidance, name) for name in GUIDANCE  # the later ones only when on: older keys hold
-                         if name != "LOOK_BIAS" and (name not in ("TOP_BONUS", "FINISH_BIAS", "LOOKAHEAD") or getattr(guidance, name)))
+                         if name not in tagged and (name not in later or getattr(guidance, name)))
             # Tags for changes of the decoding since older entries were computed: "lead-whole", healing's cut
             # bytes are steered only by tokens covering them all; "keywords-kept", a keyword the model chose stays.
             decided_by += ("lead-whole", "keywords-kept", request.names, request.members, *constants)
@@ -160,6 +162,8 @@ class Remembered:
                     decided_by += ("specific", name_ranking.SPECIFIC_SHARE, request.usage_total)
             if guidance.LOOKAHEAD:
                 decided_by += ("look-6",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
+                # "favourites": the most biased past the look's limit join its contenders (0: as before)
+                decided_by += (("favourites", guidance.LOOK_FAVOURITES),) * bool(guidance.LOOK_FAVOURITES)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

@@ -45,6 +45,7 @@ MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,0
 # Where several candidates' first pieces beat the model's choice, the first LOOKAHEAD in retrieval's order (fewer where
 # the latency budget says so) are spelled out; the model's score plus LOOK_BIAS times the bias chooses (name_choice.py).
 LOOKAHEAD, LOOK_BIAS = 24, 2.0
+LOOK_FAVOURITES = 1  # ... and the most biased beyond them, where it outranks all of those (the ranking's favourite)
 NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
 _WORD = re.compile(NAME)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
@@ -225,16 +226,17 @@ class Guide:
     def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
         """Keep only the candidate whose whole spelling plus its bias the model scores best, of the first
         `look_limit` in retrieval's order whose best first piece of the name plus bias beats the model's own
-        choice (when two or more do). Where the model only retypes bytes healing cut (a `[`, an indent), or no
-        token spells them and a name's first byte, no first piece is chosen here: the first `look_limit` are
-        spelled out from here, cut and all, as the tokenizer spells them (` name` after an indent's last space)."""
+        choice (when two or more do) and the `_favourites` past them. Where the model only retypes bytes healing
+        cut (a `[`, an indent), or no token spells them and a name's first byte, no first piece is chosen here:
+        the first `look_limit` are spelled out from here, cut and all, as the tokenizer spells them (` name`
+        after an indent's last space)."""
         cut = self.targets[0][len(self.done):self.lead]  # every target starts with the cut bytes
         firsts = [self.index.prefixes_of(target[len(self.done):], len(cut) + 1) for target in self.targets]
         retyping = bool(cut) and (chosen in self.index.prefixes_of(cut) or not any(firsts))
         self.looked = True
         contenders = [i for i, ids in enumerate(firsts)  # in retrieval's order: its first hold the name most often
                       if retyping or (ids and float(logits[ids].max()) + self.biases[i] > float(logits[chosen]))]
-        contenders = contenders[: self.look_limit]
+        contenders = contenders[: self.look_limit] + _favourites(contenders, self.biases, self.look_limit)
         if len(contenders) < 2:
             return
         scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))
@@ -261,6 +263,16 @@ class Guide:
                 return
             live = live or target.startswith(self.done)
         self.active = live
+
+
+def _favourites(contenders: list[int], biases: tuple[float, ...], limit: int) -> list[int]:
+    """Of the `contenders` past the first `limit`, the `LOOK_FAVOURITES` most biased that outrank every one
+    of those: retrieval's order must not leave out the name the code around favours most (`name_ranking`)."""
+    first, rest = contenders[:limit], contenders[limit:]
+    if not first or not rest or LOOK_FAVOURITES <= 0:
+        return []
+    top = max(biases[i] for i in first)
+    return sorted((i for i in rest if biases[i] > top), key=lambda i: -biases[i])[:LOOK_FAVOURITES]
 
 
 @functools.lru_cache(maxsize=64)  # the next keystroke asks again for the same names, mostly

@@ -144,6 +144,23 @@ def test_look_ahead_scores_at_most_its_limit(monkeypatch):
     assert len(calls) == 1
 
 
+def test_the_most_biased_name_past_the_limit_joins_the_look_where_it_outranks_those_before_it(monkeypatch):
+    monkeypatch.setattr(guidance, "LOOKAHEAD", 3)
+    index = PieceIndex([b"n"] + [f"n{i}".encode() for i in range(10)])
+    targets = tuple(f"n{i}x".encode() for i in range(10))
+    logits = np.arange(11, dtype=np.float32)
+    calls: list = []
+    biases = (12.0, 12.0, 12.0, 5.0, 12.0, 15.0, 12.0, 20.0, 12.0, 12.0)  # n7 is the ranking's favourite
+    Guide(targets, biases, index, look=stand_in({}, calls)).pick(logits, 0)
+    assert calls == [(b"n0x", b"n1x", b"n2x", b"n7x")]  # n5 outranks the first three too, but one favourite joins
+    level = (12.0,) * 10
+    Guide(targets, level, index, look=stand_in({}, calls)).pick(logits, 0)
+    assert calls[-1] == (b"n0x", b"n1x", b"n2x")  # none outranks them: retrieval's order alone
+    monkeypatch.setattr(guidance, "LOOK_FAVOURITES", 0)
+    Guide(targets, biases, index, look=stand_in({}, calls)).pick(logits, 0)
+    assert calls[-1] == (b"n0x", b"n1x", b"n2x")
+
+
 def test_on_the_real_model_look_ahead_changes_the_choice_between_candidates(deepseek, monkeypatch):
     """After `    return `, DeepSeek-tiny's own first piece ` Arc` begins `Archive`, and ` delegate` is 2.6
     logits below it: by first pieces `Archive` wins, and the model then leaves it (`Arc` + noise). Spelled
