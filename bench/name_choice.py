@@ -40,7 +40,7 @@ import context_use  # noqa: E402
 from context_use import choose_tasks, indexed_projects, run_task  # noqa: E402
 from sources import HELD_OUT, PROJECTS  # noqa: E402
 
-from lsp_server.model import budget, guidance, lookahead, name_ranking  # noqa: E402
+from lsp_server.model import budget, guidance, lookahead, name_ranking, snippet_names  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-name-choice"
 
@@ -91,13 +91,13 @@ def score_task(engine, request, bare, top: int) -> dict | None:
         return None
     after_dot = request.prefix[: len(request.prefix) - len(typed)].endswith(".")
     offered = list(dict.fromkeys([*(request.members if after_dot else ()), *request.names]))
-    names = [name for name in offered if name.startswith(typed) and name != typed][: guidance.MAX_NAMES]
+    names = [name for name in offered if name.startswith(typed) and name != typed][: snippet_names.MAX_NAMES]
     if not names:
         return None
     extra = name_ranking.preferences(offered, request.prefix, request.types)
     biases = [(guidance.MEMBER_BIAS if after_dot and name in request.members else guidance.BIAS) + extra.get(name, 0.0)
               for name in names]
-    visible = set(guidance._WORD.findall(request.prefix))
+    visible = set(snippet_names.WORD.findall(request.prefix))
     scores = {}
     for label, req in [("with", request)] + ([("without", bare)] if bare is not None else []):
         logits, removed = next_logits(engine, req)

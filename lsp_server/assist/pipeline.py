@@ -32,7 +32,7 @@ from lsp_server.assist.edit_history import EditHistory
 from lsp_server.assist.postprocess import CompletionSite, postprocess, wants_multiline
 from lsp_server.assist.prompt_window import window
 from lsp_server.config import Settings
-from lsp_server.model.guidance import context_names, context_types
+from lsp_server.model.snippet_names import context_names, context_types
 from lsp_server.model.receivers import MAX_HEAD_CHARS, receiver_members
 from lsp_server.model.types import CancelToken, Completion, CompletionRequest, Engine
 

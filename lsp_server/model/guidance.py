@@ -1,25 +1,30 @@
 """Context-guided decoding: nudge the model toward identifiers its repository context defines.
 
-A small model seldom copies a name from context thousands of tokens above
-the cursor, even when the right definition is there (issue 17, item 7). As
+A small model seldom copies a name from context thousands of tokens above the
+cursor, even when the right definition is there (issue 17, item 7). As
 monitor-guided decoding does (Agrawal et al., NeurIPS 2023), the decoder is
-told which identifiers are legal here: `context_names` lists the names the
-snippets define (best-ranked snippet first, and the `symbol` retrieval named
-first of all); `identifier_site` says whether the cursor stands where an
-identifier starts (after `.`, `(`, `=`, whitespace..., or inside a partly
-typed one, outside strings and comments on its line); `Guide` then adds a
-bias to the logits of the tokens that spell the next bytes of some candidate,
-and follows it token by token while the generation stays on a candidate's
-path. It stops once the identifier is complete or the model leaves every
-path, so only the identifier is ever steered. Soft, not a mask: a strong
-enough preference of the model (a keyword, a literal, a name in the file)
-still wins; right after `alias.`, when an import binds `alias` to a module
-the snippets show (`receivers.receiver_members`), its names get the stronger
-`MEMBER_BIAS`, still not a mask: the snippets may show only some of the
-module, and a member they leave out must stay reachable. Matching is by bytes against vocabulary pieces (`PieceIndex`),
-like token healing, so a healed prompt's cut bytes are simply the head of
-every candidate. Inputs are bounded: at most `MAX_NAMES` names of at most
-`MAX_NAME_BYTES` bytes, so the per-token cost is a few dictionary look-ups.
+told which identifiers are legal here: `snippet_names.context_names` lists
+the names the snippets define (best-ranked snippet first, and the `symbol`
+retrieval named first of all); `identifier_site` says whether the cursor
+stands where an identifier starts (after `.`, `(`, `=`, whitespace..., or
+inside a partly typed one, outside strings and comments on its line); `Guide`
+then adds a bias to the logits of the tokens that spell the next bytes of
+some candidate, and follows it token by token while the generation stays on a
+candidate's path. It stops once the identifier is complete or the model
+leaves every path, so only the identifier is ever steered. Soft, not a mask:
+a strong enough preference of the model (a keyword, a literal, a name in the
+file) still wins; right after `alias.`, when an import binds `alias` to a
+module the snippets show (`receivers.receiver_members`), its names get the
+stronger `MEMBER_BIAS`, still not a mask: the snippets may show only some of
+the module, and a member they leave out must stay reachable. Where several
+names would win, the model's own score of each whole name (`lookahead`)
+chooses, and a name the prefix shows that the model's own first piece begins
+to copy is in that contest too (`COPY_BIAS`): the bias must not pull the
+model off a name it can read and means. Matching is by bytes against
+vocabulary pieces (`PieceIndex`), like token healing, so a healed prompt's
+cut bytes are simply the head of every candidate. Inputs are bounded: at most
+`MAX_NAMES` names of at most `MAX_NAME_BYTES` bytes, so the per-token cost is
+a few dictionary look-ups.
 """
 
 from __future__ import annotations
@@ -33,10 +38,8 @@ import numpy as np
 
 from lsp_server.model import name_ranking
 from lsp_server.model.healing import PieceIndex
+from lsp_server.model.snippet_names import KEYWORDS, MAX_NAME_BYTES, MAX_NAMES, NAME
 
-MAX_NAMES = 48  # candidates per request: beyond the best few dozen the bias only adds noise
-MAX_NAME_BYTES = 64
-MAX_SCAN_CHARS = 20_000  # of snippet text read for names, per request
 BIAS = 12.0  # logits added to a candidate's next token (tuned on bench/context_use.py's dev set)
 FOLLOW_BIAS = 0.0  # once a name is begun, its rest gets at least this (0: the same bias as its start)
 FINISH_BIAS = 100.0  # ... and this once the bias overrode the model's choice: a name it was led into is finished
@@ -46,69 +49,12 @@ MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,0
 # the latency budget says so) are spelled out; the model's score plus LOOK_BIAS times the bias chooses (name_choice.py).
 LOOKAHEAD, LOOK_BIAS = 24, 2.0
 LOOK_FAVOURITES = 1  # ... and the most biased beyond them, where it outranks all of those (the ranking's favourite)
-NAME = r"(?:[^\W\d]|\$)[\w$]*"  # an identifier; `$` is a letter in JavaScript and TypeScript
-_WORD = re.compile(NAME)
+# ... and the names the prefix shows that the model's own first piece begins (its copy), the most recent first:
+# what it would copy competes in the look with this bias (a name the snippets offer keeps its own)
+COPY_BIAS, MAX_COPIES = 6.0, 4  # (bench/context_use.py dev: 12 lost a cursor, 6 none)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
 _TYPED = re.compile(NAME + "$")
-# Names a snippet defines: after a definition keyword, or first on a line before `=`, `:` or `(`
-# (assignments, fields, methods of an outline). Other languages' keywords cost nothing here.
-_DEFINED = re.compile(
-    r"\b(def|class|func|function|type|interface|enum|struct|const|let|var|trait|fn|module)\s+"
-    rf"(?:\([^)\n]{{0,200}}\)\s*)?({NAME})"
-    r"|^[ \t]*(?:(?:export|public|private|protected|static|readonly|async|abstract|declare|default)\s+)*"
-    rf"({NAME})\s*(?:[?!]\s*)?(?:[:=(<]|,)", re.M)  # one run of spaces before `?`, one after: linear
-# ... and in a Go file, an indented spec or field with or without a type: `regexpTypeHost regexpType = 1`,
-# an iota constant alone on its line, `Name string \`json:"name"\``
-_GO_DEFINED = re.compile(_DEFINED.pattern + rf"|^[ \t]+({NAME})(?:[ \t]+[\w.*\[\]]+)?[ \t]*(?:=(?!=)|//|`|$)", re.M)
-_TYPE_KEYWORDS = frozenset("class type interface enum struct trait".split())
-_KEYWORDS = frozenset("def class func function fn var let const struct interface "  # reserved where they define
-                      "if elif else for while return import from as with try except finally raise pass "
-                      "break continue and or not in is lambda yield await async case switch default "
-                      "package go goto defer fallthrough select range new delete typeof instanceof this self super "
-                      "true false True False None nil null undefined".split())
-
-
-def context_names(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]:
-    """Identifiers the snippets define, best snippet first (its `symbol` before the rest), bounded."""
-    return _definitions(snippets, limit)[0]
-
-
-def context_types(snippets: Iterable, limit: int = MAX_NAMES) -> tuple[str, ...]:
-    """Those of `context_names` that a snippet defines as a type (`class`, `interface`, `struct`...)."""
-    return _definitions(snippets, limit)[1]
-
-
-def _definitions(snippets: Iterable, limit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    snippets = tuple(snippets)
-    try:
-        return _names_of(snippets, limit)  # the held context is the same tuple keystroke after keystroke
-    except TypeError:  # unhashable stand-ins
-        return _names_of.__wrapped__(snippets, limit)
-
-
-@functools.lru_cache(maxsize=8)
-def _names_of(snippets: tuple, limit: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    names: dict[str, None] = {}
-    types: set[str] = set()
-    for snippet in snippets:
-        symbol = getattr(snippet, "symbol", "")
-        if symbol and _WORD.fullmatch(symbol) and symbol not in _KEYWORDS:
-            names.setdefault(symbol)
-    scanned = 0
-    for snippet in snippets:
-        text = str(getattr(snippet, "text", ""))[: MAX_SCAN_CHARS - scanned]
-        scanned += len(text)
-        defined = _GO_DEFINED if str(getattr(snippet, "file", "")).endswith(".go") else _DEFINED
-        for match in defined.finditer(text):
-            name = match.group(2) or match.group(3) or match.group(4)
-            if name not in _KEYWORDS and len(name.encode("utf-8")) <= MAX_NAME_BYTES:
-                names.setdefault(name)
-                if match.group(1) in _TYPE_KEYWORDS:
-                    types.add(name)
-        if scanned >= MAX_SCAN_CHARS:
-            break
-    kept = tuple(names)[:limit]
-    return kept, tuple(name for name in kept if name in types)
+_WORD_BYTE = re.compile(rb"[\w$\x80-\xff]")
 
 
 def identifier_site(prefix: str) -> str | None:
@@ -150,7 +96,22 @@ def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceInd
             if len(data) <= MAX_NAME_BYTES:
                 top = TOP_BONUS if rank < TOP_NAMES and weight < MEMBER_BIAS else 0.0  # retrieval's best few
                 targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight + top + extra.get(name, 0.0))
-    return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed)) if targets else None
+    if not targets:
+        return None
+    return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed),
+                 copies=_copies(prefix, typed, removed, targets))
+
+
+def _copies(prefix: str, typed: str, removed: bytes, targets: dict[bytes, float]) -> tuple[tuple[bytes, float], ...]:
+    """The names the prefix shows that extend `typed`, spelled as targets are, each with its bias: an
+    offered name's own, else `COPY_BIAS`."""
+    copies = []
+    for name in name_ranking.visible_names(prefix):
+        data = name.encode("utf-8")
+        if name.startswith(typed) and name != typed and name not in KEYWORDS and len(data) <= MAX_NAME_BYTES:
+            target = removed + data[len(typed.encode("utf-8")):]
+            copies.append((target, targets.get(target, COPY_BIAS)))
+    return tuple(copies)
 
 
 def request_guide(request, healing, index: PieceIndex, throughput=None) -> "Guide | None":
@@ -186,6 +147,7 @@ class Guide:
     # looked-at name's, followed while the generation does: the model then reads the name as it was trained to
     spell: Callable[[bytes], tuple[tuple[int, bytes], ...]] | None = None
     plan: tuple[tuple[int, bytes], ...] = ()
+    copies: tuple[tuple[bytes, float], ...] = ()  # spellings of the names the prefix shows, the most recent first
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
@@ -205,14 +167,15 @@ class Guide:
         if len(self.done) > self.lead:
             return False
         word = _LEADING_WORD.match((self.done + piece)[self.lead:].decode("utf-8", "replace"))
-        return word is not None and word.group(1) in _KEYWORDS
+        return word is not None and word.group(1) in KEYWORDS
 
-    def pick(self, logits: np.ndarray, chosen: int) -> int:
-        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s.
-        At the name's first token, when several candidates would, the `look`-ahead chooses one."""
+    def pick(self, logits: np.ndarray, chosen: int, piece: bytes = b"") -> int:
+        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s (whose
+        text is `piece`). At the name's first token, when several candidates would, or one and the name
+        the model's own choice begins to copy from the prefix, the `look`-ahead chooses one."""
         if self.look is not None and not self.looked and self.look_limit > 1 and len(self.done) <= self.lead:
             logits = np.array(logits, dtype=np.float32)  # a copy: the look-ahead's decoding overwrites llama.cpp's
-            self._look_ahead(logits, chosen)
+            self._look_ahead(logits, chosen, piece)
         ids, bias = self.boosted()
         if not len(ids):
             return chosen
@@ -223,10 +186,11 @@ class Guide:
         self.steered = self.steered or int(ids[best]) != chosen
         return int(ids[best])
 
-    def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
+    def _look_ahead(self, logits: np.ndarray, chosen: int, piece: bytes = b"") -> None:
         """Keep only the candidate whose whole spelling plus its bias the model scores best, of the first
         `look_limit` in retrieval's order whose best first piece of the name plus bias beats the model's own
-        choice (when two or more do) and the `_favourites` past them. Where the model only retypes bytes healing
+        choice, the `_favourites` past them and the names of the prefix the model's own `piece` begins
+        (`_copied`), when two or more are in. Where the model only retypes bytes healing
         cut (a `[`, an indent), or no token spells them and a name's first byte, no first piece is chosen here:
         the first `look_limit` are spelled out from here, cut and all, as the tokenizer spells them (` name`
         after an indent's last space)."""
@@ -237,15 +201,28 @@ class Guide:
         contenders = [i for i, ids in enumerate(firsts)  # in retrieval's order: its first hold the name most often
                       if retyping or (ids and float(logits[ids].max()) + self.biases[i] > float(logits[chosen]))]
         contenders = contenders[: self.look_limit] + _favourites(contenders, self.biases, self.look_limit)
-        if len(contenders) < 2:
+        pool = [(self.targets[i], self.biases[i]) for i in contenders]
+        if pool and not retyping:
+            pool += self._copied(self.done + piece, {target for target, _ in pool})
+        if len(pool) < 2:
             return
-        scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))
-        totals = [score + LOOK_BIAS * self.biases[i] for score, i in zip(scores, contenders)]
+        scores = self.look(logits, tuple(target[len(self.done):] for target, _ in pool))
+        totals = [score + LOOK_BIAS * bias for score, (_, bias) in zip(scores, pool)]
         if max(totals) > float("-inf"):
-            best = contenders[int(np.argmax(totals))]
-            self.targets, self.biases = (self.targets[best],), (self.biases[best],)
+            target, bias = pool[int(np.argmax(totals))]
+            self.targets, self.biases = (target,), (bias,)
             self.plan = self.spell(self.targets[0][len(self.done):]) if self.spell is not None else ()
             self.steered = self.steered or not retyping  # chosen over the model's first piece: finished as the bias'
+
+    def _copied(self, begun: bytes, present: set) -> list[tuple[bytes, float]]:
+        """The `copies` that `begun`, the bytes with the model's own next piece, starts to spell past the
+        cut, or spells whole before a non-identifier byte: what it would copy. At most `MAX_COPIES`, and a
+        quarter of the look's limit, which says how many names the latency budget affords."""
+        if len(begun) <= self.lead:
+            return []
+        copied = [(target, bias) for target, bias in self.copies if target not in present and (
+            target.startswith(begun) or begun.startswith(target) and not _WORD_BYTE.match(begun[len(target):]))]
+        return copied[: min(MAX_COPIES, self.look_limit // 4)]
 
     def boost(self, logits: np.ndarray) -> None:
         """Add the bias in place (for a sampler that reads the logits after this)."""

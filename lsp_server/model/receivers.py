@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from lsp_server.model.guidance import NAME, context_names
+from lsp_server.model.snippet_names import NAME, context_names
 
 MAX_HEAD_CHARS = 8_000  # of the file's start searched for the import that binds a receiver
 _RECEIVER = re.compile(rf"({NAME})\.(?:{NAME})?$")

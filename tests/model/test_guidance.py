@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 
 from context.snippet import Snippet
-from lsp_server.model import generation, guidance, llama_engine
-from lsp_server.model.guidance import (
-    MAX_NAME_BYTES, MAX_NAMES, MEMBER_BIAS, Guide, context_names, context_types, guide_for, identifier_site,
-)
+from lsp_server.model import generation, guidance, llama_engine, snippet_names
+from lsp_server.model.guidance import MEMBER_BIAS, Guide, guide_for, identifier_site
+from lsp_server.model.snippet_names import MAX_NAME_BYTES, MAX_NAMES, context_names, context_types
 from lsp_server.model.receivers import receiver_members
 from lsp_server.model.name_ranking import EVIDENCE_BIAS, TYPE_BIAS
 from lsp_server.model.healing import PieceIndex
@@ -81,7 +80,7 @@ def test_context_names_in_a_go_file_take_typed_specs_iota_constants_and_fields()
 def test_context_names_are_bounded():
     many = snippet("".join(f"def name_{i}(x):\n" for i in range(10_000)))
     assert len(context_names((many,))) == MAX_NAMES
-    late = snippet("x" * guidance.MAX_SCAN_CHARS + "\ndef late_name():\n")
+    late = snippet("x" * snippet_names.MAX_SCAN_CHARS + "\ndef late_name():\n")
     assert context_names((late,)) == ()  # past what is read per request
     long = snippet("def " + "n" * (MAX_NAME_BYTES + 1) + "():\ndef größe():\n")
     assert context_names((long,)) == ("größe",)  # a non-ASCII name is a name; an enormous one is not
