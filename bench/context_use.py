@@ -46,8 +46,7 @@ from lsp_server.model.prompts import Style  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench-context-use"
 GUIDANCE = {name: getattr(guidance, name) for name in ("BIAS", "FOLLOW_BIAS", "MEMBER_BIAS", "TOP_BONUS", "FINISH_BIAS",
-                                                        "LOOKAHEAD", "LOOK_BIAS", "LOOK_FAVOURITES", "COPY_BIAS",
-                                                        "MAX_COPIES")}  # defaults
+                                                        "LOOKAHEAD", "LOOK_BIAS", "LOOK_FAVOURITES")}  # defaults
 RANKING = {name: getattr(name_ranking, name) for name in ("EVIDENCE_BIAS", "TYPE_BIAS")}
 # apart from RANKING: entries without usage keep their keys
 USAGE = {name: getattr(name_ranking, name) for name in ("USAGE_BIAS", "SPECIFIC_SHARE")}
@@ -85,8 +84,6 @@ VARIANTS = {
     "guided-look24-b2": (Style(), 4000, {"LOOKAHEAD": 24, "LOOK_BIAS": 2.0}),  # the default since stop 17
     "guided-nolook": (Style(), 4000, {"LOOKAHEAD": 0}),  # the first piece alone chooses (the default before stop 16)
     "guided-nofavourites": (Style(), 4000, {"LOOK_FAVOURITES": 0}),  # the look's contenders in retrieval's order only
-    "guided-nocopies": (Style(), 4000, {"MAX_COPIES": 0}),  # what the model would copy from the prefix is no contender
-    **{f"guided-copy{b:g}": (Style(), 4000, {"COPY_BIAS": float(b)}) for b in (0, 12)},  # ... with this bias
 }
 
 
@@ -167,8 +164,6 @@ class Remembered:
                 decided_by += ("look-6",) + (("look-bias", guidance.LOOK_BIAS),) * (guidance.LOOK_BIAS != 1.0)
                 # "favourites": the most biased past the look's limit join its contenders (0: as before)
                 decided_by += (("favourites", guidance.LOOK_FAVOURITES),) * bool(guidance.LOOK_FAVOURITES)
-                # "copies": the prefix's names the model's own first piece begins join them (0: as before)
-                decided_by += (("copies", guidance.COPY_BIAS, guidance.MAX_COPIES),) * bool(guidance.MAX_COPIES)
         key = hashlib.sha256(repr(decided_by).encode()).hexdigest()
         if key not in self.saved:
             self.engine._llm.reset()  # a cold cache: the completion depends on this prompt alone

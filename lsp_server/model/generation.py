@@ -94,7 +94,7 @@ def _constrained(llm: llama_cpp.Llama, sample: Callable[[], int], healing: Heali
         if greedy:
             token = healing.pick(logits) if healing_on else int(logits.argmax())
             if guide_on and not guide.yields_to(token_piece(vocab, token)):
-                token = guide.pick(logits, token, token_piece(vocab, token))
+                token = guide.pick(logits, token)
         else:
             if healing_on:
                 healing.mask(logits)

@@ -16,15 +16,11 @@ a strong enough preference of the model (a keyword, a literal, a name in the
 file) still wins; right after `alias.`, when an import binds `alias` to a
 module the snippets show (`receivers.receiver_members`), its names get the
 stronger `MEMBER_BIAS`, still not a mask: the snippets may show only some of
-the module, and a member they leave out must stay reachable. Where several
-names would win, the model's own score of each whole name (`lookahead`)
-chooses, and a name the prefix shows that the model's own first piece begins
-to copy is in that contest too (`COPY_BIAS`): the bias must not pull the
-model off a name it can read and means. Matching is by bytes against
-vocabulary pieces (`PieceIndex`), like token healing, so a healed prompt's
-cut bytes are simply the head of every candidate. Inputs are bounded: at most
-`MAX_NAMES` names of at most `MAX_NAME_BYTES` bytes, so the per-token cost is
-a few dictionary look-ups.
+the module, and a member they leave out must stay reachable. Matching is by
+bytes against vocabulary pieces (`PieceIndex`), like token healing, so a
+healed prompt's cut bytes are simply the head of every candidate. Inputs are
+bounded: at most `MAX_NAMES` names of at most `MAX_NAME_BYTES` bytes, so the
+per-token cost is a few dictionary look-ups.
 """
 
 from __future__ import annotations
@@ -49,12 +45,8 @@ MEMBER_BIAS = 24.0  # after `alias.` whose module the context shows (a hard 10,0
 # the latency budget says so) are spelled out; the model's score plus LOOK_BIAS times the bias chooses (name_choice.py).
 LOOKAHEAD, LOOK_BIAS = 24, 2.0
 LOOK_FAVOURITES = 1  # ... and the most biased beyond them, where it outranks all of those (the ranking's favourite)
-# ... and the names the prefix shows that the model's own first piece begins (its copy), the most recent first:
-# what it would copy competes in the look with this bias (a name the snippets offer keeps its own)
-COPY_BIAS, MAX_COPIES = 6.0, 4  # (bench/context_use.py dev: 12 lost a cursor, 6 none)
 _LEADING_WORD = re.compile(r"\s*([^\W\d]\w*)(?!\w)")  # a whole word at the start of a piece
 _TYPED = re.compile(NAME + "$")
-_WORD_BYTE = re.compile(rb"[\w$\x80-\xff]")
 
 
 def identifier_site(prefix: str) -> str | None:
@@ -96,22 +88,7 @@ def guide_for(prefix: str, removed: bytes, names: Iterable[str], index: PieceInd
             if len(data) <= MAX_NAME_BYTES:
                 top = TOP_BONUS if rank < TOP_NAMES and weight < MEMBER_BIAS else 0.0  # retrieval's best few
                 targets.setdefault(removed + data[len(typed.encode("utf-8")):], weight + top + extra.get(name, 0.0))
-    if not targets:
-        return None
-    return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed),
-                 copies=_copies(prefix, typed, removed, targets))
-
-
-def _copies(prefix: str, typed: str, removed: bytes, targets: dict[bytes, float]) -> tuple[tuple[bytes, float], ...]:
-    """The names the prefix shows that extend `typed`, spelled as targets are, each with its bias: an
-    offered name's own, else `COPY_BIAS`."""
-    copies = []
-    for name in name_ranking.visible_names(prefix):
-        data = name.encode("utf-8")
-        if name.startswith(typed) and name != typed and name not in KEYWORDS and len(data) <= MAX_NAME_BYTES:
-            target = removed + data[len(typed.encode("utf-8")):]
-            copies.append((target, targets.get(target, COPY_BIAS)))
-    return tuple(copies)
+    return Guide(tuple(targets), tuple(targets.values()), index, lead=len(removed)) if targets else None
 
 
 def request_guide(request, healing, index: PieceIndex, throughput=None) -> "Guide | None":
@@ -147,7 +124,6 @@ class Guide:
     # looked-at name's, followed while the generation does: the model then reads the name as it was trained to
     spell: Callable[[bytes], tuple[tuple[int, bytes], ...]] | None = None
     plan: tuple[tuple[int, bytes], ...] = ()
-    copies: tuple[tuple[bytes, float], ...] = ()  # spellings of the names the prefix shows, the most recent first
 
     def boosted(self) -> tuple[np.ndarray, np.ndarray]:
         """Token ids whose piece is a non-empty prefix of what some live target still needs, and their bias
@@ -169,13 +145,12 @@ class Guide:
         word = _LEADING_WORD.match((self.done + piece)[self.lead:].decode("utf-8", "replace"))
         return word is not None and word.group(1) in KEYWORDS
 
-    def pick(self, logits: np.ndarray, chosen: int, piece: bytes = b"") -> int:
-        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s (whose
-        text is `piece`). At the name's first token, when several candidates would, or one and the name
-        the model's own choice begins to copy from the prefix, the `look`-ahead chooses one."""
+    def pick(self, logits: np.ndarray, chosen: int) -> int:
+        """The greedy choice: the best boosted token if its logit plus its bias beats `chosen`'s.
+        At the name's first token, when several candidates would, the `look`-ahead chooses one."""
         if self.look is not None and not self.looked and self.look_limit > 1 and len(self.done) <= self.lead:
             logits = np.array(logits, dtype=np.float32)  # a copy: the look-ahead's decoding overwrites llama.cpp's
-            self._look_ahead(logits, chosen, piece)
+            self._look_ahead(logits, chosen)
         ids, bias = self.boosted()
         if not len(ids):
             return chosen
@@ -186,11 +161,10 @@ class Guide:
         self.steered = self.steered or int(ids[best]) != chosen
         return int(ids[best])
 
-    def _look_ahead(self, logits: np.ndarray, chosen: int, piece: bytes = b"") -> None:
+    def _look_ahead(self, logits: np.ndarray, chosen: int) -> None:
         """Keep only the candidate whose whole spelling plus its bias the model scores best, of the first
         `look_limit` in retrieval's order whose best first piece of the name plus bias beats the model's own
-        choice, the `_favourites` past them and the names of the prefix the model's own `piece` begins
-        (`_copied`), when two or more are in. Where the model only retypes bytes healing
+        choice (when two or more do) and the `_favourites` past them. Where the model only retypes bytes healing
         cut (a `[`, an indent), or no token spells them and a name's first byte, no first piece is chosen here:
         the first `look_limit` are spelled out from here, cut and all, as the tokenizer spells them (` name`
         after an indent's last space)."""
@@ -201,28 +175,15 @@ class Guide:
         contenders = [i for i, ids in enumerate(firsts)  # in retrieval's order: its first hold the name most often
                       if retyping or (ids and float(logits[ids].max()) + self.biases[i] > float(logits[chosen]))]
         contenders = contenders[: self.look_limit] + _favourites(contenders, self.biases, self.look_limit)
-        pool = [(self.targets[i], self.biases[i]) for i in contenders]
-        if pool and not retyping:
-            pool += self._copied(self.done + piece, {target for target, _ in pool})
-        if len(pool) < 2:
+        if len(contenders) < 2:
             return
-        scores = self.look(logits, tuple(target[len(self.done):] for target, _ in pool))
-        totals = [score + LOOK_BIAS * bias for score, (_, bias) in zip(scores, pool)]
+        scores = self.look(logits, tuple(self.targets[i][len(self.done):] for i in contenders))
+        totals = [score + LOOK_BIAS * self.biases[i] for score, i in zip(scores, contenders)]
         if max(totals) > float("-inf"):
-            target, bias = pool[int(np.argmax(totals))]
-            self.targets, self.biases = (target,), (bias,)
+            best = contenders[int(np.argmax(totals))]
+            self.targets, self.biases = (self.targets[best],), (self.biases[best],)
             self.plan = self.spell(self.targets[0][len(self.done):]) if self.spell is not None else ()
             self.steered = self.steered or not retyping  # chosen over the model's first piece: finished as the bias'
-
-    def _copied(self, begun: bytes, present: set) -> list[tuple[bytes, float]]:
-        """The `copies` that `begun`, the bytes with the model's own next piece, starts to spell past the
-        cut, or spells whole before a non-identifier byte: what it would copy. At most `MAX_COPIES`, and a
-        quarter of the look's limit, which says how many names the latency budget affords."""
-        if len(begun) <= self.lead:
-            return []
-        copied = [(target, bias) for target, bias in self.copies if target not in present and (
-            target.startswith(begun) or begun.startswith(target) and not _WORD_BYTE.match(begun[len(target):]))]
-        return copied[: min(MAX_COPIES, self.look_limit // 4)]
 
     def boost(self, logits: np.ndarray) -> None:
         """Add the bias in place (for a sampler that reads the logits after this)."""

@@ -36,7 +36,6 @@ USAGE_BIAS = 3.0  # logits for the name the code around writes most after the cu
 SPECIFIC_SHARE = 0.25  # ... in full where it holds this share of all names written there; less after a generic key
 LINES, MAX_CHARS = 8, 2_000
 MAX_VISIBLE_CHARS = 8_000  # of the prefix searched for the names the model can already read
-MAX_VISIBLE_NAMES = 256  # of those, the most recent (a copy's candidates)
 MAX_WORD_CHARS = 64  # a longer word nearby is no evidence (and stays out of the subwords cache)
 _WORD = re.compile(r"[^\W\d][\w$]*")
 _COMMON = frozenset("is to of by in on at as an the and or for get set has with from self this".split())
@@ -77,18 +76,6 @@ def preferences(names: Iterable[str], prefix: str, types: Iterable[str] = (), us
         if bonus:
             extra[name] = bonus
     return extra
-
-
-def visible_names(prefix: str) -> tuple[str, ...]:
-    """The identifiers of the prefix's last `MAX_VISIBLE_CHARS`, the most recently written first (at most
-    `MAX_VISIBLE_NAMES`): what the model can read, and copy."""
-    return _visible(prefix[-MAX_VISIBLE_CHARS:])
-
-
-@functools.lru_cache(maxsize=4)  # asked twice a request, for the same prefix
-def _visible(text: str) -> tuple[str, ...]:
-    names = dict.fromkeys(word for word in reversed(_WORD.findall(text)) if len(word) <= MAX_WORD_CHARS)
-    return tuple(names)[:MAX_VISIBLE_NAMES]
 
 
 def _usage_share(usage: Iterable, names: dict, total: int = 0) -> dict[str, float]:

@@ -161,45 +161,6 @@ def test_the_most_biased_name_past_the_limit_joins_the_look_where_it_outranks_th
     assert calls[-1] == (b"n0x", b"n1x", b"n2x")
 
 
-def test_the_name_the_model_begins_to_copy_from_the_prefix_competes_in_the_look(monkeypatch):
-    monkeypatch.setattr(guidance, "LOOKAHEAD", 16)
-    index = PieceIndex([b" cookie", b" Case", b" Arc", b"jar", b"Dict", b"hive"])
-    logits = np.asarray([8.0, 6.0, 10.0, 0.0, 0.0, 0.0], dtype=np.float32)  # the model: " Arc", as in " Archive" above
-    prefix = "archive = Archive(path)\nfor Arcade in games:\n    x = "  # healing cut the space: the names retype it
-    calls: list = []
-    guide = guide_for(prefix, b" ", ("cookiejar", "CaseDict"), index)
-    assert (b" Archive", guidance.COPY_BIAS) in guide.copies and (b" archive", guidance.COPY_BIAS) in guide.copies
-    guide.look = stand_in({b" cookiejar": -20.0, b" CaseDict": -14.0, b" Archive": -0.5}, calls)
-    assert guidance.COPY_BIAS == 6.0  # the candidates' 12 count twice in the look: 12 logits the copy must make up
-    assert guide.pick(logits, 2, b" Arc") == 2 and guide.targets == (b" Archive",)  # the copy scores best: kept
-    assert calls == [(b" cookiejar", b" CaseDict", b" Arcade", b" Archive")]  # the most recent first; not " archive"
-    lone = guide_for(prefix, b" ", ("cookiejar",), index, bias=20.0)
-    lone.look = stand_in({b" cookiejar": -3.0, b" Archive": -0.5}, calls)
-    assert lone.pick(logits, 2, b" Arc") == 0 and lone.targets == (b" cookiejar",)  # one candidate, better by bias
-    assert calls[-1] == (b" cookiejar", b" Arcade", b" Archive")  # the copy made it a contest
-    untouched = guide_for(prefix, b" ", ("cookiejar",), index)
-    untouched.look = stand_in({}, calls)
-    untouched.pick(logits, 0, b" cookie")
-    assert len(calls) == 2  # the model's own piece begins no copy and one candidate: no look
-
-
-def test_copies_are_bounded_and_a_copy_the_snippets_offer_keeps_its_bias(monkeypatch):
-    monkeypatch.setattr(guidance, "MAX_COPIES", 2)
-    monkeypatch.setattr(guidance, "LOOKAHEAD", 16)
-    index = PieceIndex([b" A", b" B"] + [f"A{i}".encode() for i in range(9)])
-    prefix = " ".join(f"A{i}x" for i in range(9)) + "\nx = "
-    guide = guide_for(prefix, b" ", ("A3x", "Bz"), index, bias=20.0)
-    assert dict(guide.copies)[b" A3x"] == 20.0 and dict(guide.copies)[b" A8x"] == guidance.COPY_BIAS
-    calls: list = []
-    guide.look = stand_in({}, calls)
-    guide.pick(np.zeros(11, dtype=np.float32) + np.eye(11)[0].astype(np.float32), 0, b" A")
-    assert calls == [(b" A3x", b" Bz", b" A8x", b" A7x")]  # two copies, the most recent first, none twice
-    tight = guide_for(prefix, b" ", ("A3x", "Bz"), index, bias=20.0)
-    tight.look, tight.look_limit = stand_in({}, calls), 7  # the latency budget affords 7 names: one copy
-    tight.pick(np.zeros(11, dtype=np.float32) + np.eye(11)[0].astype(np.float32), 0, b" A")
-    assert calls[-1] == (b" A3x", b" Bz", b" A8x")
-
-
 def test_on_the_real_model_look_ahead_changes_the_choice_between_candidates(deepseek, monkeypatch):
     """After `    return `, DeepSeek-tiny's own first piece ` Arc` begins `Archive`, and ` delegate` is 2.6
     logits below it: by first pieces `Archive` wins, and the model then leaves it (`Arc` + noise). Spelled
@@ -216,33 +177,6 @@ def test_on_the_real_model_look_ahead_changes_the_choice_between_candidates(deep
     monkeypatch.setattr(guidance, "LOOKAHEAD", 0)
     first_piece = complete(names)
     assert first_piece.startswith("Arc") and not first_piece.startswith("Archive")
-
-
-def test_on_the_real_model_the_name_it_would_copy_competes_with_the_one_candidate(deepseek, monkeypatch):
-    """With `Arcade` and `Archive` written above, DeepSeek-tiny's own first piece ` Arc` begins to copy either,
-    and the one candidate ` delegate` would win by its bias alone. Both copies join the look, the most recent
-    first, with `COPY_BIAS` (6) to the candidate's 12: spelled out, ` delegate_total` then an end scores
-    -87.50, ` Archive` -78.49 and ` Arcade` -34.72, so the model's copy `Arcade` stays; with copies off (as
-    before) the bias overrides it."""
-    monkeypatch.setattr(guidance, "BIAS", 12.0)
-    monkeypatch.setattr(guidance, "LOOKAHEAD", 24)
-    monkeypatch.setattr(deepseek, "token_healing", True)
-    calls: list = []
-    real = lookahead.name_logprobs
-
-    def spy(llm, index, logits, spellings):
-        calls.append(dict(zip(spellings, real(llm, index, logits, spellings))))
-        return list(calls[-1].values())
-
-    monkeypatch.setattr(lookahead, "name_logprobs", spy)
-    request = CompletionRequest(prefix="def total(cart):\n    Arcade = cart\n    Archive = cart\n    return ",
-                                suffix="\n", max_tokens=8, names=("delegate_total",))
-    assert deepseek.complete(request, CancelToken()).text.startswith("Arcade")
-    [scores] = calls
-    assert list(scores) == [b" delegate_total", b" Archive", b" Arcade"]
-    assert scores[b" Arcade"] + 2 * guidance.COPY_BIAS > scores[b" delegate_total"] + 2 * 12.0
-    monkeypatch.setattr(guidance, "MAX_COPIES", 0)
-    assert deepseek.complete(request, CancelToken()).text.startswith("delegate_total") and len(calls) == 1
 
 
 def test_the_machine_decides_how_many_candidates_fit_in_the_latency_budget():
