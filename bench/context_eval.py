@@ -15,7 +15,7 @@ of every other file of the language, ranked by identifier-set Jaccard against
 the 20 lines above the cursor, packed best-first under the same budget (4 chars
 a token). Prints markdown tables; `--json FILE` keeps the numbers.
 
-    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp | --held-out | --new-held-out]
+    .venv/bin/python bench/context_eval.py [--projects rxjs go-cmp | --held-out | --new-held-out | --fresh-held-out]
         [--json out.json] [--misses misses.jsonl]
 """
 
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
-from sources import HELD_OUT, HERE as SETS, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
+from sources import FRESH_HELD_OUT, HELD_OUT, HERE as SETS, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
 
 BUDGETS = (1024, 2048)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -227,15 +227,16 @@ def report(results: list[dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--projects", nargs="*",
-                        default=[p for p in PROJECTS if p not in HELD_OUT and p not in NEW_HELD_OUT],
+                        default=[p for p in PROJECTS if p not in {**HELD_OUT, **NEW_HELD_OUT, **FRESH_HELD_OUT}],
                         help="subset of the dev-set projects (default: all of them)")
     parser.add_argument("--held-out", action="store_true", help="the held-out projects instead (never tuned on)")
-    parser.add_argument("--new-held-out", action="store_true", help="the held-out projects added last")
+    parser.add_argument("--new-held-out", action="store_true", help="the held-out projects added on 2026-12-01")
+    parser.add_argument("--fresh-held-out", action="store_true", help="those added at stop 36 (never measured)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw numbers here")
     parser.add_argument("--misses", metavar="FILE", help="write each task missed at 1,024 tokens here (JSON lines)")
     args = parser.parse_args()
-    if args.held_out or args.new_held_out:
-        args.projects = list(HELD_OUT if args.held_out else NEW_HELD_OUT)
+    if args.held_out or args.new_held_out or args.fresh_held_out:
+        args.projects = list(HELD_OUT if args.held_out else NEW_HELD_OUT if args.new_held_out else FRESH_HELD_OUT)
     results = []
     cache = ROOT / ".cache" / "bench-src" / "context-sets-index"
     for name in args.projects:

@@ -18,7 +18,8 @@ so every completion depends on its prompt alone: completions are kept in
 `.cache/bench-context-use/` by prompt, and an interrupted run resumes.
 Tasks are sampled per project with `--seed`. Writes bench/results/context_use.md.
 
-    .venv/bin/python bench/context_use.py --tasks 60 [--variants main files ...] [--held-out | --new-held-out] [--model GGUF]
+    .venv/bin/python bench/context_use.py --tasks 60 [--variants main files ...] [--model GGUF]
+        [--held-out | --new-held-out | --fresh-held-out]
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
 from context_eval import load_tasks, masked  # noqa: E402
-from sources import HELD_OUT, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
+from sources import FRESH_HELD_OUT, HELD_OUT, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
 
 from lsp_server.assist import prompt_window  # noqa: E402
 from lsp_server.model import guidance, name_ranking, prompts  # noqa: E402
@@ -239,7 +240,9 @@ def main() -> int:
     parser.add_argument("--variants", nargs="*", default=["main", "files"], choices=list(VARIANTS),
                         help="layouts to compare (default: before and after issue 17)")
     parser.add_argument("--held-out", action="store_true", help="the first held-out projects (looked at often)")
-    parser.add_argument("--new-held-out", action="store_true", help="the held-out projects added last (never tuned on)")
+    parser.add_argument("--new-held-out", action="store_true",
+                        help="the held-out projects added on 2026-12-01 (traced at stop 36)")
+    parser.add_argument("--fresh-held-out", action="store_true", help="those added at stop 36 (never measured)")
     parser.add_argument("--model", help="GGUF (default: what the server loads, the embedded SmolLM2)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "context_use.md"))
     args = parser.parse_args()
@@ -251,7 +254,8 @@ def main() -> int:
     engine = load_engine(settings.model, cli_model=args.model)
     remembered = Remembered(engine, CACHE / "completions.json")
     projects = (list(HELD_OUT) if args.held_out else list(NEW_HELD_OUT) if args.new_held_out
-                else [p for p in PROJECTS if p not in HELD_OUT and p not in NEW_HELD_OUT])
+                else list(FRESH_HELD_OUT) if args.fresh_held_out
+                else [p for p in PROJECTS if p not in {**HELD_OUT, **NEW_HELD_OUT, **FRESH_HELD_OUT}])
     # Until 2026-12-04 the dev runs drew seed 0's first 3 tasks of each new held-out project too (a slip):
     # those were tuned on, so the new held-out set starts past them.
     tasks = choose_tasks(projects, args.tasks, args.seed, skip=3 * args.new_held_out)
@@ -269,8 +273,10 @@ def main() -> int:
                   f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
     finally:
         remembered.save()
+    which = ("held-out" if args.held_out else "new held-out" if args.new_held_out
+             else "fresh held-out" if args.fresh_held_out else "dev")
     report = (f"# Context use: {engine.name} ({engine.prompt_format}), {len(tasks)} tasks, "
-              f"{'held-out' if args.held_out else 'new held-out' if args.new_held_out else 'dev'} projects, "
+              f"{which} projects, "
               f"seed {args.seed}, max tokens {args.max_tokens}\n\n"
               + table(rows, args.variants) + "\n")
     print(report)

@@ -54,8 +54,20 @@ NEW_HELD_OUT = {
     "urfave-cli": ("go", "deb", "golang-github-urfave-cli-v2-dev=2.3.0-2", "usr/share/gocode/src/github.com/urfave/cli/v2"),
     "gin": ("go", "deb", "golang-github-gin-gonic-gin-dev=1.8.1-1", "usr/share/gocode/src/github.com/gin-gonic/gin"),
 }
+# Added at stop 36, when the set above had been traced: mined, never measured. The next change is checked
+# on these once it has passed on dev (`--fresh-held-out`); until then no one looks at their figures.
+# (mitchellh/mapstructure was mined too but gave 13 tasks, under the 30 a project needs: dropped.)
+FRESH_HELD_OUT = {
+    "werkzeug": ("python", "pip", "Werkzeug==3.0.4", "werkzeug-3.0.4"),
+    "attrs": ("python", "pip", "attrs==24.2.0", "attrs-24.2.0"),
+    "trpc-server": ("typescript", "npm", "@trpc/server@10.45.2", "package/src"),
+    "form-core": ("typescript", "npm", "@tanstack/form-core@0.33.0", "package/src"),
+    "cast": ("go", "deb", "golang-github-spf13-cast-dev=1.5.0-2", "usr/share/gocode/src/github.com/spf13/cast"),
+    "testify": ("go", "deb", "golang-github-stretchr-testify-dev=1.8.1-1", "usr/share/gocode/src/github.com/stretchr/testify"),
+}
 PROJECTS.update(HELD_OUT)
 PROJECTS.update(NEW_HELD_OUT)
+PROJECTS.update(FRESH_HELD_OUT)
 
 
 def source_root(name: str) -> Path:
