@@ -231,7 +231,7 @@ def main() -> int:
                         help="subset of the dev-set projects (default: all of them)")
     parser.add_argument("--held-out", action="store_true", help="the held-out projects instead (never tuned on)")
     parser.add_argument("--new-held-out", action="store_true", help="the held-out projects added on 2026-12-01")
-    parser.add_argument("--fresh-held-out", action="store_true", help="those added at stop 36 (never measured)")
+    parser.add_argument("--fresh-held-out", action="store_true", help="those added at stop 36 (never traced)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw numbers here")
     parser.add_argument("--misses", metavar="FILE", help="write each task missed at 1,024 tokens here (JSON lines)")
     args = parser.parse_args()

@@ -242,7 +242,7 @@ def main() -> int:
     parser.add_argument("--held-out", action="store_true", help="the first held-out projects (looked at often)")
     parser.add_argument("--new-held-out", action="store_true",
                         help="the held-out projects added on 2026-12-01 (traced at stop 36)")
-    parser.add_argument("--fresh-held-out", action="store_true", help="those added at stop 36 (never measured)")
+    parser.add_argument("--fresh-held-out", action="store_true", help="those added at stop 36 (never traced)")
     parser.add_argument("--model", help="GGUF (default: what the server loads, the embedded SmolLM2)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "context_use.md"))
     args = parser.parse_args()
