@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
-from sources import FRESH_HELD_OUT, HELD_OUT, HERE as SETS, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
+from sources import DEV_PROJECTS, HERE as SETS, PROJECTS, chosen_projects, source_root  # noqa: E402
 
 BUDGETS = (1024, 2048)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -227,7 +227,7 @@ def report(results: list[dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--projects", nargs="*",
-                        default=[p for p in PROJECTS if p not in {**HELD_OUT, **NEW_HELD_OUT, **FRESH_HELD_OUT}],
+                        default=DEV_PROJECTS,
                         help="subset of the dev-set projects (default: all of them)")
     parser.add_argument("--held-out", action="store_true", help="the held-out projects instead (never tuned on)")
     parser.add_argument("--new-held-out", action="store_true", help="the held-out projects added on 2026-12-01")
@@ -236,7 +236,7 @@ def main() -> int:
     parser.add_argument("--misses", metavar="FILE", help="write each task missed at 1,024 tokens here (JSON lines)")
     args = parser.parse_args()
     if args.held_out or args.new_held_out or args.fresh_held_out:
-        args.projects = list(HELD_OUT if args.held_out else NEW_HELD_OUT if args.new_held_out else FRESH_HELD_OUT)
+        args.projects = chosen_projects(args.held_out, args.new_held_out, args.fresh_held_out)
     results = []
     cache = ROOT / ".cache" / "bench-src" / "context-sets-index"
     for name in args.projects:

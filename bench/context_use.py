@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
 from context_eval import load_tasks, masked  # noqa: E402
-from sources import FRESH_HELD_OUT, HELD_OUT, NEW_HELD_OUT, PROJECTS, source_root  # noqa: E402
+from sources import chosen_projects, source_root  # noqa: E402
 
 from lsp_server.assist import prompt_window  # noqa: E402
 from lsp_server.model import guidance, name_ranking, prompts  # noqa: E402
@@ -253,9 +253,7 @@ def main() -> int:
     settings = dataclasses.replace(Settings(), max_tokens=args.max_tokens, latency_budget_ms=0)
     engine = load_engine(settings.model, cli_model=args.model)
     remembered = Remembered(engine, CACHE / "completions.json")
-    projects = (list(HELD_OUT) if args.held_out else list(NEW_HELD_OUT) if args.new_held_out
-                else list(FRESH_HELD_OUT) if args.fresh_held_out
-                else [p for p in PROJECTS if p not in {**HELD_OUT, **NEW_HELD_OUT, **FRESH_HELD_OUT}])
+    projects = chosen_projects(args.held_out, args.new_held_out, args.fresh_held_out)
     # Until 2026-12-04 the dev runs drew seed 0's first 3 tasks of each new held-out project too (a slip):
     # those were tuned on, so the new held-out set starts past them.
     tasks = choose_tasks(projects, args.tasks, args.seed, skip=3 * args.new_held_out)

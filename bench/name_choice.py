@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench" / "context_sets"))
 
 import context_use  # noqa: E402
 from context_use import choose_tasks, indexed_projects, run_task  # noqa: E402
-from sources import HELD_OUT, PROJECTS  # noqa: E402
+from sources import chosen_projects  # noqa: E402
 
 from lsp_server.model import budget, guidance, lookahead, name_ranking, snippet_names  # noqa: E402
 
@@ -173,7 +173,7 @@ def main() -> int:
         settings = dataclasses.replace(Settings(), max_tokens=16, latency_budget_ms=0)
         engine = load_engine(settings.model)
         capture = Capture(engine)
-        projects = list(HELD_OUT) if args.held_out else [p for p in PROJECTS if p not in HELD_OUT]
+        projects = chosen_projects(args.held_out)  # the dev set holds no held-out project
         tasks = choose_tasks(projects, args.tasks, args.seed)
         records = []
         for project, root, index, mine in indexed_projects(projects, tasks):

@@ -68,6 +68,13 @@ FRESH_HELD_OUT = {
 PROJECTS.update(HELD_OUT)
 PROJECTS.update(NEW_HELD_OUT)
 PROJECTS.update(FRESH_HELD_OUT)
+DEV_PROJECTS = [name for name in PROJECTS if name not in {**HELD_OUT, **NEW_HELD_OUT, **FRESH_HELD_OUT}]
+
+
+def chosen_projects(held_out: bool = False, new_held_out: bool = False, fresh_held_out: bool = False) -> list[str]:
+    """The projects a bench's set flags name: one held-out set, or the dev set where none is set."""
+    return list(HELD_OUT if held_out else NEW_HELD_OUT if new_held_out else FRESH_HELD_OUT if fresh_held_out
+                else DEV_PROJECTS)
 
 
 def source_root(name: str) -> Path:
